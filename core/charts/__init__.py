@@ -1,0 +1,37 @@
+"""Plotly figure builders: pure functions from data to `go.Figure`, shown by pages.
+
+One module per topic (data, training, compare, classify, nextword, cell). The shared
+look lives here so every chart names and colours the architectures the same way.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+ARCH_COLORS = {
+    "simple_rnn": "#9e9e9e",
+    "lstm": "#1f77b4",
+    "gru": "#2ca02c",
+    "bilstm": "#d62728",
+    "stacked_bilstm": "#9467bd",
+    "vader": "#ff7f0e",
+    "tfidf_logreg": "#8c564b",
+    "ngram": "#ff7f0e",
+}
+POSITIVE_COLOR = "#2e7d32"
+NEGATIVE_COLOR = "#c62828"
+NEUTRAL_COLOR = "#757575"
+
+
+def base_layout(fig: go.Figure, title: str, x: str, y: str, height: int = 360) -> go.Figure:
+    """The shared look: a title, axis names, a compact margin, the legend on top."""
+    fig.update_layout(
+        title=title,
+        xaxis_title=x,
+        yaxis_title=y,
+        height=height,
+        margin=dict(l=50, r=20, t=60, b=45),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1),
+        template="plotly_white",
+    )
+    return fig

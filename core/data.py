@@ -1,0 +1,350 @@
+"""The Large Movie Review Dataset (IMDB) and users' own labelled reviews, as pandas frames.
+
+Where the data comes from, in order: an explicit path (the app's setting), the
+`RNNLAB_IMDB_PATH` environment variable, the Keras cache (`~/.keras/datasets`), and
+otherwise `download_imdb()`. The first load parses the archive once and keeps a
+Parquet copy in the app's cache folder; later loads read only that copy.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import html
+import io
+import os
+import re
+import tarfile
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from core import settings
+
+SPLITS = ("train", "test", "unsup")
+# Bump when parsing changes so that old cached copies are not reused.
+PARSER_VERSION = 2
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+
+_TAG = re.compile(r"<[^>]{0,200}>")
+_BREAK = re.compile(r"<\s*br\s*/?\s*>", re.IGNORECASE)
+_SPACES = re.compile(r"[ \t]+")
+_NAME = re.compile(r"(\d+)_(\d+)\.txt$")
+
+
+class DatasetMissing(RuntimeError):
+    """No copy of the dataset was found; the message says how to get one."""
+
+
+class DatasetInvalid(ValueError):
+    """A path was given but it is not a usable IMDB archive or folder."""
+
+
+class UploadError(ValueError):
+    """A user's upload cannot be used; the message says why, in words for the UI."""
+
+
+@dataclass(frozen=True)
+class DataSource:
+    path: Path
+    kind: str  # "archive" or "folder"
+    origin: str  # "setting", "environment" or "keras cache"
+
+    def describe(self) -> str:
+        return f"{self.kind} {self.path} (from the {self.origin})"
+
+
+@dataclass
+class ImdbData:
+    train: pd.DataFrame
+    test: pd.DataFrame
+    unsup: pd.DataFrame
+    source: DataSource
+    from_cache: bool
+
+    def split(self, name: str) -> pd.DataFrame:
+        return {"train": self.train, "test": self.test, "unsup": self.unsup}[name]
+
+
+def missing_message() -> str:
+    return (
+        "The IMDB reviews were not found. Set the environment variable "
+        f"`{settings.IMDB_PATH_VAR}` (or the path in the sidebar) to `aclImdb_v1.tar.gz` "
+        f"or an unpacked `aclImdb` folder, or download it from {settings.IMDB_URL} "
+        "(about 80 MB)."
+    )
+
+
+def clean_review(text: str) -> str:
+    """Turn the reviews' HTML fragments (`<br />`, entities, stray tags) into plain text."""
+    text = _BREAK.sub("\n", text)
+    text = _TAG.sub(" ", text)
+    text = html.unescape(text)
+    text = _SPACES.sub(" ", text)
+    return "\n".join(line.strip() for line in text.splitlines()).strip()
+
+
+def _as_source(path: Path, origin: str) -> DataSource:
+    path = path.expanduser()
+    if not path.exists():
+        raise DatasetInvalid(f"Nothing at {path}. {missing_message()}")
+    if path.is_dir():
+        root = path / "aclImdb" if (path / "aclImdb").is_dir() else path
+        if not (root / "train").is_dir() or not (root / "test").is_dir():
+            raise DatasetInvalid(
+                f"{path} is a folder but has no `train/` and `test/` folders of the IMDB layout."
+            )
+        return DataSource(root.resolve(), "folder", origin)
+    if not tarfile.is_tarfile(path):
+        raise DatasetInvalid(f"{path} is not a tar archive (expected aclImdb_v1.tar.gz).")
+    return DataSource(path.resolve(), "archive", origin)
+
+
+def _keras_cache_candidates() -> Iterator[Path]:
+    base = settings.keras_datasets_dir()
+    yield base / "aclImdb_v1.tar.gz"
+    yield base / "aclImdb"
+    yield base / "aclImdb_v1_extracted"
+    yield base / "aclImdb_v1"
+
+
+def find_imdb(path: str | os.PathLike[str] | None = None) -> DataSource:
+    """Locate the dataset without reading it. Raises DatasetMissing or DatasetInvalid."""
+    if path:
+        return _as_source(Path(path), "setting")
+    env = settings.imdb_path_setting()
+    if env:
+        return _as_source(Path(env), "environment")
+    for candidate in _keras_cache_candidates():
+        if candidate.exists():
+            try:
+                return _as_source(candidate, "keras cache")
+            except DatasetInvalid:
+                continue
+    raise DatasetMissing(missing_message())
+
+
+def download_imdb() -> Path:
+    """Download the official archive into the Keras cache (needs internet)."""
+    import keras  # heavy; only when a download is asked for
+
+    try:
+        fpath = keras.utils.get_file("aclImdb_v1.tar.gz", settings.IMDB_URL)
+    except Exception as exc:  # urllib raises several kinds; all mean the same to a user
+        raise DatasetMissing(f"The download failed ({exc}). {missing_message()}") from exc
+    return Path(fpath)
+
+
+def _record(relpath: str, text: str) -> dict[str, object] | None:
+    """Parse `aclImdb/<split>/<pos|neg|unsup>/<id>_<stars>.txt` into a row, else None."""
+    parts = relpath.replace("\\", "/").split("/")
+    if len(parts) < 3:
+        return None
+    split, folder, name = parts[-3], parts[-2], parts[-1]
+    match = _NAME.search(name)
+    if split not in ("train", "test") or folder not in ("pos", "neg", "unsup") or not match:
+        return None
+    if folder == "unsup":
+        if split != "train":
+            return None
+        split, label, stars = "unsup", None, None
+    else:
+        label, stars = int(folder == "pos"), int(match.group(2))
+    text = clean_review(text)
+    return {
+        "id": int(match.group(1)),
+        "split": split,
+        "label": label,
+        "stars": stars,
+        "text": text,
+        "n_words": len(text.split()),
+    }
+
+
+def _iter_archive(path: Path) -> Iterator[tuple[str, str]]:
+    try:
+        with tarfile.open(path, "r:*") as archive:
+            for member in archive:
+                if member.isfile() and member.name.endswith(".txt"):
+                    handle = archive.extractfile(member)
+                    if handle is not None:
+                        yield member.name, handle.read().decode("utf-8", errors="replace")
+    except (tarfile.TarError, EOFError, OSError) as exc:
+        raise DatasetInvalid(f"{path} could not be read as a tar archive: {exc}") from exc
+
+
+def _iter_folder(root: Path) -> Iterator[tuple[str, str]]:
+    for split, folder in (("train", "pos"), ("train", "neg"), ("train", "unsup"),
+                          ("test", "pos"), ("test", "neg")):
+        directory = root / split / folder
+        if directory.is_dir():
+            for file in directory.iterdir():
+                if file.suffix == ".txt":
+                    text = file.read_text(encoding="utf-8", errors="replace")
+                    yield f"{split}/{folder}/{file.name}", text
+
+
+def parse_imdb(source: DataSource) -> pd.DataFrame:
+    """Read every review of the source into one frame with a `split` column."""
+    reader = _iter_archive if source.kind == "archive" else _iter_folder
+    rows = [row for name, text in reader(source.path) if (row := _record(name, text))]
+    frame = pd.DataFrame(rows, columns=["id", "split", "label", "stars", "text", "n_words"])
+    for split in ("train", "test"):
+        if not (frame["split"] == split).any():
+            raise DatasetInvalid(
+                f"{source.path} holds no `{split}` reviews: it does not look like the IMDB dataset."
+            )
+    frame["label"] = frame["label"].astype("Int8")
+    frame["stars"] = frame["stars"].astype("Int8")
+    frame["n_words"] = frame["n_words"].astype("int32")
+    frame["split"] = pd.Categorical(frame["split"], categories=list(SPLITS))
+    # A fixed order, independent of the archive's member order: reproducible everywhere.
+    frame = frame.sort_values(["split", "label", "id"], ascending=[True, False, True],
+                              na_position="last", kind="stable")
+    return frame.reset_index(drop=True)
+
+
+def _cache_file(source: DataSource) -> Path:
+    stat = source.path.stat()
+    key = f"{source.path}|{stat.st_size}|{stat.st_mtime_ns}|{PARSER_VERSION}"
+    digest = hashlib.sha1(key.encode()).hexdigest()[:16]
+    return settings.cache_dir() / f"imdb-{digest}.parquet"
+
+
+def _write_atomically(frame: pd.DataFrame, target: Path) -> None:
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".parquet")
+    os.close(fd)
+    try:
+        frame.to_parquet(tmp, index=False)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def load_imdb(path: str | os.PathLike[str] | None = None) -> ImdbData:
+    """Load train, test and unlabelled reviews; parse once, then read the cached copy."""
+    source = find_imdb(path)
+    cached = _cache_file(source)
+    from_cache = cached.exists()
+    frame = None
+    if from_cache:
+        try:
+            frame = pd.read_parquet(cached)
+        except Exception:  # a damaged cache file is rebuilt, never fatal
+            from_cache = False
+    if frame is None:
+        frame = parse_imdb(source)
+        _write_atomically(frame, cached)
+    parts = {
+        split: frame[frame["split"] == split].drop(columns="split").reset_index(drop=True)
+        for split in SPLITS
+    }
+    return ImdbData(parts["train"], parts["test"], parts["unsup"], source, from_cache)
+
+
+def dataset_summary(data: ImdbData) -> pd.DataFrame:
+    """Counts and class balance per split, one row each."""
+    rows = []
+    for split in SPLITS:
+        frame = data.split(split)
+        labelled = frame["label"].notna()
+        pos = int((frame["label"] == 1).sum())
+        neg = int((frame["label"] == 0).sum())
+        rows.append({
+            "split": split,
+            "reviews": len(frame),
+            "positive": pos,
+            "negative": neg,
+            "positive_share": pos / max(1, int(labelled.sum())) if labelled.any() else None,
+            "median_words": float(frame["n_words"].median()) if len(frame) else 0.0,
+        })
+    return pd.DataFrame(rows)
+
+
+def random_review(frame: pd.DataFrame, seed: int) -> pd.Series:
+    """One review picked reproducibly by seed."""
+    if frame.empty:
+        raise ValueError("There are no reviews to pick from.")
+    return frame.sample(1, random_state=abs(seed)).iloc[0]
+
+
+# --- Users' own labelled reviews ---------------------------------------------------------
+
+_POSITIVE = {"1", "pos", "positive", "true", "yes", "good", "+", "1.0"}
+_NEGATIVE = {"0", "neg", "negative", "false", "no", "bad", "-", "0.0", "-1"}
+
+
+def read_table(data: bytes, filename: str, max_bytes: int = MAX_UPLOAD_BYTES) -> pd.DataFrame:
+    """Parse an uploaded CSV/TSV into a frame of strings, with errors a user can act on."""
+    if len(data) == 0:
+        raise UploadError("The file is empty.")
+    if len(data) > max_bytes:
+        raise UploadError(
+            f"The file is {len(data) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB."
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UploadError(
+            f"The file is not UTF-8 text (byte {exc.start} cannot be decoded). "
+            "Save it as UTF-8 and upload it again."
+        ) from exc
+    if not text.strip():
+        raise UploadError("The file holds only blank space.")
+    if filename.lower().endswith((".tsv", ".tab")):
+        sep = "\t"
+    else:
+        try:
+            sep = csv.Sniffer().sniff(text[:20_000], delimiters=",;\t|").delimiter
+        except csv.Error:
+            sep = ","
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        raise UploadError(f"The file could not be read as a table: {exc}") from exc
+    if frame.empty or len(frame.columns) < 2:
+        raise UploadError("The table needs a header row and at least two columns (text and label).")
+    return frame
+
+
+@dataclass(frozen=True)
+class LabelledReviews:
+    frame: pd.DataFrame  # columns text, label (0/1)
+    positive: str  # the label value read as positive
+    negative: str
+    dropped_empty: int
+
+
+def labelled_reviews(table: pd.DataFrame, text_col: str, label_col: str) -> LabelledReviews:
+    """Pick the text and label columns of an uploaded table and map labels to 0/1."""
+    for column in (text_col, label_col):
+        if column not in table.columns:
+            raise UploadError(f"There is no column named {column!r}.")
+    if text_col == label_col:
+        raise UploadError("Choose different columns for the text and the label.")
+    texts = table[text_col].astype(str).map(clean_review)
+    labels = table[label_col].astype(str).str.strip()
+    keep = (texts.str.len() > 0) & (labels.str.len() > 0)
+    texts, labels = texts[keep], labels[keep]
+    if texts.empty:
+        raise UploadError("No row has both a text and a label.")
+    classes = sorted(labels.unique())
+    if len(classes) != 2:
+        shown = ", ".join(repr(c) for c in classes[:6]) + (" …" if len(classes) > 6 else "")
+        raise UploadError(
+            f"The label column must hold exactly two classes; it holds {len(classes)}: {shown}."
+        )
+    lowered = [c.lower() for c in classes]
+    if lowered[0] in _POSITIVE and lowered[1] in _NEGATIVE:
+        negative, positive = classes[1], classes[0]
+    elif lowered[1] in _POSITIVE and lowered[0] in _NEGATIVE:
+        negative, positive = classes[0], classes[1]
+    else:  # unknown names: the alphabetically later one is called positive, and the UI says so
+        negative, positive = classes
+    frame = pd.DataFrame({"text": texts.to_numpy(), "label": (labels == positive).astype("int8").to_numpy()})
+    return LabelledReviews(frame, positive, negative, int((~keep).sum()))
+

@@ -1,0 +1,139 @@
+"""Text to numbers with Keras `TextVectorization`, and a view of each step for teaching.
+
+Every model in RNN Lab uses a vectorizer built here and saves it with its weights, so
+the app never re-implements tokenising. Sequences are padded and truncated at the end
+(`TextVectorization`'s own behaviour); models mask the padding (`mask_zero=True`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from keras.layers import TextVectorization
+
+PAD_ID = 0
+OOV_ID = 1
+MAX_VOCAB = 200_000
+MAX_SEQ_LEN = 5_000
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def check_vectorizer_settings(vocab_size: int, seq_len: int) -> dict[str, str]:
+    """Field-level problems with vocabulary size and sequence length ({} when fine)."""
+    problems: dict[str, str] = {}
+    if not isinstance(vocab_size, int) or vocab_size < 3:
+        problems["vocab_size"] = "Vocabulary size must be at least 3 (padding, unknown, one word)."
+    elif vocab_size > MAX_VOCAB:
+        problems["vocab_size"] = f"Vocabulary size must be at most {MAX_VOCAB:,}."
+    if not isinstance(seq_len, int) or seq_len < 1:
+        problems["seq_len"] = "Sequence length must be at least 1 token."
+    elif seq_len > MAX_SEQ_LEN:
+        problems["seq_len"] = (
+            f"Sequence length must be at most {MAX_SEQ_LEN:,} tokens: a recurrent layer "
+            "steps through every position, so longer sequences train for hours on a CPU."
+        )
+    return problems
+
+
+def make_vectorizer(texts: Iterable[str], vocab_size: int, seq_len: int) -> TextVectorization:
+    """A `TextVectorization` adapted on `texts`: the `vocab_size` most frequent tokens.
+
+    Adapting is deterministic (ties in frequency are broken by the token's sort order),
+    so the same texts and settings always give the same ids.
+    """
+    problems = check_vectorizer_settings(vocab_size, seq_len)
+    if problems:
+        raise ValueError(" ".join(problems.values()))
+    from keras.layers import TextVectorization
+
+    layer = TextVectorization(
+        max_tokens=vocab_size, output_mode="int", output_sequence_length=seq_len
+    )
+    layer.adapt(np.asarray(list(texts), dtype=object), batch_size=1024)
+    return layer
+
+
+def vectorizer_from_vocabulary(vocabulary: Sequence[str], seq_len: int) -> TextVectorization:
+    """Rebuild a vectorizer from a saved vocabulary (as `get_vocabulary()` returned it)."""
+    from keras.layers import TextVectorization
+
+    vocab = list(vocabulary)
+    if vocab[:2] == ["", "[UNK]"]:
+        vocab = vocab[2:]
+    return TextVectorization(
+        max_tokens=len(vocab) + 2, output_mode="int", output_sequence_length=seq_len,
+        vocabulary=vocab,
+    )
+
+
+def tokenize(vectorizer: TextVectorization, text: str) -> list[str]:
+    """The tokens the vectorizer sees in `text`, after its own standardisation and split."""
+    # `_preprocess` is the layer's own standardise+split step; using it guarantees the
+    # tokens shown are exactly the ones that get ids (a test checks they agree).
+    tokens = vectorizer._preprocess([text])
+    return [t.decode("utf-8") for t in tokens.to_list()[0]]
+
+
+@dataclass(frozen=True)
+class TokenView:
+    """Each step from a sentence to the model's input, for the "how text becomes numbers" panel."""
+
+    tokens: list[str]
+    ids: list[int]
+    oov: list[bool]
+    sequence: np.ndarray  # the padded/truncated ids the model receives
+    seq_len: int
+    vocab_size: int
+    truncated: int  # tokens dropped from the end
+    padding: int  # zeros added at the end
+
+    def table(self) -> list[dict[str, Any]]:
+        return [
+            {"position": i, "token": t, "id": n, "in vocabulary": not o}
+            for i, (t, n, o) in enumerate(zip(self.tokens, self.ids, self.oov, strict=True))
+        ]
+
+    def one_hot_bytes(self) -> int:
+        """float32 size of the one-hot matrix (seq_len x vocabulary)."""
+        return self.seq_len * self.vocab_size * 4
+
+    def embedding_bytes(self, dim: int) -> int:
+        """float32 size of the embedded sequence (seq_len x dim)."""
+        return self.seq_len * dim * 4
+
+    def one_hot(self, max_positions: int | None = None) -> np.ndarray:
+        n = self.seq_len if max_positions is None else min(self.seq_len, max_positions)
+        matrix = np.zeros((n, self.vocab_size), dtype=np.float32)
+        matrix[np.arange(n), self.sequence[:n]] = 1.0
+        return matrix
+
+
+def explain_tokens(vectorizer: TextVectorization, text: str) -> TokenView:
+    """Tokens, ids, unknown words and the padded sequence of `text` under `vectorizer`."""
+    tokens = tokenize(vectorizer, text)
+    config = vectorizer.get_config()
+    seq_len = int(config["output_sequence_length"])
+    sequence = np.asarray(vectorizer([text]))[0].astype(np.int64)
+    lookup = {word: i for i, word in enumerate(vectorizer.get_vocabulary())}
+    ids = [lookup.get(token, OOV_ID) for token in tokens]
+    return TokenView(
+        tokens=tokens,
+        ids=ids,
+        oov=[i == OOV_ID for i in ids],
+        sequence=sequence,
+        seq_len=seq_len,
+        vocab_size=int(vectorizer.vocabulary_size()),
+        truncated=max(0, len(tokens) - seq_len),
+        padding=max(0, seq_len - len(tokens)),
+    )
+
+
+def escape_markdown(text: str) -> str:
+    """Make user or dataset text safe to show through Markdown: no markup, no HTML."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)

@@ -1,0 +1,71 @@
+"""UI pieces shared by pages: the dataset sidebar and the cached dataset loader."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core import data, settings
+
+PATH_KEY = "imdb_path"
+
+
+def dataset_path() -> str | None:
+    """The dataset path typed in the sidebar, or None to use the environment / Keras cache."""
+    value = (st.session_state.get(PATH_KEY) or "").strip()
+    return value or None
+
+
+@st.cache_resource(show_spinner="Reading the IMDB reviews (the first time takes ~15 s)…")
+def _load_imdb(path: str | None, _env: str | None) -> data.ImdbData:
+    return data.load_imdb(path)
+
+
+def imdb_data() -> data.ImdbData | None:
+    """The dataset, loaded once per path; on failure shows how to get it and returns None."""
+    try:
+        return _load_imdb(dataset_path(), settings.imdb_path_setting())
+    except (data.DatasetMissing, data.DatasetInvalid) as exc:
+        dataset_missing_panel(str(exc))
+        return None
+
+
+def dataset_missing_panel(message: str) -> None:
+    st.error(message, icon="📭")
+    st.markdown(
+        f"**How to get it:** download `aclImdb_v1.tar.gz` from {settings.IMDB_URL}, then either "
+        f"set `{settings.IMDB_PATH_VAR}=/path/to/aclImdb_v1.tar.gz` before `make run`, or "
+        "type the path in the sidebar. With internet, the button below downloads it into "
+        "the Keras cache (`~/.keras/datasets`)."
+    )
+    if st.button("Download the IMDB archive (about 80 MB)", key="download_imdb"):
+        with st.spinner("Downloading…"):
+            try:
+                path = data.download_imdb()
+            except data.DatasetMissing as exc:
+                st.error(str(exc))
+            else:
+                st.success(f"Saved to {path}.")
+                _load_imdb.clear()
+                st.rerun()
+
+
+def dataset_sidebar() -> None:
+    """The dataset source and its status, on every page."""
+    with st.sidebar:
+        st.subheader("Dataset")
+        st.text_input(
+            "IMDB archive or folder",
+            key=PATH_KEY,
+            placeholder=settings.imdb_path_setting() or "aclImdb_v1.tar.gz",
+            help=(
+                f"Leave empty to use `{settings.IMDB_PATH_VAR}` or the Keras cache. "
+                "Accepts the .tar.gz archive or an unpacked aclImdb folder."
+            ),
+        )
+        try:
+            source = data.find_imdb(dataset_path())
+        except (data.DatasetMissing, data.DatasetInvalid) as exc:
+            st.warning(str(exc).split(". ")[0] + ".", icon="📭")
+        else:
+            st.caption(f"✅ IMDB {source.kind} from the {source.origin}:")
+            st.code(str(source.path), language=None, wrap_lines=True)

@@ -1,0 +1,31 @@
+"""Home: what RNN Lab is and where to start."""
+
+import streamlit as st
+
+st.title("🔁 RNN Lab")
+st.markdown(
+    "Learn and compare recurrent neural networks on real text: 50,000 IMDB movie reviews."
+)
+
+col1, col2, col3 = st.columns(3)
+with col1:
+    st.subheader("Use")
+    st.page_link("pages/classify.py", label="Score a review", icon="💬")
+    st.page_link("pages/next_word.py", label="Next-word suggestions", icon="⌨️")
+with col2:
+    st.subheader("Train")
+    st.page_link("pages/train.py", label="Train a model live", icon="🏋️")
+    st.page_link("pages/compare.py", label="Compare RNN, LSTM, GRU, BiLSTM", icon="⚖️")
+with col3:
+    st.subheader("Understand")
+    st.page_link("pages/data.py", label="The data, and how text becomes numbers", icon="📚")
+    st.page_link("pages/inside_the_cell.py", label="Why LSTMs exist", icon="🔬")
+
+st.divider()
+st.markdown(
+    "**Recurrent networks** read a sequence one token at a time and carry a hidden state "
+    "forward. A plain RNN forgets quickly because its gradients shrink (or blow up) as they "
+    "flow back through many steps; **LSTM** and **GRU** cells add gates that decide what to "
+    "keep, so information and gradients survive long reviews. A **bidirectional** LSTM reads "
+    "the review both ways, at about twice the cost."
+)

@@ -1,0 +1,192 @@
+"""Shared fixtures: the real IMDB archive, small archives made on the fly, an isolated app
+home, and a harness that serves the real app and drives it in headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = os.environ.get("RNNLAB_CHROMIUM", "/usr/bin/chromium")
+
+# Every test session gets its own app home (cache, runs), so tests never touch ~/.rnnlab
+# and start from nothing, as CI does. Set before any `core` import reads it.
+_SESSION_HOME = Path(tempfile.mkdtemp(prefix="rnnlab-test-home-"))
+os.environ["RNNLAB_HOME"] = str(_SESSION_HOME)
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    shutil.rmtree(_SESSION_HOME, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def imdb_path() -> Path:
+    """The shared IMDB archive that `.ci/run` points RNNLAB_IMDB_PATH at."""
+    value = os.environ.get("RNNLAB_IMDB_PATH") or str(ROOT.parent / "shared/data/aclImdb_v1.tar.gz")
+    path = Path(value)
+    if not path.exists():
+        pytest.fail(f"The IMDB archive is missing at {path}: set RNNLAB_IMDB_PATH.")
+    os.environ["RNNLAB_IMDB_PATH"] = str(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def imdb(imdb_path: Path):
+    """The full dataset, parsed once per test session into the session's cache."""
+    from core import data
+
+    return data.load_imdb(imdb_path)
+
+
+REVIEWS = {
+    ("train", "pos"): ["A wonderful film.<br /><br />Loved every minute!", "Great acting &amp; story"],
+    ("train", "neg"): ["Awful. Truly awful.", "Boring <i>and</i> far too long."],
+    ("train", "unsup"): ["No label here.", "Another unlabelled review."],
+    ("test", "pos"): ["Brilliant and moving."],
+    ("test", "neg"): ["A waste of time."],
+}
+
+
+def write_small_imdb(root: Path, reviews: dict[tuple[str, str], list[str]] = REVIEWS) -> Path:
+    """An `aclImdb` folder with the official layout and names `<id>_<stars>.txt`."""
+    base = root / "aclImdb"
+    for (split, folder), texts in reviews.items():
+        directory = base / split / folder
+        directory.mkdir(parents=True, exist_ok=True)
+        for i, text in enumerate(texts):
+            stars = 0 if folder == "unsup" else (8 + i if folder == "pos" else 1 + i)
+            (directory / f"{i}_{stars}.txt").write_text(text, encoding="utf-8")
+    (base / "README").write_text("small test copy", encoding="utf-8")
+    return base
+
+
+def write_small_archive(path: Path, reviews: dict[tuple[str, str], list[str]] = REVIEWS) -> Path:
+    with tempfile.TemporaryDirectory() as tmp:
+        base = write_small_imdb(Path(tmp), reviews)
+        with tarfile.open(path, "w:gz") as archive:
+            archive.add(base, arcname="aclImdb")
+    return path
+
+
+@pytest.fixture
+def small_imdb_folder(tmp_path: Path) -> Path:
+    return write_small_imdb(tmp_path)
+
+
+@pytest.fixture
+def small_imdb_archive(tmp_path: Path) -> Path:
+    return write_small_archive(tmp_path / "aclImdb_v1.tar.gz")
+
+
+@pytest.fixture
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh, empty app home for one test."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("RNNLAB_HOME", str(home))
+    return home
+
+
+# --- The browser harness --------------------------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_url(imdb_path: Path) -> Iterator[str]:
+    """`streamlit run app.py` on a free port, with the session's home and dataset."""
+    port = _free_port()
+    log = tempfile.NamedTemporaryFile(prefix="streamlit-", suffix=".log", delete=False)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+         "--server.port", str(port), "--server.headless", "true",
+         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"streamlit did not start; log:\n{Path(log.name).read_text()[-3000:]}")
+        time.sleep(0.3)
+    yield url
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium is missing at {CHROMIUM}: apt-get install -y chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync"],
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser, app_url: str):
+    """A fresh browser tab at 1400x1000 on the running app."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    tab = context.new_page()
+    tab.set_default_timeout(30_000)
+    yield tab
+    context.close()
+
+
+@pytest.fixture
+def screenshot() -> Callable[..., Path]:
+    """Save a full-page screenshot under tests/artifacts/ (kept for people to look at)."""
+
+    def take(tab, name: str) -> Path:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        tab.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+def wait_for_app(tab, timeout_ms: int = 60_000) -> None:
+    """Wait until Streamlit has finished running the script (no 'Running…' indicator)."""
+    tab.wait_for_selector("[data-testid='stApp']", timeout=timeout_ms)
+    tab.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+        timeout=timeout_ms,
+    )
+
