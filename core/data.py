@@ -311,6 +311,20 @@ def read_table(data: bytes, filename: str, max_bytes: int = MAX_UPLOAD_BYTES) ->
     return frame
 
 
+def _positive_class(first: str, second: str) -> str:
+    """Which of two label values means positive: known names win, else the later one."""
+    a, b = first.lower(), second.lower()
+    if a in _POSITIVE and b not in _POSITIVE:
+        return first
+    if b in _POSITIVE and a not in _POSITIVE:
+        return second
+    if a in _NEGATIVE and b not in _NEGATIVE:
+        return second
+    if b in _NEGATIVE and a not in _NEGATIVE:
+        return first
+    return second  # unknown names: the later one in sort order; the UI says which
+
+
 @dataclass(frozen=True)
 class LabelledReviews:
     frame: pd.DataFrame  # columns text, label (0/1)
@@ -338,13 +352,11 @@ def labelled_reviews(table: pd.DataFrame, text_col: str, label_col: str) -> Labe
         raise UploadError(
             f"The label column must hold exactly two classes; it holds {len(classes)}: {shown}."
         )
-    lowered = [c.lower() for c in classes]
-    if lowered[0] in _POSITIVE and lowered[1] in _NEGATIVE:
-        negative, positive = classes[1], classes[0]
-    elif lowered[1] in _POSITIVE and lowered[0] in _NEGATIVE:
-        negative, positive = classes[0], classes[1]
-    else:  # unknown names: the alphabetically later one is called positive, and the UI says so
-        negative, positive = classes
-    frame = pd.DataFrame({"text": texts.to_numpy(), "label": (labels == positive).astype("int8").to_numpy()})
+    positive = _positive_class(classes[0], classes[1])
+    negative = classes[1] if positive == classes[0] else classes[0]
+    frame = pd.DataFrame({
+        "text": texts.to_numpy(),
+        "label": (labels == positive).astype("int8").to_numpy(),
+    })
     return LabelledReviews(frame, positive, negative, int((~keep).sum()))
 

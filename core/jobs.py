@@ -7,7 +7,8 @@ train one model well, not two at once.
 
     job = job_queue().submit("LSTM on IMDB", work)    # work(job) -> result
     job.publish("batch", loss=0.4)                     # from inside work
-    job.stop()                                         # from the page; work checks job.stop_requested
+    job.stop()                                         # from the page
+    # ...and the work checks job.stop_requested, e.g. at every batch end
 """
 
 from __future__ import annotations

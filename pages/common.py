@@ -6,6 +6,24 @@ import streamlit as st
 
 from core import data, settings
 
+
+def _leave_pages_directory_mode() -> None:
+    """Make a first visit to a page's own URL (e.g. /data) go through app.py's navigation.
+
+    Streamlit runs the first script of a fresh server in its old "pages/ folder" mode when
+    a `pages/` folder exists, so a bookmark to /data would run that page alone, without
+    app.py's navigation and sidebar. `st.navigation` turns that mode off, but only once
+    app.py has run; this does it from the page, then reruns through app.py.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+_leave_pages_directory_mode()
+
 PATH_KEY = "imdb_path"
 
 
@@ -16,7 +34,7 @@ def dataset_path() -> str | None:
 
 
 @st.cache_resource(show_spinner="Reading the IMDB reviews (the first time takes ~15 s)…")
-def _load_imdb(path: str | None, _env: str | None) -> data.ImdbData:
+def _load_imdb(path: str | None, env_path: str | None) -> data.ImdbData:
     return data.load_imdb(path)
 
 

@@ -54,7 +54,9 @@ def imdb(imdb_path: Path):
 
 
 REVIEWS = {
-    ("train", "pos"): ["A wonderful film.<br /><br />Loved every minute!", "Great acting &amp; story"],
+    ("train", "pos"): [
+        "A wonderful film.<br /><br />Loved every minute!", "Great acting &amp; story",
+    ],
     ("train", "neg"): ["Awful. Truly awful.", "Boring <i>and</i> far too long."],
     ("train", "unsup"): ["No label here.", "Another unlabelled review."],
     ("test", "pos"): ["Brilliant and moving."],

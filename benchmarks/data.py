@@ -1,0 +1,71 @@
+"""Section `data`: parsing the archive, reading the cache, and the home page's first render."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def first_render_s(home: str) -> float:
+    """Seconds from `streamlit run app.py` to the home page's title drawn in Chromium."""
+    from playwright.sync_api import sync_playwright
+
+    port = _free_port()
+    env = dict(os.environ, RNNLAB_HOME=home)
+    start = time.perf_counter()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port",
+         str(port), "--server.headless", "true", "--server.address", "127.0.0.1"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.05)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path="/usr/bin/chromium",
+                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            )
+            tab = browser.new_page()
+            tab.goto(url)
+            tab.get_by_text("RNN Lab").first.wait_for(timeout=60_000)
+            elapsed = time.perf_counter() - start
+            browser.close()
+        return elapsed
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def run(emit) -> None:
+    with tempfile.TemporaryDirectory(prefix="rnnlab-bench-") as home:
+        os.environ["RNNLAB_HOME"] = home
+        from core import data
+
+        start = time.perf_counter()
+        first = data.load_imdb()
+        emit("data_first_load_s", time.perf_counter() - start, "s")
+        assert not first.from_cache
+        start = time.perf_counter()
+        data.load_imdb()
+        emit("data_cached_load_s", time.perf_counter() - start, "s")
+        emit("app_first_render_s", first_render_s(home), "s")
