@@ -127,15 +127,42 @@ def find_imdb(path: str | os.PathLike[str] | None = None) -> DataSource:
     raise DatasetMissing(missing_message())
 
 
+def _download_folder() -> Path:
+    return settings.keras_datasets_dir() / "rnnlab-download"
+
+
+def download_progress() -> float:
+    """Share of the archive downloaded so far by a running `download_imdb` (0 when none)."""
+    partial = _download_folder() / "aclImdb_v1.tar.gz"
+    try:
+        return min(1.0, partial.stat().st_size / settings.IMDB_ARCHIVE_BYTES)
+    except OSError:
+        return 0.0
+
+
 def download_imdb() -> Path:
-    """Download the official archive into the Keras cache (needs internet)."""
+    """Download the official archive into the Keras cache (needs internet).
+
+    It downloads into a side folder and moves the archive into `~/.keras/datasets` only
+    when complete, so a half-downloaded file is never taken for the dataset.
+    """
     import keras  # heavy; only when a download is asked for
 
+    folder = _download_folder()
+    folder.mkdir(parents=True, exist_ok=True)
     try:
-        fpath = keras.utils.get_file("aclImdb_v1.tar.gz", settings.IMDB_URL)
+        partial = keras.utils.get_file(
+            "aclImdb_v1.tar.gz", settings.IMDB_URL,
+            cache_dir=str(settings.keras_datasets_dir().parent),
+            cache_subdir=str(folder.relative_to(settings.keras_datasets_dir().parent)),
+        )
     except Exception as exc:  # urllib raises several kinds; all mean the same to a user
+        for leftover in folder.glob("*"):
+            leftover.unlink(missing_ok=True)
         raise DatasetMissing(f"The download failed ({exc}). {missing_message()}") from exc
-    return Path(fpath)
+    target = settings.keras_datasets_dir() / "aclImdb_v1.tar.gz"
+    os.replace(partial, target)
+    return target
 
 
 def _record(relpath: str, text: str) -> dict[str, object] | None:

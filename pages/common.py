@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import data, settings
+from core.jobs import job_queue
 
 
 def _leave_pages_directory_mode() -> None:
@@ -25,6 +26,7 @@ def _leave_pages_directory_mode() -> None:
 _leave_pages_directory_mode()
 
 PATH_KEY = "imdb_path"
+DOWNLOAD_JOB_KEY = "imdb_download_job"
 
 
 def dataset_path() -> str | None:
@@ -55,16 +57,29 @@ def dataset_missing_panel(message: str) -> None:
         "type the path in the sidebar. With internet, the button below downloads it into "
         "the Keras cache (`~/.keras/datasets`)."
     )
-    if st.button("Download the IMDB archive (about 80 MB)", key="download_imdb"):
-        with st.spinner("Downloading…"):
-            try:
-                path = data.download_imdb()
-            except data.DatasetMissing as exc:
-                st.error(str(exc))
-            else:
-                st.success(f"Saved to {path}.")
-                _load_imdb.clear()
-                st.rerun()
+    job = job_queue().get(st.session_state.get(DOWNLOAD_JOB_KEY))
+    if job is None or job.finished:
+        if job is not None and job.error:
+            st.error(job.error)
+        if st.button("Download the IMDB archive (about 80 MB)", key="download_imdb"):
+            job = job_queue().submit("Download IMDB", lambda job: data.download_imdb(),
+                                     kind="download")
+            st.session_state[DOWNLOAD_JOB_KEY] = job.id
+            st.rerun()
+    if job is not None and not job.finished:
+        _download_progress(job.id)
+
+
+@st.fragment(run_every=1.0)
+def _download_progress(job_id: str) -> None:
+    job = job_queue().get(job_id)
+    if job is None:
+        return
+    if job.finished:
+        _load_imdb.clear()
+        st.rerun(scope="app")
+    share = data.download_progress()
+    st.progress(share, text=f"Downloading aclImdb_v1.tar.gz: {share:.0%}")
 
 
 def dataset_sidebar() -> None:

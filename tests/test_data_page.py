@@ -75,3 +75,21 @@ def test_browser_tokenizer_shows_ids(page, app_url, screenshot, imdb):
     assert all(i > 1 for i in ids[:4]) and ids[4:] == [0] * 16
     shot = screenshot(page, "data_page")
     assert shot.stat().st_size > 10_000
+
+
+def test_download_button_reports_failure_offline(tmp_path, monkeypatch, imdb_path):
+    from core import settings
+    from core.jobs import job_queue
+
+    monkeypatch.setenv("RNNLAB_IMDB_PATH", "")
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    # No internet here; a closed local port fails the same way, only faster.
+    monkeypatch.setattr(settings, "IMDB_URL", "http://127.0.0.1:9/aclImdb_v1.tar.gz")
+    at = data_page()
+    assert "were not found" in at.error[0].value
+    at.button(key="download_imdb").click().run()
+    job = job_queue().get(at.session_state["imdb_download_job"])
+    assert job.wait(60) and job.state == "failed"
+    at.run()
+    assert any("download failed" in e.value for e in at.error)
+    assert not (tmp_path / "keras" / "datasets" / "aclImdb_v1.tar.gz").exists()
