@@ -1,6 +1,219 @@
-"""Placeholder: filled by its issue."""
+"""Classify a review: every chosen model's verdict beside VADER's, and the words that decided."""
 
 import streamlit as st
 
-st.title("classify")
-st.info("Coming soon.")
+from core import explain, sentiment
+from core.charts import classify as charts
+from core.data import UploadError
+from core.runs import RunError
+from core.text import escape_markdown
+
+MAX_BATCH_ROWS = 5_000
+ICONS = {sentiment.POSITIVE: "🟢", sentiment.NEGATIVE: "🔴", sentiment.NEUTRAL: "⚪"}
+
+
+@st.cache_resource(show_spinner="Loading the model…", max_entries=16)
+def scoring_model(key: str, _choice: sentiment.ModelChoice) -> sentiment.ScoringModel:
+    return sentiment.load_scoring_model(_choice)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def explanation(key: str, text: str, _model: sentiment.ScoringModel) -> explain.Explanation:
+    return explain.occlusion(text, _model.predict, _model.seq_len)
+
+
+def load(choices: list[sentiment.ModelChoice]) -> tuple[list, list]:
+    """The usable models, and (choice, reason) for each that cannot be used."""
+    usable, broken = [], []
+    for choice in choices:
+        try:
+            usable.append(scoring_model(choice.cache_key, choice))
+        except RunError as exc:
+            broken.append((choice, str(exc)))
+    return usable, broken
+
+
+def display_names(models: list[sentiment.ScoringModel]) -> dict[str, str]:
+    """Model key -> a unique, markdown-safe name (two runs may share a name)."""
+    names = [m.choice.name for m in models]
+    return {m.choice.key: escape_markdown(m.choice.name if names.count(m.choice.name) == 1
+                                          else f"{m.choice.name} ({m.choice.run_id})")
+            for m in models}
+
+
+def use_example(example: sentiment.ExampleReview) -> None:
+    st.session_state["review_text"] = example.text
+    st.session_state["example_shown"] = example
+
+
+st.title("💬 Classify a review")
+st.caption(
+    f"Recurrent models give P(positive); they say **Neutral** when it lies between "
+    f"{0.5 - sentiment.NEUTRAL_BAND:.0%} and {0.5 + sentiment.NEUTRAL_BAND:.0%}. "
+    "VADER, a hand-made word list with rules from NLTK, says Neutral only when its compound "
+    "score is exactly 0."
+)
+
+choices = sentiment.model_choices()
+by_key = {c.key: c for c in choices}
+shipped = [c.key for c in choices if c.source == sentiment.SHIPPED and not c.problem]
+if not choices:
+    st.warning("No sentiment model found: the shipped models are missing from assets/models "
+               "(run `python -m core.pretrain`) and you have not trained one yet.", icon="📭")
+selected_keys = st.multiselect(
+    "Models", list(by_key), default=shipped or [c.key for c in choices if not c.problem][:4],
+    format_func=lambda k: by_key[k].label + (" ⚠ unusable" if by_key[k].problem else ""),
+    key="classify_models",
+    help="The four shipped models, trained on all 25,000 training reviews, and your own runs "
+         "from the Train page.",
+)
+selected = [by_key[k] for k in selected_keys if k in by_key]
+
+single, batch = st.tabs(["One review", "Score a CSV file"])
+
+with single:
+    st.caption("Examples, one click away (hover for what each one shows):")
+    with st.container(horizontal=True, gap="small"):
+        for number, example in enumerate(sentiment.example_reviews()):
+            st.button(example.title, key=f"example_{number}", help=example.why,
+                      on_click=use_example, args=(example,))
+    review = st.text_area(
+        "Review", key="review_text", height=150,
+        placeholder="Type or paste a movie review, or pick an example above.",
+    )
+    st.button("Score", type="primary", key="score_review")
+    shown = st.session_state.get("example_shown")
+    if shown is not None and shown.text == review:
+        st.caption(f"💡 **{shown.title}:** {shown.why}")
+
+    if not review.strip():
+        st.info("Type or paste a review above (or pick an example), then press **Score**.",
+                icon="✍️")
+    else:
+        models, broken = load(selected)
+        for choice, reason in broken:
+            st.error(f"**{escape_markdown(choice.name)}** is unusable: {escape_markdown(reason)} "
+                     "The other models still work.", icon="⚠️")
+        seq_len = max((m.seq_len for m in models), default=200)
+        lead = models[-1] if models else None
+        check = sentiment.check_review(review, seq_len, lead.vocabulary if lead else None)
+        for note in check.notes:
+            st.info(note, icon="ℹ️")
+        vader = sentiment.vader_scores(review)
+        if check.empty:
+            st.warning("There are no words in this text for the models to read (only "
+                       "punctuation or spaces); only VADER can score it.", icon="✍️")
+            models = []
+        probabilities = {m.choice.key: m.score(review) for m in models}
+        names = display_names(models)
+        labels = {names[m.choice.key]: sentiment.model_label(probabilities[m.choice.key])
+                  for m in models}
+
+        cards = st.columns(max(1, len(models)) + 1)
+        for column, model in zip(cards, models, strict=False):
+            p = probabilities[model.choice.key]
+            label = labels[names[model.choice.key]]
+            column.metric(names[model.choice.key], f"{ICONS[label]} {label}",
+                          f"P(positive) {p:.1%}", delta_color="off", delta_arrow="off",
+                          border=True, help=model.choice.label)
+        cards[-1].metric("VADER", f"{ICONS[vader.label]} {vader.label}",
+                         f"compound {vader.compound:+.3f}", delta_color="off",
+                         delta_arrow="off", border=True,
+                         help=f"neg {vader.neg:.3f} · neu {vader.neu:.3f} · pos {vader.pos:.3f}")
+        if not selected:
+            st.info("Choose at least one model above to compare with VADER.", icon="☝️")
+        if models:
+            disagree = sentiment.disagreements(labels, vader.label)
+            if not disagree:
+                st.success(f"All {len(models)} models agree with VADER: **{vader.label}**.",
+                           icon="🤝")
+            else:
+                said = ", ".join(f"{n} says {labels[n]}" for n in disagree)
+                st.warning(f"Models and VADER disagree: VADER says **{vader.label}**; {said}.",
+                           icon="⚡")
+            left, right = st.columns([3, 2])
+            left.plotly_chart(charts.probability_chart(
+                [m.choice.name for m in models], [m.choice.arch for m in models],
+                [probabilities[m.choice.key] for m in models]), width="stretch")
+            right.plotly_chart(charts.vader_chart(vader.neg, vader.neu, vader.pos,
+                                                  vader.compound), width="stretch")
+
+            st.subheader("Which words decided")
+            by_model_key = {m.choice.key: m for m in models}
+            default = next((i for i, m in enumerate(models) if m.choice.arch == "bilstm"), 0)
+            explain_key = st.selectbox("Explain the verdict of", list(by_model_key),
+                                       index=default, key="explain_model",
+                                       format_func=lambda k: by_model_key[k].choice.name)
+            model = by_model_key[explain_key]
+            with st.spinner("Taking out one word at a time…"):
+                result = explanation(model.choice.cache_key, review, model)
+            st.caption(
+                "Each word is taken out of the review in turn and the model scores what is "
+                "left: **green** words pushed towards Positive, **red** towards Negative, the "
+                "stronger the colour the bigger the change (hover for the change in "
+                "log-odds). Grey words are not read by the model."
+            )
+            with st.container(border=True):
+                st.markdown(explain.contributions_html(result), unsafe_allow_html=True)
+            top_pos, top_neg = result.top(8, positive=True), result.top(8, positive=False)
+            words_left, words_right = st.columns([2, 3])
+            with words_left:
+                st.markdown("**Pushed towards Positive:** " + (", ".join(
+                    f"`{w}` ({v:+.2f})" for w, v in top_pos) or "none"))
+                st.markdown("**Pushed towards Negative:** " + (", ".join(
+                    f"`{w}` ({v:+.2f})" for w, v in top_neg) or "none"))
+            if top_pos or top_neg:
+                words_right.plotly_chart(
+                    charts.contribution_chart(top_pos, top_neg, model.choice.name),
+                    width="stretch")
+
+    with st.expander("How good are these models?"):
+        rows = [{"model": c.label, "test accuracy": c.test_accuracy} for c in choices]
+        vader_metrics = sentiment.shipped_vader_metrics()
+        if vader_metrics.get("test_accuracy") is not None:
+            rows.append({"model": "VADER (NLTK lexicon)",
+                         "test accuracy": vader_metrics["test_accuracy"]})
+        st.dataframe(rows, hide_index=True, column_config={
+            "test accuracy": st.column_config.NumberColumn(format="percent")})
+        st.caption("Accuracy on the 25,000 IMDB test reviews. Each shipped model has a model "
+                   "card (MODEL_CARD.md) in assets/models with its data, settings and "
+                   "training time.")
+
+with batch:
+    st.markdown("Upload a CSV or TSV with one review per row; every selected model and VADER "
+                f"score each one (at most {MAX_BATCH_ROWS:,} rows).")
+    upload = st.file_uploader("Reviews file", type=["csv", "tsv", "txt"], key="classify_upload")
+    if upload is not None:
+        try:
+            table, dropped = sentiment.read_reviews_upload(upload.getvalue(), upload.name,
+                                                           MAX_BATCH_ROWS)
+        except UploadError as exc:
+            st.error(str(exc), icon="📄")
+        else:
+            columns = list(table.columns)
+            text_col = st.selectbox("Column with the review text", columns,
+                                    index=columns.index(sentiment.guess_text_column(table)),
+                                    key="batch_text_col")
+            if dropped:
+                st.warning(f"Only the first {MAX_BATCH_ROWS:,} rows are scored "
+                           f"({dropped:,} more were left out).")
+            if st.button(f"Score {len(table):,} reviews", type="primary", key="score_batch"):
+                models, broken = load(selected)
+                for choice, reason in broken:
+                    st.error(f"**{escape_markdown(choice.name)}** is unusable: "
+                             f"{escape_markdown(reason)}", icon="⚠️")
+                with st.spinner(f"Scoring {len(table):,} reviews with {len(models)} models "
+                                "and VADER…"):
+                    predictors = {m.choice.name: (lambda texts, m=m: m.predict(
+                        [sentiment.clip_review(t, m.seq_len)[0] for t in texts]))
+                        for m in models}
+                    scored = sentiment.score_table(table[text_col].tolist(), predictors)
+                st.session_state["batch_result"] = (upload.file_id, scored)
+            result = st.session_state.get("batch_result")
+            if result and result[0] == upload.file_id:
+                scored = result[1]
+                st.dataframe(scored, hide_index=True, height=320)
+                st.download_button("Download the scored table (CSV)",
+                                   scored.to_csv(index=False).encode("utf-8"),
+                                   file_name="scored_reviews.csv", mime="text/csv",
+                                   key="download_scored", icon="⬇️")

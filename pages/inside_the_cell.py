@@ -1,6 +1,399 @@
-"""Placeholder: filled by its issue."""
+"""Inside the cell: vanishing and exploding gradients, and LSTM/GRU gates, from real models."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 import streamlit as st
 
-st.title("inside_the_cell")
-st.info("Coming soon.")
+from core import gradients
+from core.jobs import Job, job_queue
+from core.models import ARCH_LABELS
+
+CELLS = list(gradients.GRADIENT_ARCHS)
+# The widgets start from the experiments' own defaults, which the tests and benchmark use.
+LONG = gradients.LongRangeSettings()
+REVIEWS = gradients.ReviewGradientSettings()
+EXPLODING = gradients.ExplodingSettings()
+GATED_ARCHS = ("lstm", "gru", "bilstm", "stacked_bilstm")
+DEFAULT_REVIEW = (
+    "The first hour was slow and I almost left, but the ending was so moving and "
+    "beautifully acted that I forgot every flaw. Not perfect, yet I loved it."
+)
+
+st.title("🔬 Inside the cell")
+st.markdown(
+    "A plain recurrent network learns by sending an error signal backwards through every "
+    "word it read, and each step multiplies that signal by the same weights. Over a long "
+    "review it shrinks to nothing (**vanishing**) or blows up (**exploding**). LSTMs and "
+    "GRUs add *gates* that decide what the memory keeps, so the signal can travel further. "
+    "Everything below is computed from real Keras models, live."
+)
+
+
+# --- Jobs: submit, poll, stop ---------------------------------------------------------------
+
+def current_job(key: str) -> Job | None:
+    return job_queue().get(st.session_state.get(key))
+
+
+def job_status(key: str, draw: Callable[[list[dict[str, Any]], Job], None] | None = None) -> None:
+    """Progress, a stop button and the results so far; refreshes every second while running."""
+    job = current_job(key)
+    if job is None:
+        return
+
+    @st.fragment(run_every=None if job.finished else 1.0)
+    def panel() -> None:
+        if job.state == "queued":
+            st.info(f"Waiting in the queue (position {job_queue().position(job)}): one "
+                    "experiment or training runs at a time.", icon="⏳")
+        elif job.state == "running":
+            eta = f", about {job.eta_s:.0f} s left" if job.eta_s else ""
+            st.progress(job.progress, text=f"{job.message or 'Starting…'}{eta}")
+        if not job.finished and st.button("Stop", key=f"{key}_stop", icon="⏹️"):
+            job.stop()
+        if job.state == "failed":
+            st.error(job.error or "The experiment failed.")
+        elif job.state == "stopped":
+            st.warning("Stopped: showing the parts that finished.")
+        events = [e for e in job.events() if e["kind"] == "result"]
+        if events and draw is not None:
+            draw(events, job)
+        if job.finished and st.session_state.get(f"{key}_drawn") != job.id:
+            st.session_state[f"{key}_drawn"] = job.id
+            st.rerun()  # one last full run, so the page stops polling
+
+    panel()
+
+
+def submit(key: str, name: str, work: Callable[[Job], Any]) -> None:
+    job = job_queue().submit(name, work, kind="cell", owner=st.session_state.get("owner"))
+    st.session_state[key] = job.id
+
+
+@st.cache_resource(show_spinner="Loading the model…", max_entries=8)
+def load_run(root: str, run_id: str, _store: Any) -> Any:
+    return _store.load(run_id)
+
+
+def show_problems(problems: dict[str, str]) -> bool:
+    for message in problems.values():
+        st.error(message)
+    return bool(problems)
+
+
+# --- Charts (imported lazily: they pull in TensorFlow through core.gates) -------------------
+
+def charts():
+    from core.charts import cell
+
+    return cell
+
+
+vanishing, exploding, gates_tab = st.tabs(
+    ["📉 Vanishing gradients", "💥 Exploding gradients", "🚪 The gates"])
+
+# --- Vanishing gradients --------------------------------------------------------------------
+with vanishing:
+    st.subheader("The long-range task")
+    st.markdown(
+        "Each sequence starts with a **signal token** (A or B) followed by **L random "
+        "distractor tokens**; the label is just which signal came first. To get it right, "
+        "a model must carry one token across all L distractors. SimpleRNN, LSTM and GRU of "
+        "the same size get the same training budget at each L."
+    )
+    with st.form("long_range_form", border=True):
+        left, right = st.columns(2)
+        lengths = left.multiselect(
+            "Distances L", [2, 5, 10, 20, 30, 50, 75, 100, 150, 200], default=LONG.lengths,
+            key="lr_lengths", help="Number of distractor tokens between the signal and the end.")
+        archs = right.multiselect("Architectures", CELLS, default=CELLS,
+                                  format_func=ARCH_LABELS.get, key="lr_archs")
+        c1, c2, c3, c4 = st.columns(4)
+        units = c1.number_input("Units", 1, 256, LONG.units, key="lr_units")
+        train_size = c2.number_input("Training sequences", 32, 20_000, LONG.train_size,
+                                     step=100, key="lr_train_size")
+        epochs = c3.number_input("Epochs", 1, 50, LONG.epochs, key="lr_epochs")
+        learning_rate = c4.number_input("Learning rate", 0.0001, 1.0, LONG.learning_rate,
+                                        format="%.4f", key="lr_learning_rate")
+        run_long = st.form_submit_button("Run the experiment", type="primary", icon="▶️")
+    if run_long:
+        settings = gradients.LongRangeSettings(
+            lengths=list(lengths), archs=list(archs), units=int(units),
+            train_size=int(train_size), epochs=int(epochs), learning_rate=float(learning_rate))
+        if not show_problems(settings.validate()):
+            submit("cell_long_range_job", "Long-range task",
+                   lambda job, s=settings: gradients.run_long_range(s, job))
+
+    def draw_long_range(results: list[dict[str, Any]], job: Job) -> None:
+        cell = charts()
+        left, right = st.columns([3, 2])
+        left.plotly_chart(cell.accuracy_vs_length_chart(results), key=f"acc_{len(results)}")
+        right.markdown(
+            "**Reading it.** 50% is guessing. With the default settings the plain RNN solves "
+            "short distances but falls to chance as L grows: by the time the gradient gets "
+            "back to the signal token, it has been multiplied by L Jacobians and is too "
+            "small to teach anything. The "
+            "gated cells hold on, because the path through their memory is an addition "
+            "scaled by a gate that can learn to stay open."
+        )
+        done_lengths = sorted({r["length"] for r in results})
+        length = done_lengths[-1]
+        if len(done_lengths) > 1:
+            length = st.select_slider("Gradient through time at L =", done_lengths,
+                                      value=done_lengths[-1], key="lr_show_length")
+        when = st.radio("Weights", ["at initialization", "after training"], horizontal=True,
+                        key="lr_when", help="At initialization is what the optimizer sees on "
+                        "its very first step, before it can learn anything.")
+        chosen = [r for r in results if r["length"] == length]
+        field = "initial_grad_norms" if when == "at initialization" else "grad_norms"
+        left, right = st.columns([3, 2])
+        left.plotly_chart(cell.step_gradient_chart(
+            chosen, f"How much error signal reaches each step (L = {length}, {when})",
+            key=field, first_label="← signal token"), key=f"steps_{len(results)}_{field}")
+        ratios = ", ".join(
+            f"{ARCH_LABELS[r['arch']]} {gradients.first_to_last_ratio(r[field]):.1e}"
+            for r in chosen)
+        right.markdown(
+            "**Reading it.** Each line is |∂loss/∂xₜ|, the size of the gradient reaching "
+            "the token at step t, divided by the one at the last step (log scale). A line "
+            "that dives to the left means the first tokens get almost no learning signal: "
+            f"the gradient has vanished.\n\nFirst step ÷ last step: {ratios}."
+        )
+
+    job_status("cell_long_range_job", draw_long_range)
+
+    st.divider()
+    st.subheader("Real reviews")
+    st.markdown(
+        "The same measurement on IMDB: three sentiment models of the same size, trained "
+        "briefly on the same reviews, probed on test reviews long enough to fill the "
+        "whole window."
+    )
+    with st.form("review_form", border=True):
+        c1, c2, c3, c4 = st.columns(4)
+        seq_len = c1.number_input("Tokens per review", 10, 1000, REVIEWS.seq_len, step=50,
+                                  key="rv_seq_len")
+        rv_units = c2.number_input("Units", 1, 256, REVIEWS.units, key="rv_units")
+        rv_train = c3.number_input("Training reviews", 0, 25_000, REVIEWS.train_size, step=500,
+                                   key="rv_train_size", help="0 keeps the random weights.")
+        rv_archs = c4.multiselect("Architectures", CELLS, default=CELLS,
+                                  format_func=ARCH_LABELS.get, key="rv_archs")
+        run_reviews = st.form_submit_button("Measure on reviews", icon="▶️")
+    if run_reviews:
+        from pages.common import imdb_data
+
+        data = imdb_data()
+        settings = gradients.ReviewGradientSettings(
+            seq_len=int(seq_len), units=int(rv_units), embed_dim=int(rv_units),
+            train_size=int(rv_train), archs=list(rv_archs))
+        if data is not None and not show_problems(settings.validate()):
+            submit("cell_reviews_job", "Gradients on reviews",
+                   lambda job, s=settings, d=data: gradients.run_review_gradients(s, d, job))
+
+    def draw_reviews(results: list[dict[str, Any]], job: Job) -> None:
+        left, right = st.columns([3, 2])
+        left.plotly_chart(charts().step_gradient_chart(
+            results, "Gradient reaching each word of a review", x_title="word position"),
+            key=f"reviews_{len(results)}")
+        lines = "\n".join(
+            f"- {ARCH_LABELS[r['arch']]}: first ÷ last {r['ratio']:.1e}, "
+            f"{r['probe_accuracy']:.0%} right on the {r['reviews']} probed reviews"
+            for r in results)
+        right.markdown(
+            "**Reading it.** A sentiment model reads the whole review and answers at the end, "
+            "so a word's gradient says how much that word can change what the model learns. "
+            f"Where a curve drops, the start of the review is hard to learn from.\n\n{lines}"
+            "\n\nDo not be surprised if the gated cells drop *more* after a short training: "
+            "Keras starts an LSTM's forget gate near 0.73 and a GRU's update gate near 0.5, "
+            "so a fresh gated cell forgets quickly, while a fresh SimpleRNN's orthogonal "
+            "weights pass small signals through almost unchanged. What the gates give is the "
+            "ability to *learn* to hold on, which the long-range task above measures."
+        )
+
+    job_status("cell_reviews_job", draw_reviews)
+
+# --- Exploding gradients --------------------------------------------------------------------
+with exploding:
+    st.markdown(
+        "The opposite failure. A recurrent layer whose weights *stretch* its state (here a "
+        "ReLU RNN with recurrent weights scaled by a gain above 1) multiplies the gradient "
+        "by more than 1 at every step back. On the long-range task with plain SGD, the first "
+        "gradient is enormous, one update throws the weights far away, and the loss turns "
+        "into NaN. **Gradient clipping** (`clipnorm`) rescales any gradient longer than a "
+        "threshold to that length: same direction, bounded step. Both runs below start "
+        "from identical weights and see identical batches."
+    )
+    with st.form("exploding_form", border=True):
+        c1, c2, c3, c4, c5 = st.columns(5)
+        ex_gain = c1.number_input("Recurrent weight gain", 0.1, 10.0, EXPLODING.recurrent_gain,
+                                  step=0.25, key="ex_gain")
+        ex_lr = c2.number_input("Learning rate (SGD)", 0.0001, 10.0, EXPLODING.learning_rate,
+                                format="%.4f", key="ex_learning_rate")
+        ex_clip = c3.number_input("clipnorm", 0.001, 1000.0, EXPLODING.clipnorm,
+                                  key="ex_clipnorm")
+        ex_length = c4.number_input("Sequence length L", 2, 500, EXPLODING.length,
+                                    key="ex_length")
+        ex_steps = c5.number_input("Training steps", 1, 2000, EXPLODING.steps, key="ex_steps")
+        run_ex = st.form_submit_button("Train both", type="primary", icon="▶️")
+    if run_ex:
+        settings = gradients.ExplodingSettings(
+            length=int(ex_length), recurrent_gain=float(ex_gain),
+            learning_rate=float(ex_lr), clipnorm=float(ex_clip), steps=int(ex_steps))
+        if not show_problems(settings.validate()):
+            submit("cell_exploding_job", "Exploding gradients",
+                   lambda job, s=settings: gradients.run_exploding(s, job))
+
+    def draw_exploding(results: list[dict[str, Any]], job: Job) -> None:
+        st.plotly_chart(charts().exploding_chart(results), key=f"exploding_{len(results)}")
+        for result in results:
+            label = (f"With clipnorm={result['clipnorm']:g}" if result["clipnorm"]
+                     else "Without clipping")
+            if result["blew_up_at"]:
+                st.error(f"**{label}, the NaN guard fired.** {result['message']}", icon="💥")
+            else:
+                final = result["loss"][-1] if result["loss"] else float("nan")
+                st.success(f"**{label}, training stayed finite** for all "
+                           f"{len(result['loss'])} steps (last loss {final:.3g}).", icon="✅")
+        first = results[0]
+        growth = gradients.first_to_last_ratio(first["initial_step_norms"])
+        left, right = st.columns([3, 2])
+        left.plotly_chart(charts().step_gradient_chart(
+            [{"arch": "ReLU RNN", "norms": first["initial_step_norms"]}],
+            "Before the first update: gradient reaching each time step", key="norms"),
+            key=f"exploding_steps_{len(results)}")
+        right.markdown(
+            "**Why it explodes.** The mirror image of vanishing: going back from the last "
+            f"step, every step multiplies the gradient by more than 1, so the first token "
+            f"receives **{growth:,.0f}×** the gradient of the last. Summed over all steps, "
+            "that is the enormous first gradient in the chart above."
+        )
+        st.caption(
+            "The gradient norm is measured before clipping, which is why the clipped run "
+            "still shows huge values at first: clipping does not make the gradient small, it "
+            "makes the *step* small, and the weights settle into a range where the gradient "
+            "shrinks on its own."
+        )
+
+    job_status("cell_exploding_job", draw_exploding)
+
+# --- The gates ------------------------------------------------------------------------------
+with gates_tab:
+    st.markdown(
+        "An LSTM keeps a **cell state** c, its long-term memory, next to its output h. At "
+        "each word three gates, numbers between 0 (closed) and 1 (open) for every unit, "
+        "decide what happens to it: the **forget gate** what to keep of the old memory, the "
+        "**input gate** how much of the new word to write, the **output gate** how much of "
+        "the memory to show the next layer. A GRU does the same with two gates: the "
+        "**update gate** mixes old state and new candidate, the **reset gate** decides how "
+        "much of the old state the candidate may look at."
+    )
+    from core.runs import RunError, run_store, shipped_store
+
+    candidates = []
+    for store in (shipped_store(), run_store()):
+        for info in store.list(kind="sentiment"):
+            if not info.damaged and info.config.get("arch") in GATED_ARCHS:
+                candidates.append((store, info))
+
+    # LSTMs first: the forget/input/output story is the one the page tells first.
+    candidates.sort(key=lambda pair: pair[1].config.get("arch") != "lstm")
+    if not candidates:
+        st.info("No LSTM or GRU model is saved yet. Train one on the **Train** page, or "
+                "train a small one here (about a minute).", icon="🧪")
+        from pages.common import imdb_data
+
+        if st.button("Train a small LSTM for this page", key="gates_train"):
+            data = imdb_data()
+            if data is not None:
+                from core.models import ModelConfig
+                from core.training import submit_training
+
+                config = ModelConfig(arch="lstm", vocab_size=5000, seq_len=150, embed_dim=32,
+                                     units=32, epochs=1, train_size=4000)
+                job = submit_training(config, data, name="Small LSTM (Inside the cell)",
+                                      owner=st.session_state.get("owner"))
+                st.session_state["cell_gates_train_job"] = job.id
+        job_status("cell_gates_train_job")
+    else:
+        labels = {
+            f"{info.name} ({'shipped' if store.read_only else 'trained'}, "
+            f"{info.config.get('arch')})": (store, info)
+            for store, info in candidates
+        }
+        choice = st.selectbox("Model", list(labels), key="gates_model")
+        store, info = labels[choice]
+
+        review = st.text_area("A review to look inside", DEFAULT_REVIEW, height=100,
+                              max_chars=5000, key="gates_text")
+        try:
+            run = load_run(str(store.root), info.run_id, store)
+        except RunError as exc:
+            st.error(str(exc))
+            run = None
+        if run is not None:
+            from core import gates
+
+            bidirectional = gates.is_bidirectional(run.model)
+            c1, c2, c3 = st.columns(3) if bidirectional else (None, *st.columns(2))
+            direction = "forward"
+            if bidirectional:
+                direction = c1.radio("Direction", ["forward", "backward"], horizontal=True,
+                                     key="gates_direction",
+                                     help="A BiLSTM has two LSTMs: one reads left to right, "
+                                          "the other right to left.")
+            top_k = c2.slider("Most active units", 2, 32, 8, key="gates_top_k")
+            try:
+                trace = gates.trace_text(run.model, review, direction)
+            except (ValueError, gates.NotAGatedLayer) as exc:
+                st.warning(str(exc))
+                trace = None
+            if trace is not None:
+                probability = float(run.predict([review])[0])
+                shown = c3.selectbox("Show per unit", list(trace.gates) + list(trace.states),
+                                     format_func=gates.GATE_LABELS.get, key="gates_shown")
+                verdict = "positive" if probability >= 0.5 else "negative"
+                st.caption(
+                    f"{trace.steps} tokens · {trace.units} units · the model says "
+                    f"**{verdict}** (P(positive) = {probability:.2f}) · recomputed from the "
+                    f"layer's weights, matching Keras's own states to "
+                    f"{trace.keras_max_diff:.1e}"
+                    + (f" · {trace.truncated} tokens beyond the model's length not shown"
+                       if trace.truncated else "")
+                )
+                cell = charts()
+                left, right = st.columns([3, 1])
+                left.plotly_chart(cell.gate_overview_chart(trace), key="gates_overview")
+                if trace.cell_type == "lstm":
+                    right.markdown(
+                        "**Forget** near 1: the memory is kept as it is. A dip: the cell "
+                        "clears what it held, often at a *but* or a full stop.\n\n"
+                        "**Input** high: this word is written into memory.\n\n"
+                        "**Output** high: the memory is exposed to the rest of the network."
+                    )
+                else:
+                    right.markdown(
+                        "**Update** near 1: the old state passes through untouched, which is "
+                        "how a GRU remembers across many words.\n\n"
+                        "**Reset** near 0: the candidate ignores the old state and starts "
+                        "from the word alone."
+                    )
+                left, right = st.columns([3, 1])
+                left.plotly_chart(cell.state_overview_chart(trace), key="gates_states")
+                right.markdown(
+                    "The memory is what the gates produce: it changes where words matter "
+                    "and stays flat across the words the model lets pass. Its value at "
+                    "the last word is all the classifier ever sees."
+                )
+                left, right = st.columns([3, 1])
+                units = trace.most_active_units(top_k, by=shown)
+                left.plotly_chart(cell.unit_heatmap_chart(trace, shown, units),
+                                  key="gates_units")
+                right.markdown(
+                    "Averages hide specialists. These are the units where the chosen gate "
+                    "or state swings most on this review; some react to sentiment words, "
+                    "others to *but*, *not* or the end of a sentence. Change one word and "
+                    "watch which columns change."
+                )

@@ -1,6 +1,293 @@
-"""Placeholder: filled by its issue."""
+"""Next word: an LSTM language model suggests the next words as you type."""
+
+from __future__ import annotations
+
+from pathlib import Path
 
 import streamlit as st
 
-st.title("next_word")
-st.info("Coming soon.")
+from core import language_model as lm
+from core.charts import nextword as charts
+from core.jobs import job_queue
+from core.runs import RunError, RunStore
+from core.text import escape_markdown
+
+TEXT_KEY = "nw_text"
+JOB_KEY = "nw_job"
+MODEL_KEY = "nw_model"
+SHIPPED = "shipped"
+USER = "user"
+
+
+@st.cache_resource(show_spinner="Loading the language model…", max_entries=4)
+def load_model(where: str, run_id: str, root: str) -> lm.LanguageModel:
+    return lm.load_language_model(RunStore(root, read_only=where == SHIPPED), run_id)
+
+
+def available_models() -> dict[str, tuple[str, str, str]]:
+    """Label -> (where, run id, store root) for the shipped model and the user's own."""
+    choices = {}
+    for where, store in ((SHIPPED, lm.shipped_store()), (USER, RunStore())):
+        for info in lm.list_language_models(store):
+            label = info.name if where == SHIPPED else f"{info.name} (yours)"
+            choices[label] = (where, info.run_id, str(store.root))
+    return choices
+
+
+def append_word(word: str) -> None:
+    text = st.session_state.get(TEXT_KEY, "")
+    glue = "" if (not text or text.endswith((" ", "\n")) or word in lm.PUNCTUATION) else " "
+    st.session_state[TEXT_KEY] = f"{text}{glue}{word}"
+
+
+st.title("⌨️ Next word")
+st.caption(
+    "A word-level LSTM language model, like the suggestion strip of a phone keyboard: it "
+    "reads the last words you typed and gives a probability to every word that could come "
+    "next. Click a suggestion to append it."
+)
+
+models = available_models()
+if not models:
+    st.error(
+        "No language model is available: the shipped one in `assets/lm/` is missing or "
+        "damaged. Rebuild it with `python -m core.pretrain_lm`, or train one in the "
+        "**Train your own** tab below."
+    )
+    model = None
+else:
+    labels = list(models)
+    if st.session_state.get(MODEL_KEY) not in labels:
+        st.session_state[MODEL_KEY] = labels[0]
+    choice = st.selectbox("Language model", labels, key=MODEL_KEY)
+    try:
+        model = load_model(*models[choice])
+    except RunError as exc:
+        st.error(f"{exc} Pick another model.")
+        model = None
+
+suggest_tab, complete_tab, quality_tab, train_tab = st.tabs(
+    ["Suggest", "Complete the sentence", "Quality", "Train your own"]
+)
+
+with suggest_tab:
+    if model is not None:
+        st.text_area("Your text", key=TEXT_KEY, height=100,
+                     placeholder="Start typing a review, e.g. “this movie was”…",
+                     max_chars=lm.MAX_PREFIX_CHARS)
+        k = st.slider("Suggestions", 3, 10, 5, key="nw_k")
+        text = st.session_state.get(TEXT_KEY, "")
+        context = model.context_ids(text)
+        tokens = lm.tokenize(text)
+        known = [t for t in tokens if t in model.lookup]
+        if not tokens:
+            st.info("Nothing typed yet: these are the words reviews most often start with.")
+        elif not known:
+            st.warning(
+                "None of these words are in the model's vocabulary (it knows "
+                f"{len(model.vocabulary) - 3:,} English words from movie reviews), so it "
+                "only knows that a review has begun: the suggestions are generic."
+            )
+        if len(tokens) >= model.config.window:
+            seen = [model.vocabulary[i] for i in context]
+            st.caption(
+                f"The model reads only the last {model.config.window} words: "
+                f"“…{escape_markdown(lm.detokenize(seen))}”"
+            )
+        suggestions = model.suggest(text, k=k)
+        st.markdown("**Next word** — click to append:")
+        columns = st.columns(len(suggestions))
+        for i, (column, s) in enumerate(zip(columns, suggestions, strict=True)):
+            column.button(f"{s.word}  ·  {s.probability:.1%}", key=f"nw_pick_{i}",
+                          on_click=append_word, args=(s.word,), width="stretch")
+        st.plotly_chart(
+            charts.suggestion_bars([s.word for s in suggestions],
+                                   [s.probability for s in suggestions]),
+            key="nw_bars",
+        )
+        unknown = sorted({t for t in tokens if t not in model.lookup})
+        if unknown:
+            shown = ", ".join(unknown[:12]) + (" …" if len(unknown) > 12 else "")
+            st.caption(f"Unknown to the model (read as `<unk>`): {escape_markdown(shown)}")
+
+with complete_tab:
+    if model is not None:
+        st.markdown("Sample a continuation of **your text** one word at a time.")
+        c1, c2, c3, c4 = st.columns(4)
+        n_words = c1.slider("Words", 1, 60, 20, key="nw_n_words")
+        temperature = c2.slider(
+            "Temperature", 0.0, 2.0, 0.8, 0.05, key="nw_temperature",
+            help="0 always takes the most probable word; above 1 the choice gets wilder.",
+        )
+        top_k = c3.slider("Top-k", 1, 100, 20, key="nw_top_k",
+                          help="Sample only among the k most probable words.")
+        seed = c4.number_input("Seed", 0, 2**31 - 1, 0, key="nw_seed",
+                               help="The same seed and settings give the same text.")
+        if st.button("Complete the sentence", type="primary", key="nw_complete"):
+            prefix = st.session_state.get(TEXT_KEY, "")
+            words = model.generate(prefix, n_words, temperature, top_k, int(seed))
+            st.session_state["nw_completion"] = (prefix, words)
+        if "nw_completion" in st.session_state:
+            prefix, words = st.session_state["nw_completion"]
+            continuation = lm.detokenize(words)
+            glue = " " if prefix and words and words[0] not in lm.PUNCTUATION else ""
+            st.markdown(
+                f"> {escape_markdown(prefix.strip())}{glue}**{escape_markdown(continuation)}**"
+            )
+            st.caption("Bold: generated. Change the seed for another continuation.")
+
+with quality_tab:
+    if model is not None:
+        m = model.metrics
+        if "lm_perplexity" in m:
+            st.markdown(
+                f"Measured on **{m.get('lm_tokens', 0):,} held-out tokens** "
+                f"({m.get('held_out_documents', 0):,} documents never used in training). "
+                "Baseline: a Kneser-Ney trigram model, what a classic phone keyboard uses, "
+                "trained on the same words. Both predict over the same vocabulary with "
+                "unknown words mapped to one `<unk>` token, so their perplexities compare."
+            )
+            cols = st.columns(4)
+            cols[0].metric("LSTM perplexity", f"{m['lm_perplexity']:.0f}",
+                           f"{m['lm_perplexity'] - m['ngram_perplexity']:+.0f} vs n-gram",
+                           delta_color="inverse")
+            cols[1].metric("LSTM top-3 accuracy", f"{m['lm_top3']:.1%}",
+                           f"{(m['lm_top3'] - m['ngram_top3']) * 100:+.1f} pts vs n-gram")
+            cols[2].metric("n-gram perplexity", f"{m['ngram_perplexity']:.0f}")
+            cols[3].metric("Suggestion time", f"{m.get('suggest_ms_p50', 0):.1f} ms",
+                           help="Median time for one suggestion list, measured after training.")
+            st.plotly_chart(charts.quality_bars(m), key="nw_quality")
+            st.dataframe(
+                {
+                    "model": ["LSTM", "Kneser-Ney trigram"],
+                    "perplexity": [round(m["lm_perplexity"], 1), round(m["ngram_perplexity"], 1)],
+                    "top-1": [f"{m['lm_top1']:.1%}", f"{m['ngram_top1']:.1%}"],
+                    "top-3": [f"{m['lm_top3']:.1%}", f"{m['ngram_top3']:.1%}"],
+                    "top-5": [f"{m['lm_top5']:.1%}", f"{m['ngram_top5']:.1%}"],
+                },
+                hide_index=True,
+            )
+            st.caption(
+                "Perplexity: how many words the model is, on average, as unsure as if choosing "
+                "uniformly among (lower is better). Top-k accuracy: how often the true next "
+                "word is among the k suggestions; punctuation counts, `<unk>` is never "
+                "suggested so unknown words are always misses."
+            )
+        else:
+            st.info("This model has no evaluation figures.")
+        history = model.history
+        if history.get("batches"):
+            st.markdown("**Training curves**")
+            st.plotly_chart(charts.training_curves(history["batches"], history.get("epochs", [])),
+                            key="nw_history")
+        where, run_id, root = models[st.session_state[MODEL_KEY]]
+        card = Path(root) / run_id / "MODEL_CARD.md"
+        if card.is_file():
+            with st.expander("Model card"):
+                st.markdown(card.read_text(encoding="utf-8"))
+        st.caption("Settings: " + ", ".join(f"{k}={v}" for k, v in model.config.to_dict().items()))
+
+
+def show_job() -> None:
+    """Progress, live curves and a stop button for the running training job."""
+    job = job_queue().get(st.session_state.get(JOB_KEY))
+    if job is None:
+        return
+    events = job.events()
+    batches = [e for e in events if e["kind"] == "batch"]
+    epochs = [e for e in events if e["kind"] == "epoch"]
+    if job.state == "queued":
+        st.info(f"Waiting in the queue (position {job_queue().position(job)}).")
+    elif not job.finished:
+        eta = f", about {job.eta_s:.0f} s left" if job.eta_s else ""
+        st.progress(job.progress, text=f"{job.message}{eta}")
+        if st.button("Stop training", key="nw_stop"):
+            job.stop()
+    if batches:
+        st.plotly_chart(charts.training_curves(batches, epochs), key="nw_live")
+    if job.state == "done" or job.state == "stopped":
+        st.success(f"Trained and saved ({job.state}). Pick it in the model list above.")
+    elif job.state == "failed":
+        st.error(job.error or "Training failed.")
+
+
+@st.fragment(run_every=1.0)
+def live_job_panel() -> None:
+    job = job_queue().get(st.session_state.get(JOB_KEY))
+    if job is not None and job.finished:
+        st.rerun()  # the whole page: the model list now holds the new run
+    show_job()
+
+
+with train_tab:
+    st.markdown(
+        "Train a language model on IMDB reviews or on your own text. It runs in the "
+        "background (you can leave this page) and is evaluated against the n-gram baseline "
+        f"on held-out text. Your text needs at least {lm.MIN_TRAIN_WORDS:,} words and at "
+        f"most {lm.MAX_USER_TEXT_BYTES // 1_000_000} MB; a tenth of it is held out."
+    )
+    source = st.radio("Text", ["IMDB reviews", "Paste text", "Upload a .txt file"],
+                      horizontal=True, key="nw_source")
+    user_text, problem = "", None
+    if source == "Paste text":
+        user_text = st.text_area("Your training text", height=160, key="nw_train_text")
+    elif source == "Upload a .txt file":
+        upload = st.file_uploader("Plain-text file (UTF-8)", type=["txt"], key="nw_upload")
+        if upload is not None:
+            try:
+                user_text = lm.decode_upload(upload.getvalue(), upload.name)
+            except ValueError as exc:
+                problem = str(exc)
+    with st.expander("Settings", expanded=False):
+        defaults = lm.LMConfig(max_train_words=200_000, epochs=2)
+        s1, s2, s3 = st.columns(3)
+        config = lm.LMConfig(
+            vocab_size=s1.number_input(lm.FIELD_LABELS["vocab_size"], 10, 50_000,
+                                       5_000, 500, key="nw_cfg_vocab"),
+            window=s2.number_input(lm.FIELD_LABELS["window"], 2, 200, defaults.window,
+                                   key="nw_cfg_window"),
+            embed_dim=s3.number_input(lm.FIELD_LABELS["embed_dim"], 8, 512, 64,
+                                      key="nw_cfg_embed"),
+            units=s1.number_input(lm.FIELD_LABELS["units"], 8, 1024, 128, key="nw_cfg_units"),
+            epochs=s2.number_input(lm.FIELD_LABELS["epochs"], 1, 50, defaults.epochs,
+                                   key="nw_cfg_epochs"),
+            max_train_words=s3.number_input(
+                lm.FIELD_LABELS["max_train_words"], lm.MIN_TRAIN_WORDS, 20_000_000,
+                defaults.max_train_words, 50_000, key="nw_cfg_words"),
+            learning_rate=s1.number_input(lm.FIELD_LABELS["learning_rate"], 1e-5, 0.1,
+                                          defaults.learning_rate, format="%.4f",
+                                          key="nw_cfg_lr"),
+            batch_size=s2.number_input(lm.FIELD_LABELS["batch_size"], 1, 1024,
+                                       defaults.batch_size, key="nw_cfg_batch"),
+            seed=s3.number_input(lm.FIELD_LABELS["seed"], 0, 2**31 - 1, 0, key="nw_cfg_seed"),
+        )
+    name = st.text_input("Name", placeholder="e.g. My novel LSTM", key="nw_name", max_chars=80)
+    if source != "IMDB reviews" and not problem:
+        problem = lm.check_user_text(user_text) if user_text.strip() else (
+            "Paste or upload some text first." if source == "Paste text"
+            else "Upload a .txt file first.")
+    problems = config.validate()
+    for message in problems.values():
+        st.error(message)
+    if problem:
+        st.warning(problem)
+    running = job_queue().get(st.session_state.get(JOB_KEY))
+    busy = running is not None and not running.finished
+    if st.button("Train", type="primary", key="nw_train",
+                 disabled=bool(problem or problems or busy)):
+        if source == "IMDB reviews":
+            from pages.common import imdb_data
+
+            imdb = imdb_data()
+            data = (lm.imdb_training_data(imdb, held_out_reviews=300, seed=config.seed)
+                    if imdb is not None else None)
+        else:
+            data = lm.user_training_data(user_text)
+        if data is not None:
+            job = lm.submit_lm_training(config, data, name=name or None)
+            st.session_state[JOB_KEY] = job.id
+    current = job_queue().get(st.session_state.get(JOB_KEY))
+    if current is not None and current.finished:
+        show_job()
+    elif current is not None:
+        live_job_panel()  # polls only while the job runs

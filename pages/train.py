@@ -1,6 +1,329 @@
-"""Placeholder: filled by its issue."""
+"""Train: choose an architecture and its settings, watch it learn live, keep the result."""
+
+from __future__ import annotations
+
+import uuid
 
 import streamlit as st
 
-st.title("train")
-st.info("Coming soon.")
+from core import training
+from core.charts import training as charts
+from core.glove import GloveError, save_upload
+from core.jobs import CANCELLED, DONE, FAILED, QUEUED, RUNNING, STOPPED, job_queue
+from core.models import (
+    ARCH_LABELS,
+    ARCHITECTURES,
+    EMBEDDINGS,
+    FIELD_HELP,
+    FIELD_LABELS,
+    OPTIMIZERS,
+    ModelConfig,
+)
+from core.runs import RunError, RunStore
+from core.text import escape_markdown
+from pages.common import imdb_data
+
+OWNER_KEY, JOB_KEY, PROBLEMS_KEY, SELECTED_KEY = (
+    "train_owner", "train_job_id", "train_problems", "train_selected_run")
+DEFAULTS = ModelConfig()
+STATE_LABELS = {QUEUED: "⏳ queued", RUNNING: "🏃 training", DONE: "✅ done",
+                STOPPED: "⏹️ stopped", FAILED: "❌ failed", CANCELLED: "🚫 cancelled"}
+
+st.title("🏋️ Train a recurrent network")
+st.caption(
+    "Pick an architecture and its settings, then watch it learn the IMDB reviews live. "
+    "Training runs in the background: you can leave this page and come back. Every finished "
+    "or stopped run is saved for the Classify, Compare and Inside-the-cell pages."
+)
+
+data = imdb_data()
+if data is None:
+    st.stop()
+
+st.session_state.setdefault(OWNER_KEY, uuid.uuid4().hex)
+owner = st.session_state[OWNER_KEY]
+store = RunStore()
+problems: dict[str, str] = st.session_state.get(PROBLEMS_KEY, {})
+
+
+def current_job():
+    """This browser session's job: the one it started last, even after leaving the page."""
+    job = job_queue().get(st.session_state.get(JOB_KEY))
+    if job is None:
+        mine = training.training_jobs(owner)
+        job = mine[0] if mine else None
+    return job
+
+
+def field_problem(name: str) -> None:
+    if name in problems:
+        st.error(problems[name], icon="⚠️")
+
+
+def widget(kind, name: str, column=None, **options):
+    """One setting: the same name as the config field, its label and help from core.models."""
+    value = kind(FIELD_LABELS[name], key=f"train_{name}", help=FIELD_HELP[name], **options)
+    if column is None:
+        field_problem(name)
+    else:
+        with column:
+            field_problem(name)
+    return value
+
+
+def seconds(value: float | None) -> str:
+    if value is None:
+        return "–"
+    value = float(value)
+    return f"{value:.1f} s" if value < 90 else f"{int(value // 60)} min {int(value % 60):02d} s"
+
+
+# --- the form ------------------------------------------------------------------------------
+form_column, live_column = st.columns([1, 1.6], gap="large")
+with form_column, st.form("train_form", border=True):
+    st.markdown("**Model**")
+    a, b = st.columns(2)
+    widget(a.selectbox, "arch", a, options=ARCHITECTURES, format_func=ARCH_LABELS.get,
+           index=ARCHITECTURES.index(DEFAULTS.arch))
+    widget(b.number_input, "units", b, value=DEFAULTS.units, step=16)
+    widget(a.number_input, "layers", a, value=DEFAULTS.layers, step=1)
+    widget(b.number_input, "dropout", b, value=DEFAULTS.dropout, step=0.05, format="%.2f")
+    widget(a.checkbox, "bidirectional", a, value=DEFAULTS.bidirectional)
+
+    st.markdown("**Text**")
+    a, b = st.columns(2)
+    widget(a.number_input, "vocab_size", a, value=DEFAULTS.vocab_size, step=1000)
+    widget(b.number_input, "seq_len", b, value=DEFAULTS.seq_len, step=50)
+    widget(a.number_input, "embed_dim", a, value=DEFAULTS.embed_dim, step=16)
+    widget(b.selectbox, "embeddings", b, options=EMBEDDINGS,
+           format_func={"learned": "learn from scratch", "glove": "pretrained GloVe"}.get)
+    with st.expander("Pretrained GloVe vectors"):
+        widget(st.text_input, "glove_path", placeholder="/path/to/glove.6B.100d.txt")
+        glove_upload = st.file_uploader(
+            "…or upload a GloVe file", type=["txt", "zip"], key="train_glove_upload",
+            help="A text file with a word and its numbers on each line (the embedding size "
+                 "is taken from the file).")
+        widget(st.checkbox, "freeze_embeddings", value=DEFAULTS.freeze_embeddings)
+
+    st.markdown("**Optimisation**")
+    a, b = st.columns(2)
+    widget(a.selectbox, "optimizer", a, options=OPTIMIZERS)
+    widget(b.number_input, "learning_rate", b, value=DEFAULTS.learning_rate, step=0.0005,
+           format="%.4f")
+    widget(a.number_input, "clipnorm", a, value=DEFAULTS.clipnorm, step=0.5, format="%.1f")
+    widget(b.number_input, "batch_size", b, value=DEFAULTS.batch_size, step=32)
+    widget(a.number_input, "epochs", a, value=DEFAULTS.epochs, step=1)
+
+    st.markdown("**Data**")
+    a, b = st.columns(2)
+    widget(a.number_input, "train_size", a, value=DEFAULTS.train_size, step=1000)
+    widget(b.number_input, "val_share", b, value=DEFAULTS.val_share, step=0.05, format="%.2f")
+    widget(a.number_input, "seed", a, value=DEFAULTS.seed, step=1)
+    run_name = b.text_input("Run name (optional)", key="train_name", max_chars=80,
+                            placeholder="e.g. LSTM baseline")
+    submitted = st.form_submit_button("Start training", type="primary",
+                                      width="stretch")
+
+if submitted:
+    values = {name: st.session_state[f"train_{name}"] for name in FIELD_LABELS}
+    problems = {}
+    if glove_upload is not None:
+        try:
+            values["glove_path"] = str(save_upload(glove_upload.name, glove_upload.getvalue()))
+        except GloveError as exc:
+            problems["glove_path"] = f"The uploaded file cannot be used: {exc}"
+    config = ModelConfig(**values)
+    problems = {**training.check_against_data(config, data), **problems}
+    if not problems:
+        job = training.submit_training(config, data, name=run_name.strip() or None, owner=owner)
+        st.session_state[JOB_KEY] = job.id
+        st.session_state.pop(SELECTED_KEY, None)
+    st.session_state[PROBLEMS_KEY] = problems
+    st.rerun()
+if problems:
+    with form_column:
+        st.error("Some settings need changing before training can start (see the messages "
+                 "under each field).", icon="⚠️")
+
+
+# --- the live panel ------------------------------------------------------------------------
+@st.fragment(run_every=1.0)
+def live_panel() -> None:
+    job = current_job()
+    if job is None:
+        st.info("Choose settings on the left and press **Start training**. The defaults train "
+                "an LSTM to about 85% test accuracy in a minute or two on two CPU cores.",
+                icon="👈")
+        busy = [j for j in job_queue().jobs() if not j.finished]
+        if busy:
+            st.caption(f"The server is busy with {len(busy)} job(s) from other pages or users; "
+                       "a new job waits for them, since jobs run one at a time.")
+        return
+    view = training.live_view(job.events())
+    st.subheader(f"{STATE_LABELS.get(job.state, job.state)} · {job.name}", anchor=False)
+    if job.state == QUEUED:
+        st.info(f"Waiting in the queue at position **{job_queue().position(job)}**. Jobs from "
+                "every user run one at a time, so each gets the CPU cores to itself.", icon="⏳")
+        if st.button("Cancel", key="train_cancel"):
+            job.stop()
+    elif job.state == RUNNING:
+        eta = f" · about {seconds(job.eta_s)} left" if job.eta_s else ""
+        st.progress(job.progress, text=f"{job.message or view.stage}{eta}")
+        a, b, c, d = st.columns(4)
+        last = view.last_batch
+        a.metric("Epoch", f"{last['epoch'] + 1}" if last else "–")
+        b.metric("Reviews per second", f"{last['samples_per_s']:,.0f}" if last else "–")
+        c.metric("Validation accuracy",
+                 f"{view.epochs[-1]['val_accuracy']:.1%}" if view.epochs else "–",
+                 help="Measured on the held-back reviews at the end of every epoch.")
+        d.metric("Elapsed", seconds(job.elapsed_s))
+        if st.button("⏹ Stop", key="train_stop", help="Stops within one batch and saves what "
+                     "was trained so far, marked as stopped.", disabled=job.stop_requested):
+            job.stop()
+        if job.stop_requested:
+            st.caption("Stopping after this batch; the model trained so far is then tested "
+                       "and saved.")
+    if view.glove:
+        g = view.glove
+        st.caption(f"GloVe vectors ({g['dim']} numbers each) found for {g['coverage']:.0%} of "
+                   f"the vocabulary ({g['found']:,} of {g['words']:,} words).")
+    if job.finished and job.result:
+        st.success(f"Saved. Test accuracy {view.test_accuracy:.1%}; the results are below."
+                   if view.test_accuracy is not None else "Saved.", icon="💾")
+    elif view.batches["step"]:
+        figure = charts.curves_figure(view.batches, view.epochs, view.steps_per_epoch,
+                                      total_epochs=view.config.get("epochs"))
+        st.plotly_chart(figure, width="stretch", key="train_live_curves")
+    if job.state == FAILED:
+        st.error(job.error or "Training failed.", icon="💥")
+    elif job.state == CANCELLED:
+        st.info("Cancelled before it started.")
+    elif job.finished and job.result is None:
+        st.info("Stopped before the first batch finished, so there was nothing to save.")
+    if job.finished and not st.session_state.get(f"train_seen_{job.id}"):
+        # Once per job: show its results and the updated run list below.
+        st.session_state[f"train_seen_{job.id}"] = True
+        if job.result:
+            st.session_state[SELECTED_KEY] = job.result
+        st.rerun(scope="app")
+
+
+# --- results of one run --------------------------------------------------------------------
+def results_panel(run_id: str) -> None:
+    try:
+        info = store.info(run_id)
+    except RunError as exc:
+        st.warning(str(exc))
+        return
+    st.subheader(f"Results: {escape_markdown(info.name)}", anchor=False)
+    if info.damaged:
+        st.error(f"This run is damaged ({info.problem}); it cannot be used. You can delete it "
+                 "below.", icon="🩹")
+        return
+    m = info.metrics
+    if info.status == STOPPED:
+        st.warning(f"Stopped early, after {m.get('epochs_done', 0)} complete epoch(s): the "
+                   "figures are for the model as it was when stopped.", icon="⏹️")
+    cols = st.columns(3) + st.columns(3)
+    cols[0].metric("Test accuracy", f"{m.get('test_accuracy', 0):.1%}",
+                   help=f"On {m.get('test_reviews', 0):,} held-out test reviews.")
+    cols[1].metric("Test loss", f"{m.get('test_loss', 0):.3f}")
+    cols[2].metric("Time per epoch", seconds(m.get("time_per_epoch_s")))
+    cols[3].metric("Total time", seconds(m.get("total_s")),
+                   help="Preparing the data, training, testing and saving.")
+    cols[4].metric("Latency", f"{m.get('latency_ms', 0):.1f} ms",
+                   help="Time to classify one review with the saved model.")
+    cols[5].metric("Weights", f"{m.get('params', 0):,}")
+    history = store.read_json(run_id, "history.json") or {}
+    evaluation = training.run_evaluation(store, run_id)
+    curves, confusion, mistakes, timing, settings = st.tabs(
+        ["Learning curves", "Confusion matrix", "Most confident mistakes", "Time per epoch",
+         "Settings"])
+    with curves:
+        if history.get("batches"):
+            st.plotly_chart(charts.curves_figure(
+                history["batches"], training.history_epochs(history),
+                history.get("steps_per_epoch", 1)), width="stretch",
+                key=f"train_curves_{run_id}")
+    with confusion:
+        if evaluation:
+            st.plotly_chart(charts.confusion_figure(evaluation["confusion"]),
+                            width="stretch", key=f"train_confusion_{run_id}")
+    with mistakes:
+        if evaluation and evaluation.get("mistakes"):
+            st.caption("Test reviews the model got wrong while being most sure of itself. "
+                       "Sarcasm, mixed opinions and plot summaries are the usual suspects.")
+            for item in evaluation["mistakes"]:
+                truth = "positive" if item["label"] else "negative"
+                title = (f"Truly {truth}, but the model said {item['p_positive']:.0%} "
+                         "positive")
+                with st.expander(title):
+                    st.markdown(escape_markdown(item["text"]))
+        else:
+            st.info("No mistakes recorded for this run.")
+    with timing:
+        if m.get("epoch_s"):
+            st.plotly_chart(charts.epoch_times_figure(m["epoch_s"]), width="stretch",
+                            key=f"train_times_{run_id}")
+            st.caption("The first epoch also builds the computation graph, so it is slower.")
+    with settings:
+        st.dataframe(
+            [{"Setting": FIELD_LABELS.get(k, k), "Value": str(v)} for k, v in info.config.items()],
+            hide_index=True, width="stretch")
+
+
+with live_column:
+    live_panel()
+    runs = store.list(kind=training.KIND)
+    selected = st.session_state.get(SELECTED_KEY)
+    if selected and selected in {r.run_id for r in runs}:
+        results_panel(selected)
+
+# --- saved runs ----------------------------------------------------------------------------
+st.divider()
+st.subheader("Saved runs", anchor=False)
+if not runs:
+    st.caption(f"No runs yet. They are kept in `{store.root}`.")
+else:
+    st.dataframe(
+        training.runs_table(runs), hide_index=True, width="stretch",
+        column_config={
+            "Test accuracy": st.column_config.NumberColumn(format="percent"),
+            "Time per epoch (s)": st.column_config.NumberColumn(format="%.1f"),
+            "Trained": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+        })
+    ids = [r.run_id for r in runs]
+    by_id = {r.run_id: r for r in runs}
+    choice = st.selectbox(
+        "Run", ids, key="train_run_choice",
+        index=ids.index(selected) if selected in ids else 0,
+        format_func=lambda rid: f"{by_id[rid].name} ({by_id[rid].status})")
+    a, b, c, d = st.columns([2, 1, 1, 1], vertical_alignment="bottom")
+    new_name = a.text_input("New name", key="train_rename_text", max_chars=80,
+                            placeholder=by_id[choice].name)
+    if b.button("Rename", key="train_rename", width="stretch"):
+        try:
+            store.rename(choice, new_name)
+        except RunError as exc:
+            st.error(str(exc))
+        else:
+            st.rerun()
+    if c.button("Show results", key="train_show", width="stretch",
+                disabled=by_id[choice].damaged):
+        st.session_state[SELECTED_KEY] = choice
+        st.rerun()
+    with d.popover("Delete", width="stretch"):
+        st.write("Delete this run and its model for good?")
+        if st.button("Delete permanently", key="train_delete", type="primary"):
+            store.delete(choice)
+            if st.session_state.get(SELECTED_KEY) == choice:
+                st.session_state.pop(SELECTED_KEY)
+            st.rerun()
+    if not by_id[choice].damaged:
+        model_file = store.model_path(choice)
+        st.download_button(
+            "⬇️ Download the model (.keras, takes raw text)", data=model_file.read_bytes(),
+            file_name=f"{choice}.keras", mime="application/octet-stream",
+            key="train_download")
+        st.caption("Load it with `keras.saving.load_model(path)` after importing "
+                   "`core.models` (for its padding layer); it takes raw review strings.")

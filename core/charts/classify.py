@@ -1,0 +1,77 @@
+"""Figures for the Classify page: each model's P(positive), VADER's scores, word contributions."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+import plotly.graph_objects as go
+
+from core.charts import (
+    ARCH_COLORS,
+    NEGATIVE_COLOR,
+    NEUTRAL_COLOR,
+    POSITIVE_COLOR,
+    base_layout,
+)
+from core.sentiment import NEUTRAL_BAND
+
+
+def probability_chart(names: Sequence[str], archs: Sequence[str],
+                      probabilities: Sequence[float], band: float = NEUTRAL_BAND) -> go.Figure:
+    """One horizontal bar per model from 0 to P(positive), with the neutral band shaded."""
+    # Plotly reads a subset of HTML in labels; run names come from users.
+    names = [html.escape(n) for n in names]
+    colours = [ARCH_COLORS.get(a, NEUTRAL_COLOR) for a in archs]
+    fig = go.Figure(go.Bar(
+        x=list(probabilities), y=list(names), orientation="h", marker_color=colours,
+        text=[f"{p:.1%}" for p in probabilities], textposition="outside",
+        hovertemplate="%{y}: P(positive) = %{x:.3f}<extra></extra>",
+    ))
+    fig.add_vrect(x0=0.5 - band, x1=0.5 + band, fillcolor=NEUTRAL_COLOR, opacity=0.15,
+                  line_width=0, annotation_text="neutral", annotation_position="top")
+    fig.add_vline(x=0.5, line_dash="dot", line_color=NEUTRAL_COLOR)
+    base_layout(fig, "P(positive) per model", "probability the review is positive", "",
+                height=max(180, 70 + 42 * len(names)))
+    fig.update_xaxes(range=[0, 1.12], tickformat=".0%")
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(showlegend=False, margin=dict(l=10, r=20, t=60, b=45))
+    return fig
+
+
+def vader_chart(neg: float, neu: float, pos: float, compound: float) -> go.Figure:
+    """VADER's three proportions (they sum to 1) and its compound score in [-1, 1]."""
+    fig = go.Figure(go.Bar(
+        x=["neg", "neu", "pos", "compound"], y=[neg, neu, pos, compound],
+        marker_color=[NEGATIVE_COLOR, NEUTRAL_COLOR, POSITIVE_COLOR,
+                      POSITIVE_COLOR if compound > 0 else
+                      NEGATIVE_COLOR if compound < 0 else NEUTRAL_COLOR],
+        text=[f"{v:+.3f}" if k == "compound" else f"{v:.3f}"
+              for k, v in zip(["neg", "neu", "pos", "compound"], [neg, neu, pos, compound],
+                              strict=True)],
+        textposition="outside",
+        hovertemplate="%{x}: %{y:.3f}<extra></extra>",
+    ))
+    base_layout(fig, "VADER scores", "", "score", height=280)
+    fig.update_yaxes(range=[-1.15, 1.15], zeroline=True)
+    fig.update_layout(showlegend=False)
+    return fig
+
+
+def contribution_chart(positive: Sequence[tuple[str, float]],
+                       negative: Sequence[tuple[str, float]], model_name: str) -> go.Figure:
+    """The words that pushed hardest each way, as signed horizontal bars."""
+    items = sorted([*positive, *negative], key=lambda item: item[1])
+    words = [html.escape(w) for w, _ in items]
+    values = [v for _, v in items]
+    fig = go.Figure(go.Bar(
+        x=values, y=words, orientation="h",
+        marker_color=[POSITIVE_COLOR if v > 0 else NEGATIVE_COLOR for v in values],
+        hovertemplate="%{y}: %{x:+.3f} log-odds<extra></extra>",
+    ))
+    base_layout(fig, f"Strongest words for {html.escape(model_name)}",
+                "change in log-odds of Positive when the word is removed", "",
+                height=max(220, 80 + 24 * len(words)))
+    fig.update_layout(showlegend=False)
+    fig.add_vline(x=0, line_color=NEUTRAL_COLOR)
+    return fig

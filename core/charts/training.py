@@ -1,0 +1,103 @@
+"""Figures for the Train page: live learning curves, the confusion matrix, time per epoch."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from core.charts import ARCH_COLORS, NEGATIVE_COLOR, POSITIVE_COLOR, base_layout
+
+TRAIN_COLOR = ARCH_COLORS["lstm"]
+VAL_COLOR = "#ff7f0e"
+
+
+def smooth(values: Sequence[float], weight: float = 0.9) -> list[float]:
+    """Exponential moving average with TensorBoard's bias correction (no dip at the start)."""
+    result, average = [], 0.0
+    for count, value in enumerate(values, start=1):
+        average = weight * average + (1 - weight) * float(value)
+        result.append(average / (1 - weight**count))
+    return result
+
+
+def curves_figure(batches: dict[str, list[float]], epochs: Sequence[dict[str, Any]],
+                  steps_per_epoch: int, total_epochs: int | None = None,
+                  smoothing: float = 0.9, title: str = "Learning curves") -> go.Figure:
+    """Loss and accuracy side by side: per batch (faint), smoothed, and validation per epoch.
+
+    The x axis counts epochs, so a batch halfway through the second epoch sits at 1.5
+    and each validation point at the end of its epoch.
+    """
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss", "Accuracy"),
+                        horizontal_spacing=0.08)
+    steps = max(1, int(steps_per_epoch))
+    x = [e + (s + 1) / steps for e, s in zip(batches.get("epoch", []), batches.get("step", []),
+                                             strict=False)]
+    val_x = [row["epoch"] + 1 for row in epochs]
+    for col, metric in ((1, "loss"), (2, "accuracy")):
+        raw = batches.get(f"batch_{metric}", [])
+        legend = col == 1
+        fig.add_scatter(x=x, y=raw, mode="lines", name="training, per batch", row=1, col=col,
+                        line=dict(color=TRAIN_COLOR, width=1), opacity=0.25,
+                        showlegend=legend, legendgroup="raw", hoverinfo="skip")
+        fig.add_scatter(x=x, y=smooth(raw, smoothing), mode="lines", row=1, col=col,
+                        name="training, smoothed", line=dict(color=TRAIN_COLOR, width=2.5),
+                        showlegend=legend, legendgroup="smooth",
+                        hovertemplate=f"epoch %{{x:.2f}}<br>{metric} %{{y:.3f}}<extra></extra>")
+        fig.add_scatter(x=val_x, y=[row.get(f"val_{metric}") for row in epochs],
+                        mode="lines+markers", name="validation, per epoch", row=1, col=col,
+                        line=dict(color=VAL_COLOR, width=2), marker=dict(size=9),
+                        showlegend=legend, legendgroup="val",
+                        hovertemplate=f"end of epoch %{{x}}<br>validation {metric} "
+                                      "%{y:.3f}<extra></extra>")
+    base_layout(fig, title, "epoch", "loss", height=400)
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="center",
+                                  x=0.5), margin=dict(l=50, r=20, t=60, b=70))
+    end = total_epochs or max([1, *val_x, *(np.ceil(x[-1:]) if x else [])])
+    ticks = dict(dtick=1) if end <= 20 else {}
+    fig.update_xaxes(title_text="epoch", range=[0, end], **ticks)
+    losses = [v for v in [*batches.get("batch_loss", []), *(r.get("val_loss") for r in epochs)]
+              if v is not None and np.isfinite(v)]
+    # Per-batch losses can spike; scale to the bulk of them so the trend stays readable.
+    top = float(np.percentile(losses, 98)) * 1.15 if losses else 1.0
+    fig.update_yaxes(title_text="loss", range=[0, max(top, 0.1)], row=1, col=1)
+    accuracies = [v for v in batches.get("batch_accuracy", []) if v is not None]
+    bottom = min(0.4, float(np.percentile(accuracies, 2)) - 0.02) if accuracies else 0.4
+    fig.update_yaxes(title_text="accuracy", range=[max(0.0, bottom), 1.0], tickformat=".0%",
+                     row=1, col=2)
+    return fig
+
+
+def confusion_figure(confusion: Sequence[Sequence[int]],
+                     labels: Sequence[str] = ("negative", "positive")) -> go.Figure:
+    """Counts of true label (rows) against predicted label (columns), with shares of each row."""
+    counts = np.asarray(confusion, dtype=float)
+    totals = counts.sum(axis=1, keepdims=True)
+    shares = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
+    text = [[f"{int(counts[i, j]):,}<br>{shares[i, j]:.0%} of {labels[i]}"
+             for j in range(len(labels))] for i in range(len(labels))]
+    fig = go.Figure(go.Heatmap(
+        z=shares, x=[f"predicted {label}" for label in labels],
+        y=[f"truly {label}" for label in labels], text=text, texttemplate="%{text}",
+        colorscale=[[0, "#f5f5f5"], [1, "#3f51b5"]], zmin=0, zmax=1, showscale=False,
+        hovertemplate="%{y}, %{x}: %{text}<extra></extra>",
+    ))
+    fig.update_yaxes(autorange="reversed")
+    return base_layout(fig, "Confusion matrix on the test reviews", "", "", height=320)
+
+
+def epoch_times_figure(epoch_s: Sequence[float]) -> go.Figure:
+    """Seconds per epoch (the first includes building the graph)."""
+    fig = go.Figure(go.Bar(x=[i + 1 for i in range(len(epoch_s))], y=list(epoch_s),
+                           marker_color=TRAIN_COLOR,
+                           hovertemplate="epoch %{x}: %{y:.1f} s<extra></extra>"))
+    fig.update_xaxes(dtick=1)
+    return base_layout(fig, "Time per epoch (incl. validation)", "epoch", "seconds", height=320)
+
+
+def prediction_color(p_positive: float) -> str:
+    return POSITIVE_COLOR if p_positive >= 0.5 else NEGATIVE_COLOR

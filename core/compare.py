@@ -1,0 +1,664 @@
+"""Compare architectures under one budget: SimpleRNN, LSTM, GRU and BiLSTM trained on the
+same data with the same settings and seed, next to the baselines a practitioner would try
+first (VADER, TF-IDF + logistic regression), in one table with every time also given as
+a ratio to the LSTM.
+
+    plan = ComparePlan(ModelConfig(epochs=1), archs=("simple_rnn", "lstm", "gru", "bilstm"))
+    job = submit_comparison(plan, imdb)            # trains one model after another
+    progress = CompareProgress.from_events(job.events())   # what the page draws live
+    table = comparison_table(job.result.entries)   # one row per model, ratios to the LSTM
+
+A model already trained with identical settings (same `ModelConfig.key()`) is reused from
+the run store rather than trained again, so re-running a comparison only trains what is new.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from core.baselines import BASELINE_NAMES, BASELINES
+from core.models import ARCH_LABELS, ARCHITECTURES, ModelConfig
+
+if TYPE_CHECKING:
+    from core.data import ImdbData
+    from core.jobs import Job
+    from core.runs import RunInfo, RunStore
+
+DEFAULT_ARCHS = ("simple_rnn", "lstm", "gru", "bilstm")
+REFERENCE_ARCH = "lstm"
+BIDIRECTIONAL_ARCHS = ("bilstm", "stacked_bilstm")
+
+# Row statuses. A failed or stopped model keeps its row, so the table shows what happened.
+DONE, FAILED, STOPPED, SKIPPED = "done", "failed", "stopped", "not run"
+# Where a row's numbers come from.
+TRAINED, REUSED, SAVED, BASELINE = "trained now", "reused run", "saved run", "baseline"
+
+# The comparison table's columns, in order, with the labels the page shows. The names
+# match a run's metrics, so a CSV export reads like the run store.
+COLUMNS: dict[str, str] = {
+    "model": "Model",
+    "status": "Status",
+    "source": "Source",
+    "params": "Parameters",
+    "epochs_run": "Epochs",
+    "epoch_s": "Time per epoch (s)",
+    "train_s": "Training time (s)",
+    "samples_per_s": "Training reviews/s",
+    "latency_one_ms": "Latency, 1 review (ms)",
+    "latency_batch_ms": "Latency per review, batch of 256 (ms)",
+    "test_accuracy": "Test accuracy",
+    "test_loss": "Test loss",
+    "best_epoch": "Best epoch",
+    "best_val_accuracy": "Best validation accuracy",
+    "epoch_s_vs_lstm": "Time per epoch ÷ LSTM",
+    "train_s_vs_lstm": "Training time ÷ LSTM",
+    "latency_one_vs_lstm": "Latency (1 review) ÷ LSTM",
+    "latency_batch_vs_lstm": "Latency (batch) ÷ LSTM",
+    "arch": "Architecture",
+    "note": "Note",
+    "run_id": "Run",
+}
+METRICS = ("params", "epochs_run", "epoch_s", "train_s", "samples_per_s", "latency_one_ms",
+           "latency_batch_ms", "test_accuracy", "test_loss", "best_epoch", "best_val_accuracy")
+RATIOS = {"epoch_s_vs_lstm": "epoch_s", "train_s_vs_lstm": "train_s",
+          "latency_one_vs_lstm": "latency_one_ms", "latency_batch_vs_lstm": "latency_batch_ms"}
+
+
+def arch_config(base: ModelConfig, arch: str) -> ModelConfig:
+    """`base` with another architecture and nothing else changed (the fair comparison).
+
+    The BiLSTMs are bidirectional by definition and the others are not, whatever `base`
+    says; the stacked BiLSTM needs at least two layers.
+    """
+    if arch not in ARCHITECTURES:
+        raise ValueError(f"Unknown architecture {arch!r}; choose from {', '.join(ARCHITECTURES)}.")
+    layers = max(2, base.layers) if arch == "stacked_bilstm" else base.layers
+    return dataclasses.replace(base, arch=arch, bidirectional=arch in BIDIRECTIONAL_ARCHS,
+                               layers=layers)
+
+
+@dataclass
+class ComparePlan:
+    """What one click of "Compare" trains: `base`'s settings for every architecture."""
+
+    base: ModelConfig
+    archs: tuple[str, ...] = DEFAULT_ARCHS
+    baselines: tuple[str, ...] = BASELINES
+
+    def configs(self) -> list[ModelConfig]:
+        return [arch_config(self.base, arch) for arch in self.archs]
+
+    def validate(self) -> dict[str, str]:
+        """Field-level problems ({} when the plan can run); checked for every architecture."""
+        problems: dict[str, str] = {}
+        if not self.archs:
+            problems["archs"] = "Choose at least one architecture to compare."
+        unknown = [a for a in self.archs if a not in ARCHITECTURES]
+        if unknown:
+            problems["archs"] = f"Unknown architecture(s): {', '.join(map(str, unknown))}."
+            return problems
+        if len(set(self.archs)) != len(self.archs):
+            problems["archs"] = "Each architecture can appear only once."
+        unknown_baselines = [b for b in self.baselines if b not in BASELINES]
+        if unknown_baselines:
+            problems["baselines"] = f"Unknown baseline(s): {', '.join(unknown_baselines)}."
+        for config in self.configs():
+            for name, message in config.validate().items():
+                problems.setdefault(name, message)
+        return problems
+
+    def check(self, data: ImdbData) -> dict[str, str]:
+        """`validate` plus what depends on the dataset (enough reviews, a test set)."""
+        from core.training import check_against_data
+
+        problems = self.validate()
+        if "archs" not in problems and self.archs:
+            for name, message in check_against_data(self.configs()[0], data).items():
+                problems.setdefault(name, message)
+        return problems
+
+
+@dataclass
+class Entry:
+    """One row of the comparison: a recurrent run or a baseline, finished or not."""
+
+    label: str
+    arch: str  # an architecture, or a baseline key ("vader", "tfidf_logreg")
+    status: str = DONE
+    source: str = TRAINED
+    metrics: dict[str, Any] = field(default_factory=dict)
+    history: dict[str, list[float]] = field(default_factory=dict)
+    config: dict[str, Any] = field(default_factory=dict)
+    run_id: str | None = None
+    note: str = ""
+
+    @property
+    def is_baseline(self) -> bool:
+        return self.arch in BASELINES
+
+
+def _number(value: Any) -> float | None:
+    """A finite float, or None for missing / NaN / infinite / not a number."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _series(history: dict[str, Any], name: str) -> list[float | None]:
+    values = history.get(name) or []
+    return [_number(v) for v in values] if isinstance(values, (list, tuple)) else []
+
+
+def derived_metrics(metrics: dict[str, Any], history: dict[str, Any],
+                    config: dict[str, Any]) -> dict[str, Any]:
+    """Every table metric for a run, from what it saved: its metrics first, else its history.
+
+    Older or partial runs may lack a figure the table wants (e.g. best epoch); it is worked
+    out from the per-epoch history when that is there.
+    """
+    out: dict[str, Any] = {name: _number(metrics.get(name)) for name in METRICS}
+    epoch_times = [t for t in _series(history, "epoch_s") if t is not None]
+    val_acc = _series(history, "val_accuracy")
+    if out["epochs_run"] is None:
+        epochs = max(len(epoch_times), len(val_acc), len(_series(history, "loss")))
+        out["epochs_run"] = epochs or None
+    if out["epoch_s"] is None and epoch_times:
+        out["epoch_s"] = statistics.fmean(epoch_times)
+    if out["train_s"] is None and epoch_times:
+        out["train_s"] = sum(epoch_times)
+    if out["samples_per_s"] is None and out["epoch_s"]:
+        train_size = _number(config.get("train_size"))
+        val_share = _number(config.get("val_share")) or 0.0
+        if train_size:
+            out["samples_per_s"] = train_size * (1 - val_share) / out["epoch_s"]
+    valid = [(v, i) for i, v in enumerate(val_acc) if v is not None]
+    if valid:
+        best, index = max(valid, key=lambda pair: (pair[0], -pair[1]))
+        if out["best_val_accuracy"] is None:
+            out["best_val_accuracy"] = best
+        if out["best_epoch"] is None:
+            out["best_epoch"] = index + 1
+    for name in ("params", "epochs_run", "best_epoch"):
+        if out[name] is not None:
+            out[name] = int(out[name])
+    return out
+
+
+def reference_entry(entries: Sequence[Entry], arch: str = REFERENCE_ARCH) -> Entry | None:
+    """The row the ratios divide by: the first finished LSTM in the comparison."""
+    return next((e for e in entries if e.arch == arch and e.status == DONE), None)
+
+
+def comparison_table(entries: Sequence[Entry], reference: str = REFERENCE_ARCH) -> pd.DataFrame:
+    """One row per entry with every column of `COLUMNS`; missing figures are NaN.
+
+    Ratios divide each time by the reference LSTM's (so the LSTM reads 1.00 and a BiLSTM
+    twice as slow reads 2.00); they are NaN when there is no finished LSTM to divide by.
+    """
+    ref = reference_entry(entries, reference)
+    ref_metrics = derived_metrics(ref.metrics, ref.history, ref.config) if ref else {}
+    rows = []
+    for entry in entries:
+        values = derived_metrics(entry.metrics, entry.history, entry.config)
+        row: dict[str, Any] = {"model": entry.label, "status": entry.status,
+                               "source": entry.source, **values}
+        for ratio, name in RATIOS.items():
+            numerator, denominator = values.get(name), ref_metrics.get(name)
+            row[ratio] = (numerator / denominator
+                          if numerator is not None and denominator else None)
+        row.update(arch=entry.arch, note=entry.note, run_id=entry.run_id or "")
+        rows.append(row)
+    table = pd.DataFrame(rows, columns=list(COLUMNS))
+    for name in COLUMNS:
+        if name not in ("model", "status", "source", "arch", "note", "run_id"):
+            table[name] = pd.to_numeric(table[name], errors="coerce").astype("float64")
+    return table
+
+
+def table_csv(table: pd.DataFrame) -> bytes:
+    """The table as UTF-8 CSV, column names as in `COLUMNS` (machine-friendly)."""
+    return table.to_csv(index=False, float_format="%.6g").encode("utf-8")
+
+
+def baseline_entry(result: Any) -> Entry:
+    """A row from a `core.baselines.BaselineResult`."""
+    return Entry(label=result.name, arch=result.key, status=DONE, source=BASELINE,
+                 metrics=dict(result.metrics), config=dict(result.settings), note=result.notes)
+
+
+def failed_entry(label: str, arch: str, message: str, status: str = FAILED,
+                 config: dict[str, Any] | None = None,
+                 history: dict[str, list[float]] | None = None) -> Entry:
+    return Entry(label=label, arch=arch, status=status, source=TRAINED, config=config or {},
+                 history=history or {}, note=message)
+
+
+def model_label(arch: str) -> str:
+    return ARCH_LABELS.get(arch) or BASELINE_NAMES.get(arch) or arch
+
+
+def ordered(entries: Iterable[Entry]) -> list[Entry]:
+    """Recurrent models in the usual order (simplest first), then baselines, then the rest."""
+    order = {arch: i for i, arch in enumerate((*ARCHITECTURES, *BASELINES))}
+    return sorted(entries, key=lambda e: order.get(e.arch, len(order)))
+
+
+# --- runs as rows ----------------------------------------------------------------------------
+
+def run_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
+    """A saved sentiment run's metrics under the table's names (see `core.training`)."""
+    return {
+        "params": metrics.get("params"),
+        "epochs_run": metrics.get("epochs_done"),
+        "epoch_s": metrics.get("time_per_epoch_s"),
+        "train_s": metrics.get("train_s"),
+        "samples_per_s": metrics.get("samples_per_s"),
+        "latency_one_ms": metrics.get("latency_ms"),
+        "test_accuracy": metrics.get("test_accuracy"),
+        "test_loss": metrics.get("test_loss"),
+    }
+
+
+def read_history(info: RunInfo) -> dict[str, Any]:
+    """The run's per-epoch history without loading its model ({} if unreadable)."""
+    import json
+
+    if info.path is None:
+        return {}
+    try:
+        history = json.loads((info.path / "history.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return history if isinstance(history, dict) else {}
+
+
+def run_entry(info: RunInfo, source: str = SAVED, label: str | None = None,
+              latency: tuple[float, float] | None = None) -> Entry:
+    """A row for a saved run; `latency` (one review, per review in a batch) if measured."""
+    metrics = run_metrics(info.metrics)
+    if latency is not None:
+        metrics["latency_one_ms"], metrics["latency_batch_ms"] = latency
+    arch = str(info.config.get("arch", ""))
+    note = "" if info.status == DONE else f"run status: {info.status}"
+    if source == SAVED:
+        note = (note + "; " if note else "") + f"saved run “{info.name}”"
+    return Entry(label=label or info.name, arch=arch,
+                 status=DONE if info.status == DONE else STOPPED,
+                 source=source, metrics=metrics, history=read_history(info),
+                 config=dict(info.config), run_id=info.run_id, note=note)
+
+
+def measure_latency(store: RunStore, run_id: str, texts: Sequence[str]) -> tuple[float, float]:
+    """Median ms per review for one review and within a batch of 256, as Classify serves it.
+
+    Every model in a comparison is measured here, by the same code, one after another, so
+    the latencies compare like with like (training measured only the single review).
+    """
+    from core.baselines import median_latency_ms
+    from core.sentiment import FastPredictor
+
+    loaded = store.load(run_id)
+    return median_latency_ms(FastPredictor(loaded.model), texts)
+
+
+def find_reusable(config: ModelConfig, stores: Sequence[RunStore]) -> tuple[RunStore,
+                                                                            RunInfo] | None:
+    """A finished run trained with exactly `config`, in the first store that has one."""
+    for store in stores:
+        info = store.find(config.key(), kind="sentiment")
+        if info is not None:
+            return store, info
+    return None
+
+
+def preview(plan: ComparePlan, stores: Sequence[RunStore]) -> list[dict[str, Any]]:
+    """What a click would do per architecture: reuse which run, or train."""
+    rows = []
+    for config in plan.configs():
+        found = find_reusable(config, stores)
+        rows.append({"model": config.label, "arch": config.arch,
+                     "action": "reuse" if found else "train",
+                     "run_id": found[1].run_id if found else None,
+                     "run_name": found[1].name if found else None})
+    return rows
+
+
+# --- the comparison job ----------------------------------------------------------------------
+
+JOB_KIND = "compare"
+# A baseline counts as a quarter of a model in the overall progress: it takes seconds.
+BASELINE_WEIGHT = 0.25
+
+
+def training_reviews(config: ModelConfig, data: ImdbData) -> pd.DataFrame:
+    """The reviews a recurrent model with `config` trains on (its validation part removed).
+
+    Mirrors `core.training.prepare_data`, so TF-IDF learns from exactly the same reviews.
+    """
+    from core.training import sample_reviews
+
+    sample = sample_reviews(data.train, config.train_size, config.seed)
+    n_val = max(1, int(round(len(sample) * config.val_share)))
+    return sample.iloc[n_val:]
+
+
+def labelled_test(data: ImdbData) -> pd.DataFrame:
+    return data.test[data.test["label"].notna()].reset_index(drop=True)
+
+
+class _ModelJob:
+    """The view of the comparison job that one model's training gets.
+
+    `train_sentiment` reports progress from 0 to 1 for its own model; this scales it into
+    the model's slice of the overall bar and tags every event with the model, so the page
+    can draw one live curve per model from the single job's event list.
+    """
+
+    def __init__(self, job: Job, label: str, arch: str, start: float, weight: float) -> None:
+        self._job, self.label, self.arch = job, label, arch
+        self._start, self._weight = start, weight
+        self.progress, self.eta_s = 0.0, None
+
+    def publish(self, kind: str, **data: Any) -> None:
+        # Merged, not passed twice: training's own events may carry an `arch` too.
+        self._job.publish(kind, **{**data, "model": self.label, "arch": self.arch})
+
+    def set_progress(self, fraction: float, eta_s: float | None = None, message: str = "") -> None:
+        self.progress, self.eta_s = fraction, eta_s
+        self._job.set_progress(self._start + self._weight * fraction, None,
+                               f"{self.label}: {message}" if message else "")
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._job.stop_requested
+
+
+@dataclass
+class CompareResult:
+    entries: list[Entry]
+    plan: dict[str, Any]
+
+
+def _publish_row(job: Job, entry: Entry) -> None:
+    job.publish("row", entry=dataclasses.asdict(entry))
+
+
+def _baseline_rows(plan: ComparePlan, data: ImdbData, job: Job, position: float,
+                   weight: float) -> list[Entry]:
+    from core import baselines
+
+    test = labelled_test(data)
+    test_texts, test_labels = test["text"].tolist(), test["label"].astype(int).tolist()
+    rows = []
+    for key in plan.baselines:
+        if job.stop_requested:
+            break
+        name = BASELINE_NAMES[key]
+        job.set_progress(position, None, f"{name}: scoring {len(test_texts):,} test reviews…")
+        job.publish("model_start", model=name, arch=key)
+        try:
+            if key == "vader":
+                result = baselines.vader_baseline(test_texts, test_labels)
+            else:
+                train = training_reviews(plan.base, data)
+                result = baselines.tfidf_logreg_baseline(
+                    train["text"].tolist(), train["label"].astype(int).tolist(),
+                    test_texts, test_labels, max_features=plan.base.vocab_size,
+                    seed=plan.base.seed)
+            entry = baseline_entry(result)
+        except Exception as exc:  # one baseline failing must not sink the comparison
+            entry = failed_entry(name, key, f"{type(exc).__name__}: {exc}")
+            entry.source = BASELINE
+        rows.append(entry)
+        _publish_row(job, entry)
+        position += weight
+    return rows
+
+
+def run_comparison(plan: ComparePlan, data: ImdbData, job: Job, store: RunStore | None = None,
+                   reuse_from: Sequence[RunStore] | None = None) -> CompareResult:
+    """The work of a comparison job: baselines, then each architecture in turn.
+
+    A run with identical settings already in `reuse_from` (default: `store` and the
+    shipped models) is reused. A model that fails (e.g. its loss turns NaN) gets a failed
+    row with the reason and the next one still trains. Stop ends the current model (its
+    partial run is saved, as on the Train page) and skips the rest.
+    """
+    from core.jobs import JobFailed
+    from core.runs import RunError, RunStore, shipped_store
+    from core.training import train_sentiment
+
+    problems = plan.validate()
+    if problems:
+        raise JobFailed(" ".join(problems.values()))
+    store = store or RunStore()
+    stores = list(reuse_from) if reuse_from is not None else [store, shipped_store()]
+    configs = plan.configs()
+    total = BASELINE_WEIGHT * len(plan.baselines) + len(configs)
+    job.publish("plan", models=[c.label for c in configs], archs=[c.arch for c in configs],
+                baselines=list(plan.baselines), preview=preview(plan, stores),
+                config=plan.base.to_dict())
+    entries = _baseline_rows(plan, data, job, 0.0, BASELINE_WEIGHT / total)
+    texts = labelled_test(data)["text"].head(512).tolist()
+    position = BASELINE_WEIGHT * len(plan.baselines) / total
+    for config in configs:
+        label = config.label
+        if job.stop_requested:
+            entry = failed_entry(label, config.arch, "Not trained: the comparison was stopped.",
+                                 status=SKIPPED, config=config.to_dict())
+            entries.append(entry)
+            _publish_row(job, entry)
+            continue
+        job.publish("model_start", model=label, arch=config.arch)
+        found = find_reusable(config, stores)
+        try:
+            entry = _reused_row(job, label, found, texts, position) if found else None
+            if entry is None:
+                view = _ModelJob(job, label, config.arch, position, 1 / total)
+                run_id = train_sentiment(config, data, job=view, store=store,
+                                         name=f"{label} · comparison")
+                if run_id is None:
+                    raise JobFailed("Stopped before the first batch finished: nothing saved.")
+                job.set_progress(position + 0.98 / total, None, f"{label}: measuring latency…")
+                try:
+                    latency = measure_latency(store, run_id, texts)
+                except RunError as exc:
+                    latency = None
+                    job.publish("warning", model=label, message=str(exc))
+                entry = run_entry(store.info(run_id), source=TRAINED, label=label,
+                                  latency=latency)
+                if found:
+                    entry.note = (f"run “{found[1].name}” had identical settings but could not "
+                                  "be loaded, so this model was trained again")
+        except JobFailed as exc:
+            status = STOPPED if job.stop_requested else FAILED
+            entry = failed_entry(label, config.arch, str(exc), status=status,
+                                 config=config.to_dict(), history=_live_history(job, label))
+        except Exception as exc:  # e.g. out of memory: report it in the row, go on
+            entry = failed_entry(label, config.arch, f"{type(exc).__name__}: {exc}",
+                                 config=config.to_dict(), history=_live_history(job, label))
+        entries.append(entry)
+        _publish_row(job, entry)
+        position += 1 / total
+        job.set_progress(position, None, f"{label}: {entry.status}")
+    job.set_progress(1.0, 0.0, "Comparison finished." if not job.stop_requested
+                     else "Comparison stopped.")
+    return CompareResult(entries=entries, plan=plan.base.to_dict())
+
+
+def _reused_row(job: Job, label: str, found: tuple[RunStore, RunInfo], texts: list[str],
+                position: float) -> Entry | None:
+    """The row of a run with identical settings, or None if its model cannot be loaded."""
+    from core.runs import RunError
+
+    run_store, info = found
+    job.set_progress(position, None, f"{label}: reusing run “{info.name}”")
+    try:
+        latency = measure_latency(run_store, info.run_id, texts)
+    except RunError as exc:
+        job.publish("warning", model=label, message=f"{exc} Training it again.")
+        return None
+    entry = run_entry(info, source=REUSED, label=label, latency=latency)
+    entry.note = f"reused run “{info.name}” (identical settings)"
+    return entry
+
+
+def _live_history(job: Job, label: str) -> dict[str, list[float]]:
+    """Per-epoch history of a model from the job's events (for rows of failed models)."""
+    history: dict[str, list[float]] = {"loss": [], "accuracy": [], "val_loss": [],
+                                       "val_accuracy": [], "epoch_s": []}
+    for event in job.events():
+        if event.get("kind") == "epoch" and event.get("model") == label:
+            for name in history:
+                history[name].append(event.get(name))
+    return history if history["loss"] else {}
+
+
+def submit_comparison(plan: ComparePlan, data: ImdbData, owner: str | None = None,
+                      store: RunStore | None = None) -> Job:
+    """Queue a comparison (one job; it waits behind other training, like any job)."""
+    from core.jobs import job_queue
+
+    problems = plan.check(data)
+    if problems:
+        raise ValueError(" ".join(dict.fromkeys(problems.values())))
+    title = "Compare " + ", ".join(model_label(a) for a in plan.archs)
+
+    def work(job: Job) -> CompareResult:
+        return run_comparison(plan, data, job, store=store)
+
+    return job_queue().submit(title, work, kind=JOB_KIND, owner=owner)
+
+
+# --- following a comparison live ------------------------------------------------------------
+
+@dataclass
+class CompareProgress:
+    """What the page draws while a comparison runs, gathered from the job's events."""
+
+    models: list[str] = field(default_factory=list)
+    archs: dict[str, str] = field(default_factory=dict)
+    rows: list[Entry] = field(default_factory=list)
+    curves: dict[str, dict[str, Any]] = field(default_factory=dict)
+    epochs: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    current: str | None = None
+    stage: str = ""
+    seen: int = 0  # events consumed so far
+
+    # Exponential smoothing of the per-batch loss: single batches are too noisy to read.
+    SMOOTHING = 0.1
+
+    @classmethod
+    def from_events(cls, events: Iterable[dict[str, Any]]) -> CompareProgress:
+        progress = cls()
+        progress.update(events)
+        return progress
+
+    def update(self, events: Iterable[dict[str, Any]]) -> CompareProgress:
+        """Fold in new events (pass `job.events(self.seen)`)."""
+        for event in events:
+            self.seen += 1
+            kind, model = event.get("kind"), event.get("model")
+            if kind == "plan":
+                self.models = list(event.get("baselines", []))
+                self.models = [BASELINE_NAMES.get(b, b) for b in self.models]
+                self.models += list(event.get("models", []))
+                self.archs.update(zip(event.get("models", []), event.get("archs", []),
+                                      strict=False))
+            elif kind == "model_start":
+                self.current, self.stage = model, ""
+                self.archs.setdefault(model, event.get("arch", ""))
+            elif kind == "stage":
+                self.stage = str(event.get("message", ""))
+            elif kind == "batch" and model:
+                self._add_batch(model, event)
+            elif kind == "epoch" and model:
+                epochs = self.epochs.setdefault(model, {})
+                for name in ("loss", "accuracy", "val_loss", "val_accuracy", "epoch_s"):
+                    epochs.setdefault(name, []).append(event.get(name))
+            elif kind == "row":
+                entry = Entry(**event["entry"])
+                self.rows = [r for r in self.rows if r.label != entry.label] + [entry]
+        return self
+
+    def _add_batch(self, model: str, event: dict[str, Any]) -> None:
+        curve = self.curves.setdefault(model, {"arch": self.archs.get(model, ""), "x": [],
+                                               "loss": []})
+        loss = _number(event.get("batch_loss"))
+        if loss is None:
+            return
+        if curve["loss"]:
+            loss = self.SMOOTHING * loss + (1 - self.SMOOTHING) * curve["loss"][-1]
+        steps = max(1, int(event.get("steps") or 1))
+        curve["x"].append(int(event.get("epoch", 0)) + (int(event.get("step", 0)) + 1) / steps)
+        curve["loss"].append(loss)
+
+    def status(self, model: str) -> str:
+        """"waiting", "running", or the finished row's status."""
+        row = next((r for r in self.rows if r.label == model), None)
+        if row is not None:
+            return row.status
+        return "running" if model == self.current else "waiting"
+
+    def live_entries(self) -> list[Entry]:
+        """Finished rows, plus the running model with its epochs so far (for the curves)."""
+        entries = list(self.rows)
+        if self.current and all(r.label != self.current for r in self.rows):
+            entries.append(Entry(label=self.current, arch=self.archs.get(self.current, ""),
+                                 status="running", history=self.epochs.get(self.current, {})))
+        return entries
+
+
+# --- reading the table ------------------------------------------------------------------------
+
+def findings(table: pd.DataFrame) -> list[str]:
+    """A few sentences that read the table for the user (Markdown, names escaped)."""
+    from core.text import escape_markdown
+
+    done = table[table["status"] == DONE]
+    lines = []
+    ref = done[done["arch"] == REFERENCE_ARCH]
+    if not ref.empty and pd.notna(ref["epoch_s"].iloc[0]):
+        ref_row = ref.iloc[0]
+        for _, row in done.iterrows():
+            if row["arch"] == "bilstm" and pd.notna(row["epoch_s_vs_lstm"]):
+                lines.append(
+                    f"The **BiLSTM** took **{row['epoch_s_vs_lstm']:.2f}×** as long per epoch as "
+                    f"the LSTM ({row['epoch_s']:.1f} s vs {ref_row['epoch_s']:.1f} s); in the seed "
+                    "notebook it took 2.49 times as long (3,731 s vs 1,497 s)."
+                )
+    scored = done[done["test_accuracy"].notna()]
+    if not scored.empty:
+        best = scored.loc[scored["test_accuracy"].idxmax()]
+        lines.append(f"Most accurate: **{escape_markdown(str(best['model']))}** with "
+                     f"{best['test_accuracy']:.1%} test accuracy.")
+        recurrent = scored[~scored["arch"].isin(BASELINES)]
+        tfidf = scored[scored["arch"] == "tfidf_logreg"]
+        if not recurrent.empty and not tfidf.empty:
+            top = recurrent.loc[recurrent["test_accuracy"].idxmax()]
+            gap = (top["test_accuracy"] - tfidf["test_accuracy"].iloc[0]) * 100
+            where = "above" if gap >= 0 else "below"
+            lines.append(
+                f"The best recurrent model ({escape_markdown(str(top['model']))}) is "
+                f"{abs(gap):.1f} points {where} TF-IDF + logistic regression, which trained in "
+                f"{tfidf['train_s'].iloc[0]:.1f} s."
+            )
+        timed = scored[scored["train_s"] > 0]
+        if len(timed) > 1:
+            rate = timed["test_accuracy"] / timed["train_s"]
+            fastest = timed.loc[rate.idxmax()]
+            lines.append(f"Most accuracy per second of training: "
+                         f"**{escape_markdown(str(fastest['model']))}**.")
+    return lines
+

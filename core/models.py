@@ -1,0 +1,358 @@
+"""Every recurrent sentiment model in RNN Lab, built from one `ModelConfig`.
+
+The field names of `ModelConfig` are the names used everywhere: the Train page's widgets,
+a saved run's `config.json` and the comparison tables. `build_model` makes the network on
+integer token ids; `end_to_end` puts the run's `TextVectorization` in front of it so the
+saved artifact takes raw strings and the app never re-implements tokenising.
+
+Layer names are part of the interface (the "Inside the cell" page reads them): `embedding`,
+`recurrent_1`, `recurrent_2`, ... (a `Bidirectional` wrapper for BiLSTMs), `output`.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from dataclasses import asdict, dataclass, fields
+from typing import TYPE_CHECKING, Any
+
+from core.text import check_vectorizer_settings
+
+if TYPE_CHECKING:
+    import keras
+    import numpy as np
+    from keras.layers import TextVectorization
+
+ARCHITECTURES = ("simple_rnn", "lstm", "gru", "bilstm", "stacked_bilstm")
+ARCH_LABELS = {
+    "simple_rnn": "SimpleRNN",
+    "lstm": "LSTM",
+    "gru": "GRU",
+    "bilstm": "BiLSTM",
+    "stacked_bilstm": "Stacked BiLSTM",
+}
+OPTIMIZERS = ("adam", "rmsprop", "sgd")
+EMBEDDINGS = ("learned", "glove")
+NETWORK_NAME = "network"
+
+LIMITS = {
+    "embed_dim": (1, 1024),
+    "units": (1, 1024),
+    "layers": (1, 4),
+    "batch_size": (1, 4096),
+    "epochs": (1, 100),
+    "train_size": (10, 1_000_000),
+}
+
+FIELD_LABELS = {
+    "arch": "Architecture",
+    "vocab_size": "Vocabulary size",
+    "seq_len": "Sequence length",
+    "embed_dim": "Embedding size",
+    "units": "Units",
+    "layers": "Recurrent layers",
+    "bidirectional": "Bidirectional",
+    "dropout": "Dropout",
+    "optimizer": "Optimizer",
+    "learning_rate": "Learning rate",
+    "clipnorm": "Gradient clipping (norm)",
+    "batch_size": "Batch size",
+    "epochs": "Epochs",
+    "train_size": "Training reviews",
+    "val_share": "Validation share",
+    "seed": "Seed",
+    "embeddings": "Embeddings",
+    "glove_path": "GloVe file",
+    "freeze_embeddings": "Freeze pretrained embeddings",
+}
+
+FIELD_HELP = {
+    "arch": (
+        "SimpleRNN: one plain recurrent layer (after batch normalisation), the classic that "
+        "forgets long reviews. LSTM and GRU add gates that keep information over hundreds of "
+        "words. BiLSTM reads the review in both directions; Stacked BiLSTM puts two of them "
+        "on top of each other."
+    ),
+    "vocab_size": (
+        "How many of the most frequent words get their own id; every other word becomes "
+        "the unknown token [UNK]. 10,000 covers about 95% of the words in IMDB reviews."
+    ),
+    "seq_len": (
+        "Reviews are cut to this many tokens (and short ones padded). The network steps "
+        "once per token, so time per epoch grows in proportion."
+    ),
+    "embed_dim": "Length of the vector learned for each word.",
+    "units": "Size of the recurrent layer's hidden state (its memory).",
+    "layers": "Recurrent layers stacked on top of each other; each feeds the next its outputs.",
+    "bidirectional": "Also read each review from the end to the start and join both readings.",
+    "dropout": (
+        "Share of the recurrent layer's outputs dropped at random while training, which "
+        "fights overfitting. 0 turns it off."
+    ),
+    "optimizer": "How the gradient updates the weights. Adam is the safe default.",
+    "learning_rate": (
+        "Step size of each update. Too high and the loss jumps around or explodes; too low "
+        "and training crawls. Adam works well at 0.001."
+    ),
+    "clipnorm": (
+        "Rescale any gradient whose norm exceeds this value: the standard cure for exploding "
+        "gradients in recurrent networks. 0 turns clipping off."
+    ),
+    "batch_size": "Reviews per weight update. Larger batches run faster per review on a CPU.",
+    "epochs": "Passes over the training reviews.",
+    "train_size": (
+        "How many of the 25,000 training reviews to use (a balanced random sample); "
+        "fewer train faster but generalise worse."
+    ),
+    "val_share": (
+        "Share of the training reviews held back to measure accuracy after every epoch. "
+        "The test set stays untouched until the end."
+    ),
+    "seed": "Same seed and settings give the same curves, so experiments can be repeated.",
+    "embeddings": (
+        "Learn word vectors from scratch, or start from pretrained GloVe vectors (a file in "
+        "GloVe's text format)."
+    ),
+    "glove_path": "Path to a GloVe-format text file (word followed by its numbers on each line).",
+    "freeze_embeddings": (
+        "Keep the pretrained vectors fixed (fewer weights to learn) instead of fine-tuning them."
+    ),
+}
+
+
+@dataclass
+class ModelConfig:
+    """Everything that defines a sentiment run; defaults train a good LSTM in about a minute."""
+
+    arch: str = "lstm"
+    vocab_size: int = 10_000
+    seq_len: int = 200
+    embed_dim: int = 64
+    units: int = 64
+    layers: int = 1
+    bidirectional: bool = False
+    dropout: float = 0.2
+    optimizer: str = "adam"
+    learning_rate: float = 0.002
+    clipnorm: float = 1.0
+    batch_size: int = 128
+    epochs: int = 2
+    train_size: int = 25_000
+    val_share: float = 0.1
+    seed: int = 42
+    embeddings: str = "learned"
+    glove_path: str = ""
+    freeze_embeddings: bool = True
+
+    def __post_init__(self) -> None:
+        # The BiLSTM architectures are LSTMs with fixed wiring; normalising here keeps the
+        # saved config, the key and the built model in agreement.
+        if self.arch in ("bilstm", "stacked_bilstm"):
+            self.bidirectional = True
+        if self.arch == "stacked_bilstm" and isinstance(self.layers, int) and self.layers < 2:
+            self.layers = 2
+
+    @property
+    def cell(self) -> str:
+        """The recurrent cell type: "simple_rnn", "lstm" or "gru"."""
+        return {"simple_rnn": "simple_rnn", "gru": "gru"}.get(self.arch, "lstm")
+
+    @property
+    def label(self) -> str:
+        """A short human name, e.g. "LSTM 64×1" or "BiLSTM 64×2"."""
+        name = ARCH_LABELS.get(self.arch, self.arch)
+        if self.bidirectional and self.arch not in ("bilstm", "stacked_bilstm"):
+            name = "Bi" + name
+        return f"{name} {self.units}×{self.layers}"
+
+    def validate(self) -> dict[str, str]:
+        """Field-level problems, {} when the config can be trained."""
+        problems: dict[str, str] = {}
+        if self.arch not in ARCHITECTURES:
+            problems["arch"] = f"Architecture must be one of {', '.join(ARCHITECTURES)}."
+        problems.update(check_vectorizer_settings(self.vocab_size, self.seq_len))
+        for name, (low, high) in LIMITS.items():
+            value = getattr(self, name)
+            if not _whole(value) or not low <= value <= high:
+                problems[name] = (
+                    f"{FIELD_LABELS[name]} must be a whole number from {low:,} to {high:,}."
+                )
+        if not _number(self.dropout) or not 0.0 <= self.dropout < 0.95:
+            problems["dropout"] = "Dropout must be at least 0 and below 0.95."
+        if self.optimizer not in OPTIMIZERS:
+            problems["optimizer"] = f"Optimizer must be one of {', '.join(OPTIMIZERS)}."
+        if not _number(self.learning_rate) or not 1e-6 <= self.learning_rate <= 1.0:
+            problems["learning_rate"] = (
+                "Learning rate must be between 0.000001 and 1; recurrent networks usually "
+                "train well between 0.0001 and 0.01."
+            )
+        if not _number(self.clipnorm) or not 0.0 <= self.clipnorm <= 1000.0:
+            problems["clipnorm"] = "Gradient clipping must be between 0 (off) and 1,000."
+        if not _number(self.val_share) or not 0.0 < self.val_share <= 0.5:
+            problems["val_share"] = (
+                "Validation share must be above 0 and at most 0.5 (the curves need it)."
+            )
+        if ("train_size" not in problems and "val_share" not in problems
+                and int(self.train_size * self.val_share) < 2):
+            problems["val_share"] = "Too few validation reviews: raise the share or the size."
+        if not _whole(self.seed) or not 0 <= self.seed < 2**31:
+            problems["seed"] = "Seed must be a whole number from 0 to 2,147,483,647."
+        if self.embeddings not in EMBEDDINGS:
+            problems["embeddings"] = f"Embeddings must be one of {', '.join(EMBEDDINGS)}."
+        elif self.embeddings == "glove" and not str(self.glove_path).strip():
+            problems["glove_path"] = "Choose a GloVe file (a path or an upload)."
+        if self.arch == "stacked_bilstm" and self.layers < 2:
+            problems["layers"] = "A stacked BiLSTM has at least 2 layers."
+        return problems
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> ModelConfig:
+        """Rebuild from a saved dict; unknown keys (from other versions) are ignored."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in known})
+
+    def key(self) -> str:
+        """A stable hash of the settings: equal keys mean the same experiment."""
+        text = json.dumps(self.to_dict(), sort_keys=True, default=str)
+        return hashlib.sha1(text.encode()).hexdigest()[:12]
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _number(value: Any) -> bool:
+    import math
+
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and math.isfinite(value))
+
+
+def make_optimizer(config: ModelConfig) -> keras.optimizers.Optimizer:
+    import keras
+
+    options: dict[str, Any] = {"learning_rate": config.learning_rate}
+    if config.clipnorm:
+        options["clipnorm"] = config.clipnorm
+    if config.optimizer == "sgd":
+        options["momentum"] = 0.9
+    cls = {"adam": keras.optimizers.Adam, "rmsprop": keras.optimizers.RMSprop,
+           "sgd": keras.optimizers.SGD}[config.optimizer]
+    return cls(**options)
+
+
+def build_model(config: ModelConfig, embedding_matrix: np.ndarray | None = None) -> keras.Model:
+    """The compiled network on integer sequences (batch, seq_len) -> P(positive).
+
+    `embedding_matrix` (vocab_size x embed_dim, e.g. from GloVe) initialises the embedding;
+    it is frozen when `config.freeze_embeddings` is set.
+    """
+    problems = config.validate()
+    if problems:
+        raise ValueError(" ".join(problems.values()))
+    import keras
+    from keras import layers
+
+    embed_options: dict[str, Any] = {}
+    if embedding_matrix is not None:
+        if embedding_matrix.shape != (config.vocab_size, config.embed_dim):
+            raise ValueError(
+                f"Embedding matrix is {embedding_matrix.shape}, expected "
+                f"({config.vocab_size}, {config.embed_dim})."
+            )
+        embed_options["embeddings_initializer"] = keras.initializers.Constant(embedding_matrix)
+        embed_options["trainable"] = not config.freeze_embeddings
+
+    tokens = keras.Input(shape=(config.seq_len,), dtype="int32", name="tokens")
+    # The vectorizer pads at the end, so a short review's last steps are all padding and,
+    # unmasked, the final state forgets its words. Masking fixes that but makes the CPU
+    # LSTM ~2.4x slower (benchmarks/train.py measures it); moving the padding to the front
+    # inside the model gives the same accuracy at full speed, and the network still takes
+    # the vectorizer's output as it is.
+    x = pad_first_layer()(tokens)
+    x = layers.Embedding(config.vocab_size, config.embed_dim, name="embedding",
+                         **embed_options)(x)
+    if config.arch == "simple_rnn":
+        # The seed notebook's basic RNN normalises the embeddings, which steadies the plain
+        # tanh recurrence that otherwise saturates.
+        x = layers.BatchNormalization(name="batch_norm")(x)
+    cell = {"simple_rnn": layers.SimpleRNN, "lstm": layers.LSTM, "gru": layers.GRU}[config.cell]
+    for index in range(1, config.layers + 1):
+        last = index == config.layers
+        name = f"recurrent_{index}"
+        if config.bidirectional:
+            x = layers.Bidirectional(cell(config.units, return_sequences=not last), name=name)(x)
+        else:
+            x = cell(config.units, return_sequences=not last, name=name)(x)
+    if config.dropout:
+        x = layers.Dropout(config.dropout, name="dropout")(x)
+    output = layers.Dense(1, activation="sigmoid", name="output")(x)
+    model = keras.Model(tokens, output, name=NETWORK_NAME)
+    model.compile(optimizer=make_optimizer(config), loss="binary_crossentropy",
+                  metrics=["accuracy"])
+    return model
+
+
+@functools.cache
+def _pad_first_class() -> type:
+    import keras
+    from keras import ops
+
+    @keras.saving.register_keras_serializable(package="rnnlab", name="PadFirst")
+    class PadFirst(keras.layers.Layer):
+        """Token ids padded at the end (0s after the words) -> the same ids padded in front."""
+
+        def call(self, ids):
+            length = ops.shape(ids)[1]
+            words = ops.sum(ops.cast(ops.not_equal(ids, 0), "int32"), axis=1, keepdims=True)
+            # Rotate each row right by its padding count: the trailing 0s wrap to the front.
+            source = ops.mod(ops.arange(length, dtype="int32")[None, :] + words, length)
+            return ops.take_along_axis(ids, source, axis=1)
+
+        def compute_output_shape(self, input_shape):
+            return input_shape
+
+    return PadFirst
+
+
+def pad_first_layer(name: str = "pad_first") -> keras.layers.Layer:
+    """A layer that moves end padding to the front (see `build_model`)."""
+    return _pad_first_class()(name=name)
+
+
+def register_layers() -> None:
+    """Make RNN Lab's own layers known to Keras; call before loading a saved model."""
+    _pad_first_class()
+
+
+def end_to_end(vectorizer: TextVectorization, model: keras.Model) -> keras.Model:
+    """Raw strings (batch,) -> P(positive) (batch, 1): the vectorizer in front of `model`.
+
+    The network is copied without its optimizer: the result is the artifact to save and
+    serve, about a third of the size of the training model with Adam's moments.
+    """
+    import keras
+
+    network = keras.models.clone_model(model)
+    network.set_weights(model.get_weights())
+    text = keras.Input(shape=(), dtype="string", name="text")
+    return keras.Model(text, network(vectorizer(text)), name="sentiment")
+
+
+def network_of(model: keras.Model) -> keras.Model:
+    """The integer-input network inside an end-to-end model (or the model itself)."""
+    try:
+        return model.get_layer(NETWORK_NAME)
+    except ValueError:
+        return model
+
+
+def vectorizer_of(model: keras.Model) -> TextVectorization | None:
+    """The `TextVectorization` layer inside an end-to-end model, if there is one."""
+    from keras.layers import TextVectorization
+
+    return next((layer for layer in model.layers if isinstance(layer, TextVectorization)), None)

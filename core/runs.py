@@ -1,0 +1,374 @@
+"""Saved runs: one folder per trained model, written atomically, listed even when damaged.
+
+    <root>/<run_id>/
+        run.json         name, kind ("sentiment", "language_model", ...), status, created, key
+        config.json      the settings (for sentiment runs, `ModelConfig.to_dict()`)
+        history.json     per-epoch lists (loss, accuracy, val_loss, ...) and per-batch curves
+        metrics.json     test accuracy and loss, time per epoch, total time, latency, ...
+        vocabulary.txt   the vectorizer's words, one per line (for people and tools)
+        model.keras      the end-to-end model (takes raw strings)
+
+A run is written into a hidden temporary folder and renamed into place, so a process
+killed mid-save never leaves a half-written run in the list. A folder that cannot be
+read is listed with status "damaged" and a reason; it never breaks the listing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import time
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from core import settings
+
+if TYPE_CHECKING:
+    import keras
+    import numpy as np
+
+    from core.models import ModelConfig
+
+DONE, STOPPED, DAMAGED = "done", "stopped", "damaged"
+RUN_FILES = ("run.json", "config.json", "history.json", "metrics.json", "model.keras")
+SHIPPED_DIR = Path(__file__).resolve().parents[1] / "assets" / "models"
+MAX_NAME = 80
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,120}$")
+
+
+class RunError(RuntimeError):
+    """A run cannot be loaded or changed; the message is meant for the user."""
+
+
+@dataclass
+class RunInfo:
+    """What the run list shows, read from the small JSON files only (no model loading)."""
+
+    run_id: str
+    name: str
+    kind: str
+    status: str  # done, stopped or damaged
+    created: float
+    config: dict[str, Any] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)
+    key: str = ""
+    problem: str = ""  # why a damaged run is damaged
+    path: Path | None = None
+    read_only: bool = False
+
+    @property
+    def damaged(self) -> bool:
+        return self.status == DAMAGED
+
+
+@dataclass
+class LoadedRun:
+    """A run with its model loaded; `predict` takes raw strings."""
+
+    info: RunInfo
+    model: keras.Model
+    config: dict[str, Any]
+    history: dict[str, Any]
+    metrics: dict[str, Any]
+    vocabulary: list[str]
+
+    @property
+    def run_id(self) -> str:
+        return self.info.run_id
+
+    @property
+    def network(self) -> keras.Model:
+        """The integer-input network inside the end-to-end model."""
+        from core.models import network_of
+
+        return network_of(self.model)
+
+    @property
+    def vectorizer(self):  # -> TextVectorization | None
+        from core.models import vectorizer_of
+
+        return vectorizer_of(self.model)
+
+    def model_config(self) -> ModelConfig:
+        from core.models import ModelConfig
+
+        return ModelConfig.from_dict(self.config)
+
+    def predict(self, texts: Sequence[str], batch_size: int = 256) -> np.ndarray:
+        """The model's output for each text; for sentiment runs, P(positive) of shape (n,)."""
+        import numpy as np
+        import tensorflow as tf
+
+        texts = [str(t) for t in texts]
+        if not texts:
+            return np.zeros((0,), dtype=np.float32)
+        outputs = [
+            # predict_on_batch runs Keras's compiled predict step: ~50x faster than an
+            # eager call for one review.
+            np.asarray(self.model.predict_on_batch(tf.constant(texts[i:i + batch_size])))
+            for i in range(0, len(texts), batch_size)
+        ]
+        result = np.concatenate(outputs, axis=0)
+        if result.ndim == 2 and result.shape[1] == 1:
+            result = result[:, 0]
+        return result
+
+
+def new_run_id(kind: str) -> str:
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+    return f"{stamp}-{re.sub(r'[^a-z0-9]+', '-', kind.lower()).strip('-') or 'run'}-" \
+           f"{secrets.token_hex(3)}"
+
+
+def _write_json(path: Path, value: Any) -> None:
+    path.write_text(json.dumps(value, indent=2, default=_jsonable), encoding="utf-8")
+
+
+def _jsonable(value: Any) -> Any:
+    # numpy scalars and arrays from Keras histories
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def _read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+class RunStore:
+    """The runs under `root` (default `settings.runs_dir()`); `read_only` for shipped models."""
+
+    def __init__(self, root: str | Path | None = None, read_only: bool = False) -> None:
+        self.root = Path(root) if root is not None else settings.runs_dir()
+        self.read_only = read_only
+
+    # --- reading ---------------------------------------------------------------------------
+    def list(self, kind: str | None = None) -> list[RunInfo]:
+        """Every run, newest first; damaged ones included with their problem."""
+        if not self.root.is_dir():
+            return []
+        runs = []
+        for path in self.root.iterdir():
+            if path.name.startswith(".") or not path.is_dir():
+                continue  # temporary folders of saves in progress, stray files
+            info = self._info(path)
+            if kind is None or info.kind == kind or info.damaged:
+                runs.append(info)
+        return sorted(runs, key=lambda r: (r.created, r.run_id), reverse=True)
+
+    def info(self, run_id: str) -> RunInfo:
+        return self._info(self._path(run_id))
+
+    def _info(self, path: Path) -> RunInfo:
+        info = RunInfo(run_id=path.name, name=path.name, kind="", status=DAMAGED,
+                       created=_mtime(path), path=path, read_only=self.read_only)
+        try:
+            meta = _read_json(path / "run.json")
+            info.name = str(meta.get("name") or path.name)
+            info.kind = str(meta.get("kind") or "")
+            info.created = float(meta.get("created") or info.created)
+            info.key = str(meta.get("key") or "")
+            status = meta.get("status")
+            info.config = _read_json(path / "config.json")
+            info.metrics = _read_json(path / "metrics.json")
+            if not isinstance(info.config, dict) or not isinstance(info.metrics, dict):
+                raise ValueError("config or metrics is not a JSON object")
+            missing = [name for name in RUN_FILES if not (path / name).is_file()]
+            if missing:
+                info.problem = f"missing {', '.join(missing)}"
+            elif (path / "model.keras").stat().st_size == 0:
+                info.problem = "the model file is empty"
+            else:
+                info.status = status if status in (DONE, STOPPED) else DONE
+        except FileNotFoundError as exc:
+            info.problem = f"missing {Path(exc.filename or '?').name}"
+        except (OSError, ValueError, TypeError, AttributeError) as exc:
+            info.problem = f"unreadable run files ({type(exc).__name__})"
+        return info
+
+    def load(self, run_id: str) -> LoadedRun:
+        """The run with its model; `RunError` with a clear message if it cannot be used."""
+        info = self.info(run_id)
+        if info.damaged:
+            raise RunError(f"Run “{info.name}” is damaged: {info.problem}.")
+        path = self._path(run_id)
+        model = load_model_file(path / "model.keras")
+        try:
+            history = _read_json(path / "history.json")
+            vocab_path = path / "vocabulary.txt"
+            vocabulary = (vocab_path.read_text(encoding="utf-8").split("\n")
+                          if vocab_path.exists() else [])
+        except (OSError, ValueError) as exc:
+            raise RunError(f"Run “{info.name}” is damaged: {exc}.") from exc
+        return LoadedRun(info=info, model=model, config=info.config, history=history,
+                         metrics=info.metrics, vocabulary=vocabulary)
+
+    def find(self, config_key: str, kind: str | None = None) -> RunInfo | None:
+        """The newest finished (not stopped) run trained with these exact settings."""
+        for info in self.list(kind):
+            if info.key == config_key and info.status == DONE:
+                return info
+        return None
+
+    def read_json(self, run_id: str, file_name: str) -> Any:
+        """Another JSON file saved with the run (`extra_files`); None when absent or bad."""
+        try:
+            path = self._path(run_id) / Path(file_name).name
+            return _read_json(path)
+        except (RunError, OSError, ValueError):
+            return None
+
+    def model_path(self, run_id: str) -> Path:
+        """The run's `.keras` file (for download buttons)."""
+        return self._path(run_id) / "model.keras"
+
+    # --- writing ---------------------------------------------------------------------------
+    def save(
+        self,
+        *,
+        model: keras.Model,
+        kind: str,
+        config: dict[str, Any],
+        name: str | None = None,
+        status: str = DONE,
+        history: dict[str, Any] | None = None,
+        metrics: dict[str, Any] | None = None,
+        vocabulary: Sequence[str] | None = None,
+        key: str = "",
+        extra_files: dict[str, str | bytes] | None = None,
+    ) -> str:
+        """Write a run atomically and return its id.
+
+        Everything goes into a hidden folder first, which is renamed into place only when
+        complete; a crash before the rename leaves just that hidden folder, which the list
+        ignores and the next save sweeps away.
+        """
+        self._writable()
+        if status not in (DONE, STOPPED):
+            raise ValueError(f"status must be {DONE!r} or {STOPPED!r}")
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._sweep()
+        run_id = new_run_id(kind)
+        tmp = self.root / f".tmp-{run_id}"
+        tmp.mkdir()
+        try:
+            model.save(tmp / "model.keras")
+            _write_json(tmp / "config.json", config)
+            _write_json(tmp / "history.json", history or {})
+            _write_json(tmp / "metrics.json", metrics or {})
+            if vocabulary is not None:
+                (tmp / "vocabulary.txt").write_text("\n".join(vocabulary), encoding="utf-8")
+            for file_name, content in (extra_files or {}).items():
+                target = tmp / Path(file_name).name
+                if isinstance(content, bytes):
+                    target.write_bytes(content)
+                else:
+                    target.write_text(content, encoding="utf-8")
+            # run.json last: its presence marks a complete folder even before the rename.
+            _write_json(tmp / "run.json", {
+                "name": clean_name(name) or run_id, "kind": kind, "status": status,
+                "created": time.time(), "key": key,
+            })
+            os.replace(tmp, self.root / run_id)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return run_id
+
+    def rename(self, run_id: str, name: str) -> None:
+        self._writable()
+        new_name = clean_name(name)
+        if not new_name:
+            raise RunError("A run's name cannot be empty.")
+        path = self._path(run_id) / "run.json"
+        try:
+            meta = _read_json(path)
+        except (OSError, ValueError) as exc:
+            raise RunError(f"Cannot rename a damaged run ({exc}).") from exc
+        meta["name"] = new_name
+        tmp = path.with_name(f".run.json.{secrets.token_hex(4)}")
+        _write_json(tmp, meta)
+        os.replace(tmp, path)
+
+    def delete(self, run_id: str) -> None:
+        """Remove a run (damaged ones too); it disappears from the list at once."""
+        self._writable()
+        path = self._path(run_id)
+        if not path.exists():
+            return
+        # Renaming first makes the deletion atomic as far as the list is concerned.
+        trash = self.root / f".trash-{run_id}-{secrets.token_hex(3)}"
+        os.replace(path, trash)
+        shutil.rmtree(trash, ignore_errors=True)
+
+    # --- helpers ---------------------------------------------------------------------------
+    def _path(self, run_id: str) -> Path:
+        if not _ID.match(run_id or ""):
+            raise RunError(f"“{run_id}” is not a run id.")
+        path = self.root / run_id
+        if not path.is_dir():
+            raise RunError(f"There is no run “{run_id}” (it may have been deleted).")
+        return path
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise RunError("These models ship with the app and cannot be changed.")
+
+    def _sweep(self) -> None:
+        """Remove leftovers of saves or deletions that were killed more than an hour ago."""
+        cutoff = time.time() - 3600
+        for path in self.root.glob(".t*-*"):
+            if path.name.startswith((".tmp-", ".trash-")) and _mtime(path) < cutoff:
+                shutil.rmtree(path, ignore_errors=True)
+
+
+def load_model_file(path: str | Path) -> keras.Model:
+    """Load a `.keras` file safely (no arbitrary code); `RunError` if it is corrupted."""
+    import keras
+
+    from core.models import register_layers
+
+    register_layers()
+    path = Path(path)
+    if not path.is_file():
+        raise RunError(f"The model file {path.name} is missing.")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # optimizer-variable notices, not problems
+            return keras.saving.load_model(path, safe_mode=True, compile=False)
+    except Exception as exc:  # Keras raises many types for a bad zip / bad config
+        raise RunError(
+            f"The model file {path.name} is corrupted or not a Keras model "
+            f"({type(exc).__name__}: {str(exc)[:200]})."
+        ) from exc
+
+
+def clean_name(name: str | None) -> str:
+    """A run name as shown: single spaces, no control characters, at most 80 characters."""
+    text = re.sub(r"\s+", " ", "".join(c if c.isprintable() else " " for c in str(name or "")))
+    return text.strip()[:MAX_NAME]
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def run_store() -> RunStore:
+    """The user's runs (under `RNNLAB_HOME`)."""
+    return RunStore()
+
+
+def shipped_store() -> RunStore:
+    """Pretrained models that ship with the app, read-only."""
+    return RunStore(SHIPPED_DIR, read_only=True)

@@ -1,0 +1,517 @@
+"""Training a sentiment model: data preparation, `model.fit` with a live callback, evaluation
+on the test set, and saving the run.
+
+    job = submit_training(ModelConfig(arch="gru"), imdb)   # from a page: queued, one at a time
+    run_id = train_sentiment(config, imdb)                  # or directly (scripts, benchmarks)
+
+The page follows a job through its events, in order:
+
+    config {every ModelConfig field}   first
+    batch  {epoch, step, steps, seen, loss, accuracy, batch_loss, batch_accuracy, samples_per_s}
+    epoch  {epoch, loss, accuracy, val_loss, val_accuracy, epoch_s}
+    stage  {stage, message}        preparing, training, evaluating, saving, saved
+
+`loss`/`accuracy` in a batch event are Keras's running means over the epoch so far;
+`batch_loss`/`batch_accuracy` are recovered for that batch alone (for a smoothed curve).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from core import text
+from core.jobs import Job, JobFailed, job_queue
+from core.models import FIELD_LABELS, ModelConfig, build_model, end_to_end
+from core.runs import RunStore
+
+if TYPE_CHECKING:
+    import keras
+
+    from core.data import ImdbData
+
+KIND = "sentiment"
+JOB_KIND = "sentiment_training"
+VECTORIZE_CHUNK = 2048
+MISTAKES_SHOWN = 10
+MISTAKE_TEXT_CHARS = 1200
+
+
+def exploding_message(config: ModelConfig, epoch: int, step: int) -> str:
+    clip = (f"clipping is at {config.clipnorm:g}; try 0.5" if config.clipnorm
+            else "turn on gradient clipping (e.g. 1.0)")
+    return (
+        f"The loss became NaN or infinite at epoch {epoch + 1}, batch {step + 1}, so training "
+        "was stopped and nothing was saved. This is the classic exploding-gradient problem of "
+        "recurrent networks: the gradient is multiplied through every time step and grew so "
+        f"large that a weight update overflowed. Lower the learning rate (it is "
+        f"{config.learning_rate:g}; try {config.learning_rate / 10:g}) or {clip}."
+    )
+
+
+# --- data ----------------------------------------------------------------------------------
+
+@dataclass
+class PreparedData:
+    """Everything fit and evaluate need, vectorized once up front as int32 arrays."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    test: pd.DataFrame  # the test reviews (id, label, text) in x_test's order
+    vocabulary: list[str]
+    vectorizer: Any = field(repr=False)
+
+
+def check_against_data(config: ModelConfig, data: ImdbData) -> dict[str, str]:
+    """Problems that depend on the dataset as well as the settings ({} when fine)."""
+    problems = config.validate()
+    labelled = data.train[data.train["label"].notna()]
+    if "train_size" not in problems and config.train_size > len(labelled):
+        problems["train_size"] = (
+            f"{FIELD_LABELS['train_size']} is at most {len(labelled):,}, "
+            "the number of labelled training reviews."
+        )
+    if len(data.test) == 0:
+        problems["train_size"] = "The dataset has no test reviews to evaluate on."
+    return problems
+
+
+def sample_reviews(frame: pd.DataFrame, size: int, seed: int) -> pd.DataFrame:
+    """A balanced random sample of labelled reviews, in a seeded random order."""
+    labelled = frame[frame["label"].notna()]
+    rng = np.random.default_rng(seed)
+    if size >= len(labelled):
+        chosen = labelled
+    else:
+        parts = []
+        for label, group in labelled.groupby("label", sort=True):
+            share = size // 2 if label == 0 else size - size // 2
+            take = min(share, len(group))
+            parts.append(group.iloc[rng.choice(len(group), take, replace=False)])
+        chosen = pd.concat(parts)
+    return chosen.iloc[rng.permutation(len(chosen))].reset_index(drop=True)
+
+
+def vectorize(vectorizer: Any, texts: list[str]) -> np.ndarray:
+    """Token ids for all texts as one int32 array, computed in chunks (bounded memory)."""
+    import tensorflow as tf
+
+    chunks = [
+        np.asarray(vectorizer(tf.constant(texts[i:i + VECTORIZE_CHUNK])), dtype=np.int32)
+        for i in range(0, len(texts), VECTORIZE_CHUNK)
+    ]
+    width = int(vectorizer.get_config()["output_sequence_length"])
+    return np.concatenate(chunks) if chunks else np.zeros((0, width), dtype=np.int32)
+
+
+def prepare_data(config: ModelConfig, data: ImdbData) -> PreparedData:
+    """Sample, split, build the vocabulary on the training part only, and vectorize."""
+    sample = sample_reviews(data.train, config.train_size, config.seed)
+    n_val = max(1, int(round(len(sample) * config.val_share)))
+    train, val = sample.iloc[n_val:], sample.iloc[:n_val]
+    train_texts = train["text"].tolist()
+    # Adapting the vocabulary takes seconds on 25,000 reviews; the cached word list gives
+    # the identical vectorizer, keyed by exactly which reviews were used.
+    ids = hashlib.sha1(np.asarray(train["id"].astype(str)).astype("U").tobytes()).hexdigest()
+    vocabulary = text.cached_vocabulary(train_texts, config.vocab_size, f"imdb-train-{ids}")
+    vectorizer = text.vectorizer_from_vocabulary(vocabulary, config.seq_len)
+    test = data.test[data.test["label"].notna()].reset_index(drop=True)
+    return PreparedData(
+        x_train=vectorize(vectorizer, train_texts),
+        y_train=train["label"].to_numpy(dtype=np.float32),
+        x_val=vectorize(vectorizer, val["text"].tolist()),
+        y_val=val["label"].to_numpy(dtype=np.float32),
+        x_test=vectorize(vectorizer, test["text"].tolist()),
+        y_test=test["label"].to_numpy(dtype=np.float32),
+        test=test[["id", "label", "text"]],
+        vocabulary=list(vectorizer.get_vocabulary()),
+        vectorizer=vectorizer,
+    )
+
+
+def train_dataset(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int):
+    """A tf.data pipeline over in-memory arrays, reshuffled each epoch in a seeded order."""
+    import tensorflow as tf
+
+    dataset = tf.data.Dataset.from_tensor_slices((x, y))
+    dataset = dataset.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+    return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+def eval_dataset(x: np.ndarray, y: np.ndarray, batch_size: int):
+    import tensorflow as tf
+
+    return tf.data.Dataset.from_tensor_slices((x, y)).batch(batch_size).prefetch(2)
+
+
+# --- the live callback ---------------------------------------------------------------------
+
+def _make_callback_class() -> type:
+    import keras
+
+    class LiveProgress(keras.callbacks.Callback):
+        """Publishes batch and epoch events, honours Stop, and guards against NaN losses.
+
+        It only reads the logs Keras already computed, so it adds no extra device sync.
+        """
+
+        def __init__(self, config: ModelConfig, job: Job | None, steps: int,
+                     train_samples: int) -> None:
+            super().__init__()
+            self.config, self.job, self.steps = config, job, steps
+            self.train_samples = train_samples
+            self.total_steps = steps * config.epochs
+            self.epoch_times: list[float] = []
+            self.batches: dict[str, list[float]] = {
+                "epoch": [], "step": [], "loss": [], "accuracy": [],
+                "batch_loss": [], "batch_accuracy": []}
+            self.epochs: list[dict[str, float]] = []
+            self.exploded: tuple[int, int] | None = None
+            self.stopped = False
+            self.done_steps = 0
+            self.train_s = 0.0
+
+        def on_train_begin(self, logs=None) -> None:
+            self.fit_start = time.perf_counter()
+
+        def on_epoch_begin(self, epoch, logs=None) -> None:
+            self.epoch = epoch
+            self.epoch_start = time.perf_counter()
+            self.seen = 0
+            self.prev_loss = self.prev_acc = 0.0
+
+        def on_train_batch_begin(self, batch, logs=None) -> None:
+            self.batch_start = time.perf_counter()
+
+        def on_train_batch_end(self, batch, logs=None) -> None:
+            now = time.perf_counter()
+            self.train_s += now - self.batch_start
+            logs = logs or {}
+            loss = float(logs.get("loss", math.nan))
+            accuracy = float(logs.get("accuracy", math.nan))
+            size = min(self.config.batch_size, self.train_samples - self.seen)
+            before, self.seen = self.seen, self.seen + size
+            # Keras reports running means weighted by samples; undo the mean for this batch.
+            batch_loss = (loss * self.seen - self.prev_loss * before) / size
+            batch_acc = (accuracy * self.seen - self.prev_acc * before) / size
+            self.prev_loss, self.prev_acc = loss, accuracy
+            self.done_steps += 1
+            if not math.isfinite(loss):
+                self.exploded = (self.epoch, batch)
+                self.model.stop_training = True
+                return
+            for key, value in (("epoch", self.epoch), ("step", batch), ("loss", loss),
+                               ("accuracy", accuracy), ("batch_loss", batch_loss),
+                               ("batch_accuracy", batch_acc)):
+                self.batches[key].append(value)
+            samples_per_s = self.done_steps * self.config.batch_size / max(self.train_s, 1e-9)
+            if self.job is not None:
+                self.job.publish(
+                    "batch", epoch=self.epoch, step=batch, steps=self.steps, seen=self.seen,
+                    loss=loss, accuracy=accuracy, batch_loss=batch_loss,
+                    batch_accuracy=batch_acc, samples_per_s=samples_per_s)
+                left = self.total_steps - self.done_steps
+                eta = left * (now - self.fit_start) / self.done_steps
+                self.job.set_progress(
+                    self.done_steps / self.total_steps, eta,
+                    f"Epoch {self.epoch + 1}/{self.config.epochs}, batch {batch + 1}/{self.steps}")
+                if self.job.stop_requested:
+                    self.stopped = True
+                    self.model.stop_training = True
+
+        def on_epoch_end(self, epoch, logs=None) -> None:
+            if self.exploded:
+                return
+            logs = logs or {}
+            epoch_s = time.perf_counter() - self.epoch_start
+            complete = self.seen >= self.train_samples
+            row = {"epoch": epoch, "loss": float(logs.get("loss", math.nan)),
+                   "accuracy": float(logs.get("accuracy", math.nan)),
+                   "val_loss": float(logs.get("val_loss", math.nan)),
+                   "val_accuracy": float(logs.get("val_accuracy", math.nan)),
+                   "epoch_s": epoch_s, "complete": complete}
+            self.epochs.append(row)
+            if complete:
+                self.epoch_times.append(epoch_s)
+            if self.job is not None:
+                self.job.publish("epoch", **row)
+
+    return LiveProgress
+
+
+# --- the whole run -------------------------------------------------------------------------
+
+def _stage(job: Job | None, stage: str, message: str) -> None:
+    if job is not None:
+        job.publish("stage", stage=stage, message=message)
+        job.set_progress(job.progress, job.eta_s, message)
+
+
+def train_sentiment(config: ModelConfig, data: ImdbData, job: Job | None = None,
+                    store: RunStore | None = None, name: str | None = None) -> str | None:
+    """Train, evaluate and save one sentiment model; returns the saved run's id.
+
+    Stopped jobs still save what was trained (status "stopped"), unless stopped before
+    the first batch finished. A NaN/infinite loss raises `JobFailed` with advice.
+    """
+    import keras
+
+    problems = check_against_data(config, data)
+    if problems:
+        raise JobFailed("; ".join(f"{FIELD_LABELS.get(k, k)}: {v}" for k, v in problems.items()))
+    start = time.perf_counter()
+    if job is not None:
+        job.publish("config", **config.to_dict())
+    _stage(job, "preparing", "Preparing the data (vocabulary and token ids)…")
+    prepared = prepare_data(config, data)
+
+    embedding_matrix, notes = None, {}
+    if config.embeddings == "glove":
+        from core.glove import GloveError, match_vocabulary
+
+        _stage(job, "preparing", "Matching the GloVe vectors to the vocabulary…")
+        try:
+            match = match_vocabulary(config.glove_path, prepared.vocabulary, seed=config.seed)
+        except GloveError as exc:
+            raise JobFailed(f"GloVe file: {exc}") from exc
+        config = replace(config, embed_dim=match.dim)  # the file decides the vector size
+        embedding_matrix = match.matrix
+        notes = {"glove_coverage": match.coverage, "glove_dim": match.dim,
+                 "glove_missing": match.missing[:10]}
+        if job is not None:
+            job.publish("glove", coverage=match.coverage, found=match.found,
+                        words=match.words, dim=match.dim, missing=match.missing[:10])
+
+    # Same seed and settings, same curve: seeds Python, NumPy and TF, and the shuffle order
+    # is drawn from the same seed. (On CPU the kernels used here are deterministic already;
+    # tests/test_training.py checks two runs match exactly.)
+    keras.utils.set_random_seed(config.seed)
+    model = build_model(config, embedding_matrix)
+    steps = math.ceil(len(prepared.x_train) / config.batch_size)
+    callback = _make_callback_class()(config, job, steps, len(prepared.x_train))
+    if job is not None and job.stop_requested:
+        return None
+    _stage(job, "training", f"Training on {len(prepared.x_train):,} reviews…")
+    fit_start = time.perf_counter()
+    model.fit(
+        train_dataset(prepared.x_train, prepared.y_train, config.batch_size, config.seed),
+        validation_data=eval_dataset(prepared.x_val, prepared.y_val, 512),
+        epochs=config.epochs, callbacks=[callback], verbose=0, shuffle=False,
+    )
+    fit_s = time.perf_counter() - fit_start
+    if callback.exploded:
+        raise JobFailed(exploding_message(config, *callback.exploded))
+    if not callback.batches["step"]:
+        return None  # stopped before a single batch: nothing to save
+
+    _stage(job, "evaluating", f"Testing on {len(prepared.x_test):,} held-out reviews…")
+    probabilities = model.predict(eval_dataset(prepared.x_test, prepared.y_test, 512),
+                                  verbose=0)[:, 0].astype(np.float64)
+    test_loss, test_accuracy = binary_scores(prepared.y_test, probabilities)
+    exported = end_to_end(prepared.vectorizer, model)
+    evaluation = evaluate_predictions(prepared.test, probabilities)
+    metrics = {
+        "test_accuracy": float(test_accuracy),
+        "test_loss": float(test_loss),
+        "val_accuracy": callback.epochs[-1]["val_accuracy"] if callback.epochs else None,
+        "time_per_epoch_s": (float(np.mean(callback.epoch_times)) if callback.epoch_times
+                             else None),
+        "epoch_s": [row["epoch_s"] for row in callback.epochs],
+        "train_s": fit_s,
+        "total_s": 0.0,  # filled in below, after the latency measurement
+        "samples_per_s": callback.done_steps * config.batch_size / max(callback.train_s, 1e-9),
+        "latency_ms": inference_latency_ms(exported, prepared.test["text"].iloc[0]),
+        "params": int(model.count_params()),
+        "epochs_done": sum(1 for row in callback.epochs if row["complete"]),
+        "train_reviews": len(prepared.x_train),
+        "val_reviews": len(prepared.x_val),
+        "test_reviews": len(prepared.x_test),
+        **notes,
+    }
+    metrics["total_s"] = time.perf_counter() - start
+    history = {
+        "loss": [row["loss"] for row in callback.epochs],
+        "accuracy": [row["accuracy"] for row in callback.epochs],
+        "val_loss": [row["val_loss"] for row in callback.epochs],
+        "val_accuracy": [row["val_accuracy"] for row in callback.epochs],
+        "epoch_s": [row["epoch_s"] for row in callback.epochs],
+        "steps_per_epoch": steps,
+        "batches": callback.batches,
+    }
+    stopped = callback.stopped or (job is not None and job.stop_requested)
+    _stage(job, "saving", "Saving the run…")
+    store = store or RunStore()
+    run_id = store.save(
+        model=exported, kind=KIND, config=config.to_dict(), key=config.key(),
+        name=name or default_name(config, stopped), status="stopped" if stopped else "done",
+        history=history, metrics=metrics, vocabulary=prepared.vocabulary,
+        extra_files={"evaluation.json": _json(evaluation)},
+    )
+    _stage(job, "saved", f"Saved as run {run_id}.")
+    if job is not None:
+        job.publish("saved", run_id=run_id, test_accuracy=float(test_accuracy))
+    return run_id
+
+
+def binary_scores(labels: np.ndarray, probabilities: np.ndarray) -> tuple[float, float]:
+    """Binary cross-entropy (clipped as Keras clips it) and accuracy at the 0.5 threshold."""
+    p = np.clip(probabilities, 1e-7, 1 - 1e-7)
+    y = labels.astype(np.float64)
+    loss = float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+    return loss, float(np.mean((probabilities >= 0.5) == (y == 1)))
+
+
+def default_name(config: ModelConfig, stopped: bool = False) -> str:
+    stamp = time.strftime("%H:%M", time.localtime())
+    return f"{config.label} · {stamp}" + (" (stopped)" if stopped else "")
+
+
+def evaluate_predictions(test: pd.DataFrame, probabilities: np.ndarray,
+                         shown: int = MISTAKES_SHOWN) -> dict[str, Any]:
+    """Confusion matrix and the most confidently wrong reviews, for the results panel."""
+    labels = test["label"].to_numpy(dtype=np.int64)
+    predicted = (probabilities >= 0.5).astype(np.int64)
+    confusion = [[int(np.sum((labels == t) & (predicted == p))) for p in (0, 1)] for t in (0, 1)]
+    wrong = np.flatnonzero(predicted != labels)
+    confidence = np.abs(probabilities[wrong] - 0.5)
+    order = wrong[np.argsort(-confidence, kind="stable")][:shown]
+    mistakes = [
+        {"id": str(test["id"].iloc[i]), "label": int(labels[i]),
+         "p_positive": float(probabilities[i]),
+         "text": str(test["text"].iloc[i])[:MISTAKE_TEXT_CHARS]}
+        for i in order
+    ]
+    return {"confusion": confusion, "labels": ["negative", "positive"], "mistakes": mistakes}
+
+
+def inference_latency_ms(model: keras.Model, review: str, repeats: int = 20) -> float:
+    """Median time to classify one raw review with the saved (end-to-end) model."""
+    import tensorflow as tf
+
+    batch = tf.constant([review])
+    model.predict_on_batch(batch)  # the first call traces; not what a user waits for later
+    times = []
+    for _ in range(repeats):
+        begin = time.perf_counter()
+        np.asarray(model.predict_on_batch(batch))
+        times.append(time.perf_counter() - begin)
+    return float(np.median(times) * 1000)
+
+
+def _json(value: Any) -> str:
+    import json
+
+    return json.dumps(value, indent=1)
+
+
+# --- jobs ----------------------------------------------------------------------------------
+
+def submit_training(config: ModelConfig, data: ImdbData, name: str | None = None,
+                    owner: str | None = None, store: RunStore | None = None) -> Job:
+    """Queue a training job (one runs at a time, across all browser sessions)."""
+    problems = check_against_data(config, data)
+    if problems:
+        raise ValueError("; ".join(problems.values()))
+    title = name or config.label
+
+    def work(job: Job) -> str | None:
+        return train_sentiment(config, data, job=job, store=store, name=name)
+
+    return job_queue().submit(title, work, kind=JOB_KIND, owner=owner)
+
+
+def training_jobs(owner: str | None) -> list[Job]:
+    """A user's training jobs, newest first (for coming back to the page)."""
+    jobs = [j for j in job_queue().jobs(owner) if j.kind == JOB_KIND]
+    return sorted(jobs, key=lambda j: j.submitted_at, reverse=True)
+
+
+# --- what the page shows -------------------------------------------------------------------
+
+@dataclass
+class LiveView:
+    """A job's events folded into what the live panel draws."""
+
+    batches: dict[str, list[float]]
+    epochs: list[dict[str, Any]]
+    steps_per_epoch: int
+    last_batch: dict[str, Any] | None
+    stage: str
+    glove: dict[str, Any] | None
+    run_id: str | None
+    config: dict[str, Any]
+    test_accuracy: float | None
+
+
+def live_view(events: list[dict[str, Any]]) -> LiveView:
+    batches: dict[str, list[float]] = {k: [] for k in (
+        "epoch", "step", "loss", "accuracy", "batch_loss", "batch_accuracy")}
+    epochs: list[dict[str, Any]] = []
+    last_batch, stage, glove, run_id, steps, test_accuracy = None, "", None, None, 1, None
+    config: dict[str, Any] = {}
+    for event in events:
+        kind = event["kind"]
+        if kind == "config":
+            config = {k: v for k, v in event.items() if k not in ("kind", "t")}
+        elif kind == "batch":
+            for key in batches:
+                batches[key].append(event[key])
+            last_batch, steps = event, event["steps"]
+        elif kind == "epoch":
+            epochs.append(event)
+        elif kind == "stage":
+            stage = event["message"]
+        elif kind == "glove":
+            glove = event
+        elif kind == "saved":
+            run_id, test_accuracy = event["run_id"], event["test_accuracy"]
+    return LiveView(batches, epochs, steps, last_batch, stage, glove, run_id, config,
+                    test_accuracy)
+
+
+def run_evaluation(store: RunStore, run_id: str) -> dict[str, Any] | None:
+    """The confusion matrix and confident mistakes saved with a run (None if absent)."""
+    evaluation = store.read_json(run_id, "evaluation.json")
+    return evaluation if isinstance(evaluation, dict) else None
+
+
+def history_epochs(history: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per-epoch rows (as the live "epoch" events) from a saved run's history."""
+    return [
+        {"epoch": i, "loss": history["loss"][i], "accuracy": history["accuracy"][i],
+         "val_loss": history["val_loss"][i], "val_accuracy": history["val_accuracy"][i],
+         "epoch_s": history.get("epoch_s", [None] * (i + 1))[i]}
+        for i in range(len(history.get("val_accuracy", [])))
+    ]
+
+
+def runs_table(runs: list[Any]) -> pd.DataFrame:
+    """The run list as a table (text only: names are shown as typed, never as markup)."""
+    rows = []
+    for info in runs:
+        try:
+            config = ModelConfig.from_dict(info.config) if info.config else None
+        except (TypeError, ValueError):
+            config = None
+        rows.append({
+            "Name": info.name,
+            "Model": config.label if config else "",
+            "Status": info.status + (f": {info.problem}" if info.problem else ""),
+            "Test accuracy": info.metrics.get("test_accuracy"),
+            "Time per epoch (s)": info.metrics.get("time_per_epoch_s"),
+            "Epochs": info.metrics.get("epochs_done"),
+            "Trained": pd.Timestamp(info.created, unit="s", tz="UTC").tz_convert(None)
+            if info.created else None,
+            "Run id": info.run_id,
+        })
+    return pd.DataFrame(rows)

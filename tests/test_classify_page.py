@@ -1,0 +1,137 @@
+"""The Classify page through AppTest and in a real browser, with the shipped models."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import wait_for_app
+from core import settings
+from core.runs import SHIPPED_DIR
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED_NAMES = ["SimpleRNN", "LSTM", "GRU", "BiLSTM"]
+
+
+def classify_page() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.switch_page("pages/classify.py")
+    return at.run()
+
+
+def verdicts(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_empty_text_gives_a_hint_and_no_verdict():
+    at = classify_page()
+    assert not at.exception
+    assert at.multiselect(key="classify_models").value  # the shipped models, preselected
+    assert any("Type or paste a review" in i.value for i in at.info)
+    assert not at.metric
+
+
+def test_scoring_a_review_shows_every_model_vader_and_the_deciding_words():
+    at = classify_page()
+    at.text_area(key="review_text").input(
+        "A wonderful film with brilliant acting. I loved every minute.")
+    at.button(key="score_review").click().run()
+    assert not at.exception
+    shown = verdicts(at)
+    assert set(shown) == {*SHIPPED_NAMES, "VADER"}
+    assert all("Positive" in shown[name] for name in ("LSTM", "GRU", "BiLSTM", "VADER"))
+    coloured = [m.value for m in at.markdown if "rgba(46,125,50" in m.value]
+    assert coloured and "wonderful" in coloured[0]
+    assert any("Pushed towards Positive" in m.value for m in at.markdown)
+
+    # The explanation follows the chosen model.
+    at.selectbox(key="explain_model").select_index(1).run()
+    assert not at.exception and [m for m in at.markdown if "rgba(" in m.value]
+
+
+def test_script_example_is_shown_as_text():
+    at = classify_page()
+    script_example = next(b for b in at.button if b.label == "HTML and a script")
+    script_example.click().run()
+    assert not at.exception
+    assert "<script>" in at.text_area(key="review_text").value
+    html = "".join(m.value for m in at.markdown if m.allow_html)
+    assert "&lt;script&gt;" in html and "<script>" not in html
+    assert "Negative" in verdicts(at)["VADER"]
+
+
+def test_huge_and_foreign_text_get_notes():
+    at = classify_page()
+    at.text_area(key="review_text").input("great fun " * 120_000).run()
+    assert not at.exception
+    assert any("read only the first" in i.value for i in at.info)
+    at.text_area(key="review_text").input("Ein wunderschöner Film, großartige Schauspieler "
+                                          "und eine berührende Geschichte 😍").run()
+    assert not at.exception
+    assert any("unknown to the model" in i.value for i in at.info)
+    assert len(at.metric) == 5
+
+
+def test_a_damaged_user_run_is_marked_unusable_and_the_rest_work():
+    broken = settings.runs_dir() / "20250101-000000-sentiment-broken"
+    shutil.copytree(SHIPPED_DIR / "bilstm", broken, dirs_exist_ok=True)
+    (broken / "model.keras").write_bytes(b"garbage")
+    try:
+        at = classify_page()
+        at.multiselect(key="classify_models").select(
+            "yours/20250101-000000-sentiment-broken").run()
+        at.text_area(key="review_text").input("A dreadful, boring film.").run()
+        assert not at.exception
+        assert any("unusable" in e.value and "corrupted" in e.value for e in at.error)
+        assert "Negative" in verdicts(at)["BiLSTM"]
+    finally:
+        shutil.rmtree(broken, ignore_errors=True)
+
+
+def test_batch_upload_scores_every_row_with_every_model():
+    at = classify_page()
+    csv = "id,review\n1,A brilliant and touching film.\n2,Dull and far too long. Awful.\n"
+    at.file_uploader(key="classify_upload").set_value(("mine.csv", csv.encode(), "text/csv"))
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="batch_text_col").value == "review"
+    at.button(key="score_batch").click().run()
+    assert not at.exception
+    table = at.dataframe[-1].value
+    assert len(table) == 2
+    assert list(table["BiLSTM label"]) == ["Positive", "Negative"]
+    assert list(table["VADER label"]) == ["Positive", "Negative"]
+    assert {f"{n} P(positive)" for n in SHIPPED_NAMES} <= set(table.columns)
+
+
+@pytest.mark.browser
+def test_browser_types_a_review_and_reads_the_verdict(page, app_url, screenshot):
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    # In through the home page and the sidebar, as a user arrives.
+    page.goto(app_url)
+    wait_for_app(page)
+    page.get_by_role("link", name="Classify a review").click()
+    wait_for_app(page)
+    box = page.get_by_label("Review", exact=True)
+    box.fill("Not bad at all: a warm, funny film with a lovely ending. I enjoyed it.")
+    page.get_by_role("button", name="Score", exact=True).click()
+    page.get_by_text("Which words decided").wait_for(timeout=90_000)
+    wait_for_app(page)
+    cards = page.locator("[data-testid='stMetric']")
+    assert cards.count() == 5
+    bilstm = cards.filter(has_text="BiLSTM").first.inner_text()
+    assert "Positive" in bilstm and "P(positive)" in bilstm
+    assert "Positive" in cards.filter(has_text="VADER").first.inner_text()
+    page.get_by_text("HTML and a script").click()
+    wait_for_app(page)
+    page.get_by_text("Which words decided").wait_for(timeout=90_000)
+    assert not dialogs  # the <script> in the review never ran
+    assert page.locator("span", has_text="<script>alert('boo')</script>").count() >= 1
+    box.fill("A superb, moving film. I loved every minute of it.")
+    page.get_by_role("button", name="Score", exact=True).click()
+    wait_for_app(page)
+    page.get_by_text("Which words decided").wait_for(timeout=90_000)
+    shot = screenshot(page, "classify_page")
+    assert shot.stat().st_size > 20_000

@@ -1,0 +1,230 @@
+"""The comparison: plans, the table with ratios, CSV, charts, live progress, and the real
+flow (four architectures trained on a tiny budget, reuse of identical runs, failures)."""
+
+import io
+import math
+
+import pandas as pd
+import pytest
+
+from core import compare
+from core.charts import compare as charts
+from core.data import ImdbData
+from core.jobs import DONE, Job
+from core.models import ModelConfig
+from core.runs import RunStore
+
+TINY = ModelConfig(vocab_size=400, seq_len=32, embed_dim=8, units=8, epochs=1, batch_size=32,
+                   train_size=240, val_share=0.25, seed=7)
+
+
+# --- plans and the table, from plain values -------------------------------------------------
+
+def test_every_architecture_gets_identical_settings_but_its_own_wiring():
+    base = ModelConfig(arch="bilstm", units=32, layers=1, epochs=3, seed=5)
+    plan = compare.ComparePlan(base, archs=("simple_rnn", "lstm", "gru", "bilstm",
+                                            "stacked_bilstm"))
+    configs = {c.arch: c for c in plan.configs()}
+    assert not configs["lstm"].bidirectional and configs["bilstm"].bidirectional
+    assert configs["stacked_bilstm"].layers == 2 and configs["gru"].layers == 1
+    shared = {k: v for k, v in base.to_dict().items()
+              if k not in ("arch", "bidirectional", "layers")}
+    for config in configs.values():
+        assert {k: config.to_dict()[k] for k in shared} == shared
+    assert len({c.key() for c in configs.values()}) == 5
+    assert plan.validate() == {}
+
+
+def test_bad_plans_get_field_messages():
+    assert "archs" in compare.ComparePlan(TINY, archs=()).validate()
+    assert "archs" in compare.ComparePlan(TINY, archs=("lstm", "lstm")).validate()
+    assert "Unknown" in compare.ComparePlan(TINY, archs=("transformer",)).validate()["archs"]
+    assert "baselines" in compare.ComparePlan(TINY, baselines=("bert",)).validate()
+    absurd = ModelConfig(units=10**9, learning_rate=float("nan"))
+    problems = compare.ComparePlan(absurd).validate()
+    assert "units" in problems and "learning_rate" in problems
+
+
+def entry(label, arch, epoch_s, **metrics):
+    history = {"val_accuracy": [0.7, 0.8, 0.78], "val_loss": [0.6, 0.45, 0.5],
+               "epoch_s": [epoch_s] * 3}
+    return compare.Entry(label=label, arch=arch, metrics=metrics, history=history,
+                         config={"train_size": 1000, "val_share": 0.2}, run_id=f"run-{arch}")
+
+
+def test_table_fills_every_column_and_divides_times_by_the_lstm():
+    entries = [
+        entry("LSTM", "lstm", 10.0, params=1000, latency_one_ms=2.0, latency_batch_ms=0.1,
+              test_accuracy=0.85, test_loss=0.35),
+        entry("BiLSTM", "bilstm", 25.0, params=2000, latency_one_ms=3.0, latency_batch_ms=0.3,
+              test_accuracy=0.87, test_loss=float("nan")),
+        compare.Entry(label="VADER", arch="vader", source=compare.BASELINE,
+                      metrics={"train_s": 0.0, "test_accuracy": 0.7, "latency_one_ms": 1.0,
+                               "latency_batch_ms": 1.0}),
+        compare.failed_entry("GRU", "gru", "The loss became NaN at epoch 1, batch 3."),
+    ]
+    table = compare.comparison_table(entries)
+    assert list(table.columns) == list(compare.COLUMNS)
+    lstm, bilstm, vader, gru = (table.iloc[i] for i in range(4))
+    # Derived from the history when the metrics lack them.
+    assert lstm["epoch_s"] == 10.0 and lstm["train_s"] == 30.0 and lstm["epochs_run"] == 3
+    assert lstm["best_epoch"] == 2 and lstm["best_val_accuracy"] == 0.8
+    assert lstm["samples_per_s"] == pytest.approx(800 / 10)
+    assert lstm["epoch_s_vs_lstm"] == 1.0
+    assert bilstm["epoch_s_vs_lstm"] == 2.5
+    assert bilstm["latency_batch_vs_lstm"] == pytest.approx(3.0)
+    assert math.isnan(bilstm["test_loss"])  # NaN stays empty, never a number
+    assert vader["train_s_vs_lstm"] == 0.0 and math.isnan(vader["epoch_s"])
+    assert gru["status"] == compare.FAILED and "NaN" in gru["note"]
+    metric_columns = [c for c in compare.COLUMNS if c not in ("note", "run_id")]
+    assert not table.iloc[:2][metric_columns].drop(columns="test_loss").isna().any().any()
+
+    csv = pd.read_csv(io.BytesIO(compare.table_csv(table)))
+    assert list(csv.columns) == list(compare.COLUMNS)
+    assert csv.loc[1, "epoch_s_vs_lstm"] == 2.5 and csv.loc[3, "status"] == "failed"
+
+    no_lstm = compare.comparison_table(entries[1:])
+    assert no_lstm["epoch_s_vs_lstm"].isna().all()
+    lines = compare.findings(table)
+    assert any("2.50×" in line for line in lines) and any("BiLSTM" in line for line in lines)
+
+
+def test_charts_draw_what_the_table_says():
+    entries = [entry("LSTM", "lstm", 10.0, test_accuracy=0.85, params=1),
+               entry("BiLSTM <b>", "bilstm", 20.0, test_accuracy=0.87, params=2),
+               compare.Entry(label="VADER", arch="vader", source=compare.BASELINE,
+                             metrics={"train_s": 0.0, "test_accuracy": 0.7})]
+    table = compare.comparison_table(entries)
+    curves = charts.history_figure(entries, "val_accuracy")
+    assert [t.name for t in curves.data] == ["LSTM", "BiLSTM &lt;b&gt;"]
+    assert list(curves.data[1].y) == [0.7, 0.8, 0.78]
+    scatter = charts.accuracy_time_figure(table)
+    assert [t.x[0] for t in scatter.data] == [30.0, 60.0]
+    assert scatter.layout.shapes[0].y0 == 0.7  # VADER has no training time: a line
+    assert "VADER (no training)" in scatter.layout.annotations[0].text
+    bars = charts.epoch_time_figure(table)
+    assert list(bars.data[0].y) == [10.0, 20.0] and "×2.00" in bars.data[0].text[1]
+    empty = compare.comparison_table([])
+    assert not charts.epoch_time_figure(empty).data
+    assert charts.live_figure({}).layout.annotations
+
+
+def test_progress_follows_the_events_of_a_comparison():
+    events = [
+        {"kind": "plan", "models": ["LSTM 8×1", "GRU 8×1"], "archs": ["lstm", "gru"],
+         "baselines": ["vader"]},
+        {"kind": "model_start", "model": "VADER (lexicon)", "arch": "vader"},
+        {"kind": "row", "entry": {"label": "VADER (lexicon)", "arch": "vader",
+                                  "metrics": {"test_accuracy": 0.7}}},
+        {"kind": "model_start", "model": "LSTM 8×1", "arch": "lstm"},
+        *[{"kind": "batch", "model": "LSTM 8×1", "epoch": 0, "step": s, "steps": 4,
+           "batch_loss": 0.7 - 0.1 * s} for s in range(4)],
+        {"kind": "epoch", "model": "LSTM 8×1", "val_accuracy": 0.6, "val_loss": 0.65,
+         "loss": 0.6, "accuracy": 0.6, "epoch_s": 1.0},
+    ]
+    progress = compare.CompareProgress.from_events(events[:5])
+    progress.update(events[5:])
+    assert progress.seen == len(events)
+    assert progress.models == ["VADER (lexicon)", "LSTM 8×1", "GRU 8×1"]
+    assert [progress.status(m) for m in progress.models] == ["done", "running", "waiting"]
+    curve = progress.curves["LSTM 8×1"]
+    assert curve["x"] == [0.25, 0.5, 0.75, 1.0] and curve["loss"][0] == pytest.approx(0.7)
+    assert curve["loss"][-1] < curve["loss"][0]  # smoothed, but going down
+    live = progress.live_entries()
+    assert [e.label for e in live] == ["VADER (lexicon)", "LSTM 8×1"]
+    assert live[1].history["val_accuracy"] == [0.6]
+
+
+# --- the real flow on a tiny budget ---------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def tiny_imdb(imdb):
+    """Real reviews, few of them: 500 to train from and 200 to test on."""
+    return ImdbData(train=imdb.train.iloc[::50].reset_index(drop=True),
+                    test=imdb.test.iloc[::125].reset_index(drop=True),
+                    unsup=imdb.unsup.iloc[:0], source=imdb.source, from_cache=True)
+
+
+@pytest.fixture(scope="module")
+def compared(tiny_imdb, tmp_path_factory):
+    store = RunStore(tmp_path_factory.mktemp("compare-runs"))
+    job = compare.submit_comparison(compare.ComparePlan(TINY), tiny_imdb, store=store)
+    assert job.wait(900), "the comparison did not finish"
+    assert job.state == DONE, job.error
+    return job, store
+
+
+def test_compare_flow_yields_a_complete_plausible_table(compared):
+    job, store = compared
+    table = compare.comparison_table(job.result.entries)
+    assert list(table["arch"]) == ["vader", "tfidf_logreg", "simple_rnn", "lstm", "gru",
+                                   "bilstm"]
+    assert (table["status"] == "done").all()
+    recurrent = table[table["source"] == compare.TRAINED].set_index("arch")
+    metric_columns = [c for c in compare.COLUMNS if c not in ("note",)]
+    assert not recurrent[[c for c in metric_columns if c != "arch"]].isna().any().any()
+    for column in ("epoch_s", "train_s", "samples_per_s", "latency_one_ms", "latency_batch_ms"):
+        assert (recurrent[column] > 0).all(), column
+    assert table["test_accuracy"].between(0, 1).all()
+    assert recurrent["best_val_accuracy"].between(0, 1).all()
+    assert (recurrent["test_loss"] > 0).all() and (recurrent["epochs_run"] == 1).all()
+    assert recurrent.loc["bilstm", "epoch_s"] > recurrent.loc["lstm", "epoch_s"]
+    assert recurrent.loc["bilstm", "params"] > recurrent.loc["lstm", "params"]
+    assert recurrent.loc["lstm", "epoch_s_vs_lstm"] == 1.0
+    assert len(store.list()) == 4  # one saved run per architecture, none for baselines
+
+    progress = compare.CompareProgress.from_events(job.events())
+    assert set(progress.curves) == {"SimpleRNN 8×1", "LSTM 8×1", "GRU 8×1", "BiLSTM 8×1"}
+    assert all(len(c["x"]) == 6 for c in progress.curves.values())  # 180 reviews / 32
+    assert job.progress == 1.0
+
+
+def test_identical_runs_are_reused_not_retrained(compared, tiny_imdb):
+    first, store = compared
+    before = {r.run_id for r in store.list()}
+    plan = compare.ComparePlan(TINY, archs=("lstm", "gru"), baselines=("vader",))
+    assert [p["action"] for p in compare.preview(plan, [store])] == ["reuse", "reuse"]
+    job = compare.submit_comparison(plan, tiny_imdb, store=store)
+    assert job.wait(300) and job.state == DONE, job.error
+    assert {r.run_id for r in store.list()} == before
+    rows = {e.arch: e for e in job.result.entries}
+    assert rows["lstm"].source == compare.REUSED and "identical settings" in rows["lstm"].note
+    old = {e.arch: e for e in first.result.entries}
+    assert rows["gru"].run_id == old["gru"].run_id
+    assert rows["gru"].metrics["test_accuracy"] == old["gru"].metrics["test_accuracy"]
+    assert not any(e.get("kind") == "batch" for e in job.events())  # nothing trained
+    changed = compare.ComparePlan(ModelConfig(**{**TINY.to_dict(), "seed": 8}), archs=("lstm",))
+    assert compare.preview(changed, [store])[0]["action"] == "train"
+
+    # A reusable run whose model file is corrupted is trained again, not shown broken.
+    store.model_path(rows["lstm"].run_id).write_bytes(b"not a keras file")
+    plan = compare.ComparePlan(TINY, archs=("lstm",), baselines=())
+    job = compare.submit_comparison(plan, tiny_imdb, store=store)
+    assert job.wait(300) and job.state == DONE, job.error
+    [row] = job.result.entries
+    assert row.status == compare.DONE and row.source == compare.TRAINED
+    assert "could not be loaded" in row.note and row.run_id not in before
+    assert any(e["kind"] == "warning" and "corrupted" in e["message"] for e in job.events())
+
+
+def test_a_failing_model_is_shown_in_its_row_and_the_rest_go_on(tiny_imdb, tmp_path):
+    broken = ModelConfig(**{**TINY.to_dict(), "embeddings": "glove",
+                            "glove_path": str(tmp_path / "missing-glove.txt")})
+    plan = compare.ComparePlan(broken, archs=("simple_rnn", "lstm"), baselines=("vader",))
+    job = Job(name="compare", work=lambda job: None)
+    result = compare.run_comparison(plan, tiny_imdb, job, store=RunStore(tmp_path / "runs"))
+    table = compare.comparison_table(result.entries)
+    assert list(table["status"]) == ["done", "failed", "failed"]
+    assert all("GloVe" in note for note in table["note"][1:])
+    assert table.loc[0, "test_accuracy"] > 0.5  # the baseline still scored
+
+
+def test_stop_before_start_marks_every_model_not_run(tiny_imdb, tmp_path):
+    job = Job(name="compare", work=lambda job: None)
+    job.stop()
+    result = compare.run_comparison(compare.ComparePlan(TINY), tiny_imdb, job,
+                                    store=RunStore(tmp_path))
+    assert [e.status for e in result.entries] == [compare.SKIPPED] * 4
+    with pytest.raises(ValueError, match="at most"):
+        compare.submit_comparison(compare.ComparePlan(ModelConfig(train_size=100_000)),
+                                  tiny_imdb)

@@ -1,0 +1,70 @@
+"""Occlusion contributions and their HTML, with a transparent word-counting scorer."""
+
+import numpy as np
+
+from core import explain
+
+
+def word_scorer(texts):
+    """P(positive) from +1 per "good", -1 per "bad": the true contributions are known."""
+    out = []
+    for text in texts:
+        words = text.lower().split()
+        score = sum(w.strip(".,!") == "good" for w in words) - sum(
+            w.strip(".,!") == "bad" for w in words)
+        out.append(1 / (1 + np.exp(-score)))
+    return np.array(out)
+
+
+def test_occlusion_finds_the_deciding_words():
+    result = explain.occlusion("A good, good film.  Not bad!", word_scorer, seq_len=50)
+    assert result.words == ["A", "good,", "good", "film.", "Not", "bad!"]
+    assert result.gaps == ["", " ", " ", " ", "  ", " ", ""]
+    c = dict(zip(result.words, result.contributions, strict=True))
+    assert c["good,"] > 0 and c["good"] > 0 and c["bad!"] < 0
+    assert c["A"] == 0 and c["film."] == 0
+    assert np.isclose(result.probability, 1 / (1 + np.exp(-1)))
+    assert result.top(3, positive=True)[0][0] == "good"
+    assert [w for w, _ in result.top(3, positive=False)] == ["bad"]
+
+
+def test_words_past_the_sequence_length_and_punctuation_are_not_read():
+    text = "good - " + " ".join(["bad"] * 10)
+    result = explain.occlusion(text, word_scorer, seq_len=4)
+    assert result.truncated
+    assert np.isnan(result.contributions[1])  # "-" is no token
+    assert result.read.sum() == 4  # good + the first three "bad"
+    assert np.all(np.isnan(result.contributions[5:]))
+
+
+def test_batches_cover_every_variant():
+    calls = []
+
+    def counting(texts):
+        calls.append(len(texts))
+        return word_scorer(texts)
+
+    result = explain.occlusion(" ".join(["good"] * 30), counting, seq_len=100, batch_size=8)
+    assert sum(calls) == 31 and max(calls) == 8
+    assert result.read.all()
+
+
+def test_empty_text_needs_one_call_and_gives_no_words():
+    result = explain.occlusion("", word_scorer, seq_len=10)
+    assert result.words == [] and result.contributions.size == 0
+    assert explain.contributions_html(result).startswith("<div")
+
+
+def test_html_is_escaped_never_rendered():
+    review = "<script>alert('x')</script> good <b>bad</b> & co"
+    result = explain.occlusion(review, word_scorer, seq_len=50)
+    page = explain.contributions_html(result)
+    assert "<script>" not in page and "<b>" not in page
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
+    assert "&amp;" in page
+    assert "rgba(46,125,50" in page and "rgba(198,40,40" in page  # green and red words
+
+
+def test_newlines_survive_as_breaks():
+    result = explain.occlusion("good\n\nbad", word_scorer, seq_len=10)
+    assert "<br><br>" in explain.contributions_html(result)

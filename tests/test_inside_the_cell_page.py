@@ -1,0 +1,153 @@
+"""The "Inside the cell" page through AppTest, its charts' escaping, and a browser screenshot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import wait_for_app
+from core.charts import cell
+from core.gates import GateTrace
+from core.jobs import job_queue
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def cell_page() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.switch_page("pages/inside_the_cell.py")
+    return at.run()
+
+
+def click(at: AppTest, label: str) -> AppTest:
+    next(b for b in at.button if b.label == label).click()
+    return at.run()
+
+
+def finish_job(at: AppTest, key: str) -> AppTest:
+    job = job_queue().get(at.session_state[key])
+    assert job.wait(240), "the experiment did not finish"
+    assert job.state == "done", job.error
+    return at.run()
+
+
+def save_small_model(arch: str) -> str:
+    from core import text
+    from core.models import ModelConfig, build_model, end_to_end
+    from core.runs import run_store
+
+    texts = ["a great film", "an awful film", "great acting", "boring plot"] * 5
+    vectorizer = text.make_vectorizer(texts, vocab_size=30, seq_len=16)
+    config = ModelConfig(arch=arch, vocab_size=30, seq_len=16, embed_dim=6, units=5,
+                         dropout=0.0, train_size=20, epochs=1)
+    model = end_to_end(vectorizer, build_model(config))
+    return run_store().save(model=model, kind="sentiment", config=config.to_dict(),
+                            name=f"tiny {arch}", vocabulary=vectorizer.get_vocabulary())
+
+
+def test_page_explains_and_runs_the_long_range_experiment(isolated_home):
+    at = cell_page()
+    assert not at.exception
+    assert [t.label for t in at.tabs][:3] == [
+        "📉 Vanishing gradients", "💥 Exploding gradients", "🚪 The gates"]
+    assert any("long-range task" in s.value for s in at.subheader)
+
+    at.multiselect(key="lr_lengths").set_value([2, 6])
+    at.multiselect(key="lr_archs").set_value(["simple_rnn", "lstm"])
+    at.number_input(key="lr_train_size").set_value(64)
+    at.number_input(key="lr_epochs").set_value(1)
+    at = finish_job(click(at, "Run the experiment"), "cell_long_range_job")
+    assert not at.exception
+    charts = at.get("plotly_chart")
+    assert len(charts) >= 2
+    assert any("First step ÷ last step" in m.value for m in at.markdown)
+    at.radio(key="lr_when").set_value("after training").run()
+    assert not at.exception
+
+
+def test_exploding_demo_shows_the_nan_guard_and_the_clipped_run(isolated_home):
+    at = cell_page()
+    at.number_input(key="ex_steps").set_value(20)
+    at = finish_job(click(at, "Train both"), "cell_exploding_job")
+    assert not at.exception
+    assert any("NaN guard fired" in e.value for e in at.error)
+    assert any("stayed finite" in s.value for s in at.success)
+
+
+def test_bad_settings_get_messages_not_jobs(isolated_home):
+    at = cell_page()
+    at.multiselect(key="lr_archs").set_value([])
+    at = click(at, "Run the experiment")
+    assert not at.exception
+    assert any("at least one of SimpleRNN" in e.value for e in at.error)
+    assert "cell_long_range_job" not in at.session_state
+
+
+@pytest.mark.parametrize("arch", ["lstm", "gru"])
+def test_gates_of_a_saved_model_for_any_text(isolated_home, arch):
+    save_small_model(arch)
+    at = cell_page()
+    assert not at.exception
+    box = at.selectbox(key="gates_model")
+    [mine] = [o for o in box.options if o.startswith(f"tiny {arch} (trained")]
+    box.select(mine).run()
+    assert not at.exception
+    at.text_area(key="gates_text").input("<script>alert(1)</script> a great film 😀").run()
+    assert not at.exception
+    assert any("matching Keras" in c.value for c in at.caption)
+    assert len(at.get("plotly_chart")) >= 3
+    gate = "Forget gate f" if arch == "lstm" else "Update gate z"
+    assert gate in at.selectbox(key="gates_shown").options
+    at.text_area(key="gates_text").input("!!! ???").run()
+    assert not at.exception
+    assert any("no words" in w.value for w in at.warning)
+
+
+def test_gates_page_without_models_offers_training(isolated_home):
+    at = cell_page()
+    assert not at.exception
+    if not any(b.label == "Train a small LSTM for this page" for b in at.button):
+        pytest.skip("shipped LSTM/GRU models are present, so there is always a model")
+    assert any("No LSTM or GRU model" in i.value for i in at.info)
+
+
+def test_token_labels_are_escaped_in_charts():
+    tokens = ["<b>bold</b>", "a", "a", "<script>x</script>"]
+    values = {name: np.full((4, 3), 0.5) for name in ("forget", "input", "output", "candidate",
+                                                       "cell", "hidden")}
+    trace = GateTrace(cell_type="lstm", values=values, tokens=tokens)
+    for fig in (cell.gate_overview_chart(trace), cell.state_overview_chart(trace),
+                cell.unit_heatmap_chart(trace, "cell", [0, 2])):
+        shown = list(fig.layout.xaxis.ticktext) + [
+            str(v) for v in np.asarray(fig.data[0].customdata).ravel()]
+        assert not any("<" in label for label in shown)  # no tag reaches Plotly
+        assert list(fig.layout.xaxis.ticktext)[0] == "&lt;b&gt;bold&lt;/b&gt;"
+        assert np.asarray(fig.data[0].customdata).ravel()[0] == "&lt;b&gt;bold&lt;/b&gt;"
+        # Repeated words keep their own columns.
+        assert list(fig.layout.xaxis.tickvals) == [0, 1, 2, 3]
+
+
+@pytest.mark.browser
+def test_browser_screenshot_of_the_gates(page, app_url, screenshot, imdb):
+    from core.runs import run_store
+
+    # The server shares this session's app home, so the run is removed again afterwards
+    # for the other pages' browser tests.
+    run_id = save_small_model("lstm")
+    try:
+        page.set_viewport_size({"width": 1400, "height": 2000})
+        page.goto(app_url)  # the app registers its pages on the first run; then navigate
+        wait_for_app(page)
+        page.get_by_role("link", name="Inside the cell").first.click()
+        page.get_by_text("The long-range task").first.wait_for()
+        page.get_by_role("tab", name="🚪 The gates").click()
+        page.locator(".js-plotly-plot").nth(2).wait_for()
+        wait_for_app(page)
+        assert page.get_by_text("matching Keras").first.is_visible()
+        shot = screenshot(page, "inside_the_cell_gates")
+    finally:
+        run_store().delete(run_id)
+    assert shot.stat().st_size > 10_000

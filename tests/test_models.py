@@ -1,0 +1,105 @@
+"""Model configs and builders: validation, names, every architecture, the end-to-end model."""
+
+import numpy as np
+import pytest
+
+from core import models, text
+from core.models import ARCHITECTURES, ModelConfig
+
+TEXTS = ["a great movie", "awful boring film", "great acting", "terrible plot and awful"] * 5
+
+
+def tiny(**changes) -> ModelConfig:
+    values = dict(vocab_size=40, seq_len=8, embed_dim=4, units=3, train_size=40, epochs=1)
+    values.update(changes)
+    return ModelConfig(**values)
+
+
+def test_defaults_are_valid_and_round_trip_through_a_dict():
+    config = ModelConfig()
+    assert config.validate() == {}
+    again = ModelConfig.from_dict({**config.to_dict(), "from_a_newer_version": 1})
+    assert again == config and again.key() == config.key()
+    assert tiny(seed=1).key() != tiny(seed=2).key()
+    assert set(config.to_dict()) <= set(models.FIELD_LABELS) == set(models.FIELD_HELP)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"vocab_size": 0}, "vocab_size"),
+        ({"seq_len": 100_000}, "seq_len"),
+        ({"learning_rate": 1e6}, "learning_rate"),
+        ({"learning_rate": float("nan")}, "learning_rate"),
+        ({"epochs": 0}, "epochs"),
+        ({"units": -5}, "units"),
+        ({"batch_size": 2.5}, "batch_size"),
+        ({"dropout": 1.0}, "dropout"),
+        ({"val_share": 0.0}, "val_share"),
+        ({"optimizer": "magic"}, "optimizer"),
+        ({"arch": "transformer"}, "arch"),
+        ({"clipnorm": -1.0}, "clipnorm"),
+        ({"seed": -1}, "seed"),
+        ({"embeddings": "glove", "glove_path": ""}, "glove_path"),
+    ],
+)
+def test_absurd_settings_get_a_message_on_their_field(changes, field):
+    problems = tiny(**changes).validate()
+    assert field in problems and problems[field].endswith(".")
+    with pytest.raises(ValueError):
+        models.build_model(tiny(**changes))
+
+
+def test_bilstm_architectures_fix_their_wiring():
+    assert ModelConfig(arch="bilstm").bidirectional is True
+    stacked = ModelConfig(arch="stacked_bilstm", layers=1)
+    assert stacked.bidirectional is True and stacked.layers == 2
+    assert stacked.label == "Stacked BiLSTM 64×2"
+
+
+@pytest.mark.parametrize("arch", ARCHITECTURES)
+def test_every_architecture_builds_with_the_agreed_layer_names(arch):
+    model = models.build_model(tiny(arch=arch))
+    names = [layer.name for layer in model.layers]
+    expected_recurrent = ["recurrent_1", "recurrent_2"] if arch == "stacked_bilstm" else [
+        "recurrent_1"]
+    assert [n for n in names if n.startswith("recurrent_")] == expected_recurrent
+    assert names[1:3] == ["pad_first", "embedding"] and names[-1] == "output"
+    assert ("batch_norm" in names) == (arch == "simple_rnn")
+    recurrent = model.get_layer("recurrent_1")
+    assert (type(recurrent).__name__ == "Bidirectional") == arch.endswith("bilstm")
+    out = model.predict(np.zeros((2, 8), dtype="int32"), verbose=0)
+    assert out.shape == (2, 1) and np.all((out >= 0) & (out <= 1))
+
+
+def test_padding_moves_to_the_front_inside_the_network():
+    model = models.build_model(tiny(seq_len=6, dropout=0.0))
+    ids = np.array([[5, 7, 9, 0, 0, 0], [4, 3, 2, 6, 8, 9], [0, 0, 0, 0, 0, 0]], dtype="int32")
+    moved = np.asarray(model.get_layer("pad_first")(ids))
+    np.testing.assert_array_equal(
+        moved, [[0, 0, 0, 5, 7, 9], [4, 3, 2, 6, 8, 9], [0, 0, 0, 0, 0, 0]])
+
+
+def test_pretrained_embedding_matrix_is_used_and_can_be_frozen():
+    matrix = np.arange(40 * 4, dtype="float32").reshape(40, 4) / 100
+    frozen = models.build_model(tiny(), embedding_matrix=matrix)
+    layer = frozen.get_layer("embedding")
+    np.testing.assert_allclose(layer.get_weights()[0], matrix)
+    assert layer.trainable is False
+    tuned = models.build_model(tiny(freeze_embeddings=False), embedding_matrix=matrix)
+    assert tuned.get_layer("embedding").trainable is True
+    with pytest.raises(ValueError, match="Embedding matrix"):
+        models.build_model(tiny(), embedding_matrix=matrix[:10])
+
+
+def test_end_to_end_model_takes_raw_strings_and_agrees_with_the_network():
+    vectorizer = text.make_vectorizer(TEXTS, 40, 8)
+    network = models.build_model(tiny())
+    combined = models.end_to_end(vectorizer, network)
+    reviews = ["a great movie", "<script>alert(1)</script> 😀 awful", ""]
+    import tensorflow as tf
+
+    direct = network.predict(np.asarray(vectorizer(tf.constant(reviews))), verbose=0)
+    np.testing.assert_allclose(combined(tf.constant(reviews)).numpy(), direct, rtol=1e-5)
+    assert models.network_of(combined).name == models.NETWORK_NAME
+    assert models.vectorizer_of(combined) is not None

@@ -1,0 +1,133 @@
+"""The run store: atomic saves, listing with damaged runs, rename, delete, safe loading."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from core import models, runs, text
+from core.models import ModelConfig
+from core.runs import RunError, RunStore
+
+TEXTS = ["a great movie", "awful boring film", "great acting", "terrible plot and awful"] * 5
+
+
+@pytest.fixture(scope="module")
+def sentiment_model():
+    config = ModelConfig(vocab_size=40, seq_len=8, embed_dim=4, units=3, train_size=40)
+    vectorizer = text.make_vectorizer(TEXTS, 40, 8)
+    return config, vectorizer, models.end_to_end(vectorizer, models.build_model(config))
+
+
+def save_one(store: RunStore, sentiment_model, **changes) -> str:
+    config, vectorizer, model = sentiment_model
+    values = dict(model=model, kind="sentiment", config=config.to_dict(), name="first",
+                  history={"loss": [0.7, 0.5]}, metrics={"test_accuracy": 0.81},
+                  vocabulary=vectorizer.get_vocabulary(), key=config.key())
+    values.update(changes)
+    return store.save(**values)
+
+
+def test_save_list_load_predicts_exactly_as_before(tmp_path, sentiment_model):
+    store = RunStore(tmp_path)
+    run_id = save_one(store, sentiment_model, metrics={"test_accuracy": np.float32(0.81)})
+    [info] = store.list()
+    assert (info.run_id, info.name, info.kind) == (run_id, "first", "sentiment")
+    assert info.status == "done"
+    assert info.metrics["test_accuracy"] == pytest.approx(0.81)
+    assert info.config["arch"] == "lstm"
+    assert not any(p.name.startswith(".") for p in tmp_path.iterdir())
+
+    loaded = store.load(run_id)
+    reviews = ["a great movie", "awful <b>boring</b> 😀", ""]
+    import tensorflow as tf
+
+    before = sentiment_model[2](tf.constant(reviews)).numpy()[:, 0]
+    np.testing.assert_array_equal(loaded.predict(reviews), before)
+    assert loaded.vocabulary == sentiment_model[1].get_vocabulary()
+    assert loaded.history == {"loss": [0.7, 0.5]}
+    assert loaded.model_config().key() == sentiment_model[0].key()
+    assert loaded.network.get_layer("recurrent_1") is not None
+    assert store.find(sentiment_model[0].key()).run_id == run_id
+
+
+def test_rename_delete_and_stopped_runs(tmp_path, sentiment_model):
+    store = RunStore(tmp_path)
+    stopped = save_one(store, sentiment_model, status="stopped", name="  half\nway  ")
+    done = save_one(store, sentiment_model)
+    assert store.info(stopped).name == "half way" and store.info(stopped).status == "stopped"
+    assert store.find(sentiment_model[0].key()).run_id == done  # stopped runs are not reused
+    store.rename(done, "<b>Best</b> LSTM")
+    assert store.info(done).name == "<b>Best</b> LSTM"  # stored as typed; pages escape it
+    with pytest.raises(RunError):
+        store.rename(done, "   ")
+    store.delete(done)
+    assert [r.run_id for r in store.list()] == [stopped]
+    with pytest.raises(RunError, match="no run"):
+        store.load(done)
+    with pytest.raises(RunError):
+        store.load("../../etc")
+
+
+def test_a_save_killed_midway_leaves_no_visible_run(tmp_path, sentiment_model):
+    store = RunStore(tmp_path)
+
+    class Exploding:
+        def save(self, path):
+            open(path, "wb").write(b"partial")
+            raise KeyboardInterrupt  # the process being killed mid-save
+
+    with pytest.raises(KeyboardInterrupt):
+        save_one(store, sentiment_model, model=Exploding())
+    assert store.list() == [] and list(tmp_path.iterdir()) == []
+    # A leftover from a hard kill (no chance to clean up) is hidden, then swept when stale.
+    leftover = tmp_path / ".tmp-20200101-000000-sentiment-abcdef"
+    leftover.mkdir()
+    (leftover / "model.keras").write_bytes(b"partial")
+    assert store.list() == []
+    os.utime(leftover, (0, 0))
+    save_one(store, sentiment_model)
+    assert not leftover.exists() and len(store.list()) == 1
+
+
+def test_damaged_runs_are_listed_not_fatal(tmp_path, sentiment_model):
+    store = RunStore(tmp_path)
+    good = save_one(store, sentiment_model)
+    corrupt = save_one(store, sentiment_model, name="corrupt")
+    (tmp_path / corrupt / "model.keras").write_bytes(b"PK\x03\x04 not really a zip")
+    no_json = save_one(store, sentiment_model, name="bad json")
+    (tmp_path / no_json / "run.json").write_text("{not json", encoding="utf-8")
+    (tmp_path / "stray-folder").mkdir()
+    (tmp_path / "notes.txt").write_text("not a run", encoding="utf-8")
+
+    listed = {r.run_id: r for r in store.list()}
+    assert listed[good].status == "done"
+    assert listed[no_json].status == "damaged" and "unreadable" in listed[no_json].problem
+    stray = listed["stray-folder"]
+    assert stray.status == "damaged" and "missing" in stray.problem
+    # A corrupted model file is only found when loading: it is reported as such.
+    with pytest.raises(RunError, match="corrupted"):
+        store.load(corrupt)
+    with pytest.raises(RunError, match="damaged"):
+        store.load(no_json)
+    store.delete("stray-folder")
+    assert "stray-folder" not in {r.run_id for r in store.list()}
+
+
+def test_generic_runs_and_read_only_stores(tmp_path, sentiment_model):
+    store = RunStore(tmp_path)
+    lm = save_one(store, sentiment_model, kind="language_model", config={"order": 3, "any": [1]},
+                  extra_files={"card.md": "# A model card"})
+    assert store.list(kind="language_model")[0].config == {"order": 3, "any": [1]}
+    assert store.list(kind="sentiment") == []
+    assert (tmp_path / lm / "card.md").read_text() == "# A model card"
+    assert json.loads((tmp_path / lm / "run.json").read_text())["kind"] == "language_model"
+
+    shipped = RunStore(tmp_path, read_only=True)
+    assert shipped.load(lm).info.read_only
+    for change in (lambda: shipped.rename(lm, "x"), lambda: shipped.delete(lm),
+                   lambda: save_one(shipped, sentiment_model)):
+        with pytest.raises(RunError, match="cannot be changed"):
+            change()
+    assert runs.shipped_store().read_only and runs.RunStore(tmp_path / "absent").list() == []

@@ -1,0 +1,70 @@
+"""The pretrained models in assets/models: present, small, documented, accurate, and usable."""
+
+import json
+import shutil
+
+import pytest
+
+from core import sentiment
+from core.pretrain import SIZE_LIMIT_MB, TARGETS
+from core.runs import SHIPPED_DIR, RunError, RunStore
+
+ARCHS = ("simple_rnn", "lstm", "gru", "bilstm")
+CLEAR = {
+    "An excellent, moving film with wonderful performances. I loved it and would watch it "
+    "again.": "Positive",
+    "A terrible, boring film. The acting was awful and the plot made no sense. A complete "
+    "waste of time.": "Negative",
+}
+
+
+@pytest.fixture(scope="module")
+def shipped_models():
+    choices = [c for c in sentiment.model_choices() if c.source == sentiment.SHIPPED]
+    return {c.arch: sentiment.load_scoring_model(c) for c in choices}
+
+
+def test_four_shipped_models_with_cards_within_the_size_limit():
+    total = sum(p.stat().st_size for p in SHIPPED_DIR.rglob("*") if p.is_file())
+    assert total <= SIZE_LIMIT_MB * 1e6
+    for arch in ARCHS:
+        folder = SHIPPED_DIR / arch
+        metrics = json.loads((folder / "metrics.json").read_text())
+        card = (folder / "MODEL_CARD.md").read_text()
+        assert metrics["test_reviews"] == 25_000
+        assert metrics["train_reviews"] + metrics["val_reviews"] == 25_000
+        assert f"{metrics['test_accuracy']:.2%}" in card and "VADER" in card
+        assert "Trained on 20" in card and "python -m core.pretrain" in card
+    vader = sentiment.shipped_vader_metrics()
+    assert vader["test_reviews"] == 25_000 and 0.6 < vader["test_accuracy"] < 0.8
+
+
+@pytest.mark.parametrize("arch", sorted(TARGETS))
+def test_accuracy_targets_are_met(arch):
+    metrics = json.loads((SHIPPED_DIR / arch / "metrics.json").read_text())
+    assert metrics["test_accuracy"] >= TARGETS[arch]
+
+
+def test_shipped_models_score_clear_reviews_correctly(shipped_models):
+    assert set(shipped_models) == set(ARCHS)
+    for arch, model in shipped_models.items():
+        for text, expected in CLEAR.items():
+            p = model.score(text)
+            assert sentiment.model_label(p) == expected, (arch, text, p)
+
+
+def test_a_corrupted_model_is_unusable_and_the_others_still_work(tmp_path, shipped_models):
+    root = tmp_path / "models"
+    shutil.copytree(SHIPPED_DIR / "gru", root / "gru")
+    shutil.copytree(SHIPPED_DIR / "lstm", root / "lstm")
+    (root / "gru" / "model.keras").write_bytes(b"not a zip file at all")
+    (root / "lstm" / "model.keras").unlink()
+    stores = {sentiment.SHIPPED: RunStore(root, read_only=True)}
+    choices = {c.arch: c for c in sentiment.model_choices(stores)}
+    assert "missing model.keras" in choices["lstm"].problem
+    with pytest.raises(RunError, match="cannot be used"):
+        sentiment.load_scoring_model(choices["lstm"], stores)
+    with pytest.raises(RunError, match="corrupted"):
+        sentiment.load_scoring_model(choices["gru"], stores)
+    # The real ones are untouched and still score.
+    assert shipped_models["bilstm"].score("A wonderful film.") > 0.5

@@ -1,0 +1,120 @@
+"""The Train page through AppTest and in a real browser, training tiny models end to end."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import wait_for_app
+from core import settings
+from core.jobs import job_queue
+from core.runs import RunStore
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = {"train_vocab_size": 300, "train_seq_len": 24, "train_embed_dim": 8, "train_units": 8,
+        "train_batch_size": 32, "train_epochs": 1, "train_train_size": 200}
+
+
+def train_page() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240)
+    at.switch_page("pages/train.py")
+    return at.run()
+
+
+def set_numbers(at: AppTest, values: dict) -> None:
+    for key, value in values.items():
+        at.number_input(key=key).set_value(value)
+
+
+def test_form_shows_every_setting_with_help_and_an_empty_live_panel(imdb):
+    at = train_page()
+    assert not at.exception
+    assert at.selectbox(key="train_arch").value == "lstm"
+    for key in ("train_units", "train_vocab_size", "train_learning_rate", "train_clipnorm",
+                "train_batch_size", "train_epochs", "train_train_size", "train_val_share"):
+        assert at.number_input(key=key).help
+    assert any("Start training" in i.value for i in at.info)
+
+
+def test_absurd_settings_get_messages_on_their_fields_and_nothing_starts(imdb):
+    at = train_page()
+    set_numbers(at, {"train_vocab_size": 0, "train_seq_len": 100_000,
+                     "train_learning_rate": 1e6, "train_epochs": 0, "train_train_size": 10**7})
+    at.button[0].click().run()  # the form's submit button
+    assert not at.exception
+    errors = " ".join(e.value for e in at.error)
+    assert "Vocabulary size must be at least 3" in errors
+    assert "Sequence length must be at most 5,000" in errors
+    assert "Learning rate must be between" in errors and "Epochs must be" in errors
+    assert "Training reviews" in errors
+    assert "train_job_id" not in at.session_state
+    assert job_queue().jobs(at.session_state["train_owner"]) == []
+
+
+def test_trains_a_tiny_model_then_shows_results_and_the_run_list(imdb):
+    at = train_page()
+    set_numbers(at, TINY)
+    at.text_input(key="train_name").input("<b>tiny</b> page run")
+    at.button[0].click().run()
+    assert not at.exception and not at.error
+    job = job_queue().get(at.session_state["train_job_id"])
+    assert job is not None and job.wait(300) and job.state == "done", job.error
+    at.run()
+    assert not at.exception
+    at.run()  # the live panel's once-per-job rerun brings in the results
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Test accuracy"].endswith("%") and "Latency" in metrics
+    assert at.session_state["train_selected_run"] == job.result
+    tables = [df.value for df in at.dataframe if "Name" in df.value]
+    assert tables and "<b>tiny</b> page run" in tables[0]["Name"].tolist()
+    assert len(at.expander) >= 1  # the confident mistakes (and the GloVe panel)
+
+    at.text_input(key="train_rename_text").input("renamed run")
+    at.button(key="train_rename").click().run()
+    assert RunStore().info(job.result).name == "renamed run"
+    at.button(key="train_delete").click().run()
+    assert not at.exception
+    assert job.result not in {r.run_id for r in RunStore().list()}
+
+
+def test_a_damaged_run_is_listed_without_breaking_the_page(imdb):
+    (settings.runs_dir() / "20200101-000000-sentiment-broken").mkdir()
+    at = train_page()
+    assert not at.exception
+    [table] = [df.value for df in at.dataframe if "Status" in df.value]
+    assert any(str(s).startswith("damaged") for s in table["Status"])
+    at.button(key="train_delete").click().run()
+    assert not (settings.runs_dir() / "20200101-000000-sentiment-broken").exists()
+
+
+def test_missing_dataset_explains_how_to_get_it(tmp_path, monkeypatch, imdb_path):
+    monkeypatch.setenv("RNNLAB_IMDB_PATH", str(tmp_path / "gone.tar.gz"))
+    at = train_page()
+    assert not at.exception
+    assert at.error and any("Download" in b.label for b in at.button)
+
+
+@pytest.mark.browser
+def test_browser_trains_a_tiny_model_and_draws_its_curve(page, app_url, screenshot, imdb):
+    page.goto(f"{app_url}/train")
+    wait_for_app(page, 120_000)
+    for label, value in (("Vocabulary size", 300), ("Sequence length", 24),
+                         ("Embedding size", 8), ("Units", 8), ("Batch size", 32),
+                         ("Epochs", 2), ("Training reviews", 400)):
+        box = page.get_by_label(label, exact=True)
+        box.fill(str(value))
+        box.press("Tab")
+    page.get_by_label("Run name (optional)").fill("browser run")
+    page.get_by_role("button", name="Start training").click()
+    page.get_by_text("Reviews per second").wait_for(timeout=300_000)
+    page.locator(".js-plotly-plot").first.wait_for(timeout=300_000)
+    page.set_viewport_size({"width": 1400, "height": 1500})
+    screenshot(page, "train_page_live")
+    page.get_by_text("Results: browser run").wait_for(timeout=400_000)
+    wait_for_app(page, 60_000)
+    assert page.locator(".js-plotly-plot").count() >= 2  # live curves and the saved run's
+    assert page.get_by_text("Test accuracy").count() >= 1
+    page.set_viewport_size({"width": 1400, "height": 2000})
+    page.get_by_text("Saved runs").scroll_into_view_if_needed()
+    page.wait_for_timeout(1500)  # the run table draws on a canvas after the script ends
+    screenshot(page, "train_page_done")

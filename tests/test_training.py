@@ -1,0 +1,141 @@
+"""Training through the job API on tiny configs: events, stop, NaN guard, queue, reloading."""
+
+import dataclasses
+import json
+import time
+
+import numpy as np
+import pytest
+
+from core import training
+from core.jobs import DONE, FAILED, STOPPED
+from core.models import ModelConfig
+from core.runs import RunStore
+
+
+def tiny(**changes) -> ModelConfig:
+    values = dict(vocab_size=400, seq_len=32, embed_dim=8, units=8, batch_size=32, epochs=2,
+                  train_size=240, val_share=0.2, seed=7)
+    values.update(changes)
+    return ModelConfig(**values)
+
+
+@pytest.fixture(scope="module")
+def small(imdb):
+    """The real reviews, with the test set cut to 200 so that evaluation is quick."""
+    test = imdb.test.sample(200, random_state=1).reset_index(drop=True)
+    return dataclasses.replace(imdb, test=test)
+
+
+@pytest.fixture
+def store(tmp_path):
+    return RunStore(tmp_path / "runs")
+
+
+def test_job_publishes_ordered_events_and_the_saved_run_predicts_as_before(small, store):
+    job = training.submit_training(tiny(), small, name="tiny <b>LSTM</b>", owner="alice",
+                                   store=store)
+    assert job.wait(300) and job.state == DONE, job.error
+    events = job.events()
+    kinds = [e["kind"] for e in events]
+    assert kinds[:2] == ["config", "stage"] and kinds[-1] == "saved"
+    batches = [(e["epoch"], e["step"]) for e in events if e["kind"] == "batch"]
+    assert batches == [(epoch, step) for epoch in range(2) for step in range(6)]
+    epoch_at = [i for i, k in enumerate(kinds) if k == "epoch"]
+    assert len(epoch_at) == 2 and kinds[epoch_at[0] - 1] == "batch"
+    first = next(e for e in events if e["kind"] == "batch")
+    assert first["samples_per_s"] > 0 and 0 <= first["batch_accuracy"] <= 1
+    assert [e["t"] for e in events] == sorted(e["t"] for e in events)
+    assert job in training.training_jobs("alice") and job not in training.training_jobs("bob")
+
+    [info] = store.list()
+    assert info.run_id == job.result and info.status == "done"
+    assert info.name == "tiny <b>LSTM</b>" and info.key == tiny().key()
+    metrics = info.metrics
+    assert metrics["train_reviews"] == 192 and metrics["val_reviews"] == 48
+    assert metrics["test_reviews"] == 200 and metrics["epochs_done"] == 2
+    assert metrics["latency_ms"] > 0 and len(metrics["epoch_s"]) == 2
+
+    loaded = store.load(job.result)
+    probabilities = loaded.predict(small.test["text"].tolist())
+    labels = small.test["label"].to_numpy()
+    assert np.mean((probabilities >= 0.5) == (labels == 1)) == metrics["test_accuracy"]
+    evaluation = json.loads((store.root / job.result / "evaluation.json").read_text())
+    assert np.sum(evaluation["confusion"]) == 200
+    by_id = dict(zip(small.test["id"].astype(str), probabilities, strict=True))
+    for mistake in evaluation["mistakes"]:
+        assert mistake["p_positive"] == pytest.approx(by_id[mistake["id"]], abs=1e-5)
+        assert (mistake["p_positive"] >= 0.5) != bool(mistake["label"])
+    assert len(loaded.history["val_accuracy"]) == 2
+    assert len(loaded.history["batches"]["batch_loss"]) == 12
+
+
+def test_same_seed_and_settings_give_the_same_curve(small, store):
+    config = tiny(epochs=1, arch="gru", dropout=0.3)
+    first = store.load(training.train_sentiment(config, small, store=store))
+    second = store.load(training.train_sentiment(config, small, store=store))
+    assert first.history["batches"] == second.history["batches"]
+    assert first.metrics["test_accuracy"] == second.metrics["test_accuracy"]
+    other = store.load(training.train_sentiment(tiny(epochs=1, arch="gru", dropout=0.3,
+                                                     seed=8), small, store=store))
+    assert other.history["batches"]["loss"] != first.history["batches"]["loss"]
+
+
+def test_stop_is_honoured_within_a_batch_and_saves_a_stopped_run(small, store):
+    job = training.submit_training(tiny(epochs=50, train_size=400), small, store=store)
+    deadline = time.monotonic() + 120
+    while not any(e["kind"] == "batch" for e in job.events()):
+        assert time.monotonic() < deadline and not job.finished, job.error
+        time.sleep(0.02)
+    job.stop()
+    stopped_at = time.time()
+    assert job.wait(120) and job.state == STOPPED, job.error
+    late = [e for e in job.events() if e["kind"] == "batch" and e["t"] > stopped_at]
+    assert len(late) <= 1
+    info = store.info(job.result)
+    assert info.status == "stopped" and "(stopped)" in info.name
+    assert info.metrics["epochs_done"] < 50
+    assert store.load(job.result).predict(["a fine film"]).shape == (1,)
+
+
+def test_exploding_loss_fails_the_job_with_advice_and_saves_nothing(small, store, tmp_path):
+    # Enormous pretrained vectors overflow float32 in the first step: batch normalisation
+    # of them divides infinity by infinity, a NaN loss for sure.
+    words = small.train["text"].str.lower().str.split().explode().value_counts().index[:300]
+    glove = tmp_path / "huge.txt"
+    glove.write_text("".join(f"{w} 3e38 3e38 3e38 3e38\n" for w in words), encoding="utf-8")
+    config = tiny(arch="simple_rnn", embeddings="glove", glove_path=str(glove))
+    job = training.submit_training(config, small, store=store)
+    assert job.wait(300) and job.state == FAILED
+    assert "exploding" in job.error and "learning rate" in job.error
+    assert store.list() == []
+
+
+def test_two_jobs_from_two_users_queue_and_run_one_at_a_time(small, store):
+    first = training.submit_training(tiny(epochs=1), small, owner="ann", store=store)
+    second = training.submit_training(tiny(epochs=1, arch="simple_rnn"), small, owner="ben",
+                                      store=store)
+    from core.jobs import job_queue
+
+    assert job_queue().position(second) >= 1  # waits while the first prepares and trains
+    assert second.wait(300) and first.state == DONE and second.state == DONE, second.error
+    assert second.started_at >= first.finished_at
+    assert training.training_jobs("ben") == [second]
+    assert {r.run_id for r in store.list()} == {first.result, second.result}
+
+
+def test_settings_that_do_not_fit_the_data_are_refused_before_anything_starts(small):
+    problems = training.check_against_data(tiny(train_size=999_999), small)
+    assert "train_size" in problems and "25,000" in problems["train_size"]
+    with pytest.raises(ValueError, match="Learning rate"):
+        training.submit_training(tiny(learning_rate=1e6), small)
+
+
+def test_binary_scores_match_keras():
+    import keras
+
+    labels = np.array([0, 1, 1, 0], dtype=np.float32)
+    probabilities = np.array([0.1, 0.8, 0.3, 0.0])
+    loss, accuracy = training.binary_scores(labels, probabilities)
+    expected = float(keras.losses.binary_crossentropy(labels, probabilities.astype("float32")))
+    assert loss == pytest.approx(expected, rel=1e-4) and accuracy == 0.75
