@@ -29,6 +29,11 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks $(SECTION)
 
+# Rebuild the shipped models in assets/ (about an hour on 2 CPU cores; needs the dataset).
+pretrain: $(STAMP)
+	$(BIN)/python -m core.pretrain
+	$(BIN)/python -m core.pretrain_lm
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 

@@ -18,6 +18,17 @@ def run(emit: Callable[..., None]) -> None:
         emit(f"{name}_accuracy", result["accuracy"])
         emit(f"{name}_first_to_last_at_init",
              gradients.first_to_last_ratio(result["initial_grad_norms"]))
+    # The page's claim, checked: at the largest default L the plain RNN is at chance while
+    # the gated cells still solve the task.
+    largest = max(r["length"] for r in results)
+    emit("long_range_largest_L", largest, "tokens")
+    at_largest = {r["arch"]: r["accuracy"] for r in results if r["length"] == largest}
+    for arch, accuracy in at_largest.items():
+        emit(f"long_range_{arch}_accuracy_at_largest_L", accuracy * 100, "%")
+    emit("target_simple_rnn_near_chance_at_largest_L",
+         "pass" if at_largest["simple_rnn"] < 0.6 else "FAIL")
+    emit("target_lstm_gru_hold_on_at_largest_L",
+         "pass" if min(at_largest["lstm"], at_largest["gru"]) >= 0.9 else "FAIL")
 
     start = time.perf_counter()
     unclipped, clipped = gradients.run_exploding(gradients.ExplodingSettings())

@@ -2,31 +2,65 @@
 
 Rebuilds the pretraining corpus exactly (same seeded sample, same vocabulary), scores the
 shipped LSTM and a trigram model fitted to the same training tokens on the held-out test
-reviews, and times suggestion lists for prefixes cut from those reviews.
+reviews, and times suggestion lists with `language_model.measure_latency`, the function
+that measured the figure saved with every trained model.
 Targets: lm_top3 >= 0.30, LSTM better than the n-gram on perplexity and top-3,
 suggest_ms_p50 <= 20 ms.
+
+Without the dataset, the quality figures cannot be measured: the section then prints the
+shipped model's stored metrics under `stored_` names (the latency is still measured).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
-import numpy as np
+from core import language_model as lm
+
+QUALITY_KEYS = [f"{model}_{figure}" for model in ("lm", "ngram")
+                for figure in ("top1", "top3", "top5", "perplexity")]
 
 
 def run(emit: Callable[..., None]) -> None:
-    from core import language_model as lm
-    from core.data import load_imdb
-    from core.ngram import KneserNeyModel
-    from core.pretrain_lm import HELD_OUT_REVIEWS, SAMPLED_REVIEWS, SHIPPED_ID
+    from core.data import DatasetInvalid, DatasetMissing, load_imdb
+    from core.pretrain_lm import SHIPPED_ID
 
     store = lm.shipped_store()
     model = lm.load_language_model(store, SHIPPED_ID)
-    config = lm.LMConfig.from_dict(store.info(SHIPPED_ID).config)
-    data = lm.imdb_training_data(load_imdb(), max_reviews=SAMPLED_REVIEWS,
-                                 held_out_reviews=HELD_OUT_REVIEWS, seed=config.seed)
-    corpus = lm.prepare_corpus(data.documents, config, data.held_out)
+    try:
+        imdb = load_imdb()
+    except (DatasetMissing, DatasetInvalid) as exc:
+        print(f"# nextword: no dataset ({str(exc).split('. ')[0]}); the quality figures are "
+              "the shipped model's stored metrics, measured when it was trained", flush=True)
+        quality = {key: model.metrics[key] for key in QUALITY_KEYS}
+        for key, value in quality.items():
+            emit(f"stored_{key}", value)
+        mark = " (stored)"
+    else:
+        quality = measure_quality(emit, model, store.info(SHIPPED_ID).config, imdb)
+        mark = ""
+
+    latency = lm.measure_latency(model, lm.LATENCY_PREFIXES, repeats=20)
+    emit("suggest_ms_p50", latency, "ms")
+    emit("target_lm_top3_at_least_0.30", ("pass" if quality["lm_top3"] >= 0.30 else "FAIL") + mark)
+    beats = (quality["lm_perplexity"] < quality["ngram_perplexity"]
+             and quality["lm_top3"] > quality["ngram_top3"])
+    emit("target_lm_beats_ngram", ("pass" if beats else "FAIL") + mark)
+    emit("target_suggest_ms_p50_at_most_20", "pass" if latency <= 20 else "FAIL")
+
+
+def measure_quality(emit: Callable[..., None], model: lm.LanguageModel, config: dict[str, Any],
+                    imdb: Any) -> dict[str, float]:
+    """Both models on the rebuilt held-out reviews; emits and returns the quality figures."""
+    from core.ngram import KneserNeyModel
+    from core.pretrain_lm import HELD_OUT_REVIEWS, SAMPLED_REVIEWS
+
+    settings = lm.LMConfig.from_dict(config)
+    data = lm.imdb_training_data(imdb, max_reviews=SAMPLED_REVIEWS,
+                                 held_out_reviews=HELD_OUT_REVIEWS, seed=settings.seed)
+    corpus = lm.prepare_corpus(data.documents, settings, data.held_out)
     if corpus.vocabulary != model.vocabulary:
         raise RuntimeError("The rebuilt corpus does not match the shipped model's vocabulary.")
     emit("held_out_tokens", int(sum(len(d) - 1 for d in corpus.held_out)), "tokens")
@@ -40,27 +74,7 @@ def run(emit: Callable[..., None]) -> None:
     baseline = ngram.evaluate(corpus.held_out, model.suggestable)
     emit("ngram_fit_eval_s", time.perf_counter() - start, "s")
 
-    for name, result in (("lm", lstm), ("ngram", baseline)):
-        emit(f"{name}_top1", result.top1)
-        emit(f"{name}_top3", result.top3)
-        emit(f"{name}_top5", result.top5)
-        emit(f"{name}_perplexity", result.perplexity)
-
-    rng = np.random.default_rng(0)
-    prefixes = []
-    for doc in (corpus.held_out[i] for i in rng.choice(len(corpus.held_out), 100)):
-        cut = int(rng.integers(0, len(doc)))
-        prefixes.append(lm.detokenize([model.vocabulary[i] for i in doc[1:cut + 1]]))
-    model.suggest(prefixes[0])
-    times = []
-    for prefix in prefixes:
-        start = time.perf_counter()
-        model.suggest(prefix, k=5)
-        times.append((time.perf_counter() - start) * 1000)
-    emit("suggest_ms_p50", float(np.median(times)), "ms")
-    emit("suggest_ms_p95", float(np.percentile(times, 95)), "ms")
-    emit("target_lm_top3_at_least_0.30", "pass" if lstm.top3 >= 0.30 else "FAIL")
-    emit("target_lm_beats_ngram", "pass" if (lstm.perplexity < baseline.perplexity
-                                             and lstm.top3 > baseline.top3) else "FAIL")
-    emit("target_suggest_ms_p50_at_most_20",
-         "pass" if np.median(times) <= 20 else "FAIL")
+    quality = {**lstm.as_dict("lm_"), **baseline.as_dict("ngram_")}
+    for key in QUALITY_KEYS:
+        emit(key, quality[key])
+    return quality

@@ -8,8 +8,9 @@ a ratio to the LSTM.
     progress = CompareProgress.from_events(job.events())   # what the page draws live
     table = comparison_table(job.result.entries)   # one row per model, ratios to the LSTM
 
-A model already trained with identical settings (same `ModelConfig.key()`) is reused from
-the run store rather than trained again, so re-running a comparison only trains what is new.
+A model already trained with identical settings (same `ModelConfig.key()`) on as many
+reviews as this comparison would use is reused from the run store rather than trained again,
+so re-running a comparison only trains what is new.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import pandas as pd
 
 from core.baselines import BASELINE_NAMES, BASELINES
 from core.models import ARCH_LABELS, ARCHITECTURES, ModelConfig
+from core.training import split_reviews
 
 if TYPE_CHECKING:
     from core.data import ImdbData
@@ -33,7 +35,6 @@ if TYPE_CHECKING:
 
 DEFAULT_ARCHS = ("simple_rnn", "lstm", "gru", "bilstm")
 REFERENCE_ARCH = "lstm"
-BIDIRECTIONAL_ARCHS = ("bilstm", "stacked_bilstm")
 
 # Row statuses. A failed or stopped model keeps its row, so the table shows what happened.
 DONE, FAILED, STOPPED, SKIPPED = "done", "failed", "stopped", "not run"
@@ -71,19 +72,6 @@ RATIOS = {"epoch_s_vs_lstm": "epoch_s", "train_s_vs_lstm": "train_s",
           "latency_one_vs_lstm": "latency_one_ms", "latency_batch_vs_lstm": "latency_batch_ms"}
 
 
-def arch_config(base: ModelConfig, arch: str) -> ModelConfig:
-    """`base` with another architecture and nothing else changed (the fair comparison).
-
-    The BiLSTMs are bidirectional by definition and the others are not, whatever `base`
-    says; the stacked BiLSTM needs at least two layers.
-    """
-    if arch not in ARCHITECTURES:
-        raise ValueError(f"Unknown architecture {arch!r}; choose from {', '.join(ARCHITECTURES)}.")
-    layers = max(2, base.layers) if arch == "stacked_bilstm" else base.layers
-    return dataclasses.replace(base, arch=arch, bidirectional=arch in BIDIRECTIONAL_ARCHS,
-                               layers=layers)
-
-
 @dataclass
 class ComparePlan:
     """What one click of "Compare" trains: `base`'s settings for every architecture."""
@@ -93,7 +81,12 @@ class ComparePlan:
     baselines: tuple[str, ...] = BASELINES
 
     def configs(self) -> list[ModelConfig]:
-        return [arch_config(self.base, arch) for arch in self.archs]
+        """`base` with each architecture and nothing else changed (the fair comparison).
+
+        Only the BiLSTMs read both ways, whatever `base` says; `ModelConfig` wires them.
+        """
+        return [dataclasses.replace(self.base, arch=arch, bidirectional=False)
+                for arch in self.archs]
 
     def validate(self) -> dict[str, str]:
         """Field-level problems ({} when the plan can run); checked for every architecture."""
@@ -138,10 +131,6 @@ class Entry:
     config: dict[str, Any] = field(default_factory=dict)
     run_id: str | None = None
     note: str = ""
-
-    @property
-    def is_baseline(self) -> bool:
-        return self.arch in BASELINES
 
 
 def _number(value: Any) -> float | None:
@@ -257,14 +246,17 @@ def ordered(entries: Iterable[Entry]) -> list[Entry]:
 # --- runs as rows ----------------------------------------------------------------------------
 
 def run_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
-    """A saved sentiment run's metrics under the table's names (see `core.training`)."""
+    """A saved sentiment run's metrics under the table's names (see `core.training`).
+
+    The latency training saved is left out: it was measured another way (Keras's predict
+    step, right after training), so it would not compare with the latencies measured here.
+    """
     return {
         "params": metrics.get("params"),
         "epochs_run": metrics.get("epochs_done"),
         "epoch_s": metrics.get("time_per_epoch_s"),
         "train_s": metrics.get("train_s"),
         "samples_per_s": metrics.get("samples_per_s"),
-        "latency_one_ms": metrics.get("latency_ms"),
         "test_accuracy": metrics.get("test_accuracy"),
         "test_loss": metrics.get("test_loss"),
     }
@@ -285,7 +277,8 @@ def read_history(info: RunInfo) -> dict[str, Any]:
 
 def run_entry(info: RunInfo, source: str = SAVED, label: str | None = None,
               latency: tuple[float, float] | None = None) -> Entry:
-    """A row for a saved run; `latency` (one review, per review in a batch) if measured."""
+    """A row for a saved run; `latency` (one review, per review in a batch) if measured,
+    else the latency cells stay empty."""
     metrics = run_metrics(info.metrics)
     if latency is not None:
         metrics["latency_one_ms"], metrics["latency_batch_ms"] = latency
@@ -312,21 +305,64 @@ def measure_latency(store: RunStore, run_id: str, texts: Sequence[str]) -> tuple
     return median_latency_ms(FastPredictor(loaded.model), texts)
 
 
-def find_reusable(config: ModelConfig, stores: Sequence[RunStore]) -> tuple[RunStore,
-                                                                            RunInfo] | None:
-    """A finished run trained with exactly `config`, in the first store that has one."""
+def saved_entry(store: RunStore, run_id: str, texts: Sequence[str]) -> Entry:
+    """A row for a saved run added to the comparison, its latency measured now.
+
+    When its model cannot be loaded or run, the latency cells stay empty and the note says
+    why; the rest of its row still comes from its saved metrics.
+    """
+    try:
+        latency = measure_latency(store, run_id, texts)
+        problem = ""
+    except Exception as exc:  # a damaged model file must not hide the run's saved numbers
+        latency, problem = None, f"latency not measured: {exc}"
+    entry = run_entry(store.info(run_id), latency=latency)
+    if problem:
+        entry.note = f"{entry.note}; {problem}" if entry.note else problem
+    return entry
+
+
+def _settings_key(config: dict[str, Any]) -> str | None:
+    """The run's settings hashed as today's `ModelConfig` would hash them.
+
+    A run saved before a field was added lacks it, and `from_dict` fills in the default it
+    was trained with; the key stored at training time would never match again.
+    """
+    try:
+        return ModelConfig.from_dict(config).key()
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
+def data_sizes(config: ModelConfig, data: ImdbData) -> dict[str, int]:
+    """How many reviews a run with `config` trains, validates and tests on with `data`
+    (the names `core.training` saves them under in a run's metrics)."""
+    train, val = split_reviews(config, data)
+    return {"train_reviews": len(train), "val_reviews": len(val),
+            "test_reviews": len(labelled_test(data))}
+
+
+def find_reusable(config: ModelConfig, stores: Sequence[RunStore], sizes: dict[str, int]
+                  ) -> tuple[RunStore, RunInfo] | None:
+    """The newest finished run with exactly `config`'s settings that was trained, validated
+    and tested on as many reviews as `sizes` (see `data_sizes`), in the first store that
+    has one. A run trained on a smaller copy of IMDB is not the same experiment."""
+    wanted = config.key()
     for store in stores:
-        info = store.find(config.key(), kind="sentiment")
-        if info is not None:
-            return store, info
+        for info in store.list(kind=KIND):
+            if (info.status == DONE and _settings_key(info.config) == wanted
+                    and all(info.metrics.get(name) == n for name, n in sizes.items())):
+                return store, info
     return None
 
 
-def preview(plan: ComparePlan, stores: Sequence[RunStore]) -> list[dict[str, Any]]:
+def preview(plan: ComparePlan, data: ImdbData, stores: Sequence[RunStore]
+            ) -> list[dict[str, Any]]:
     """What a click would do per architecture: reuse which run, or train."""
+    sizes = data_sizes(plan.base, data)
     rows = []
     for config in plan.configs():
-        found = find_reusable(config, stores)
+        found = find_reusable(config, stores, sizes)
         rows.append({"model": config.label, "arch": config.arch,
                      "action": "reuse" if found else "train",
                      "run_id": found[1].run_id if found else None,
@@ -337,20 +373,9 @@ def preview(plan: ComparePlan, stores: Sequence[RunStore]) -> list[dict[str, Any
 # --- the comparison job ----------------------------------------------------------------------
 
 JOB_KIND = "compare"
+KIND = "sentiment"  # the run kind `core.training` saves
 # A baseline counts as a quarter of a model in the overall progress: it takes seconds.
 BASELINE_WEIGHT = 0.25
-
-
-def training_reviews(config: ModelConfig, data: ImdbData) -> pd.DataFrame:
-    """The reviews a recurrent model with `config` trains on (its validation part removed).
-
-    Mirrors `core.training.prepare_data`, so TF-IDF learns from exactly the same reviews.
-    """
-    from core.training import sample_reviews
-
-    sample = sample_reviews(data.train, config.train_size, config.seed)
-    n_val = max(1, int(round(len(sample) * config.val_share)))
-    return sample.iloc[n_val:]
 
 
 def labelled_test(data: ImdbData) -> pd.DataFrame:
@@ -387,7 +412,6 @@ class _ModelJob:
 @dataclass
 class CompareResult:
     entries: list[Entry]
-    plan: dict[str, Any]
 
 
 def _publish_row(job: Job, entry: Entry) -> None:
@@ -395,7 +419,7 @@ def _publish_row(job: Job, entry: Entry) -> None:
 
 
 def _baseline_rows(plan: ComparePlan, data: ImdbData, job: Job, position: float,
-                   weight: float) -> list[Entry]:
+                   weight: float, use_cache: bool) -> list[Entry]:
     from core import baselines
 
     test = labelled_test(data)
@@ -409,13 +433,13 @@ def _baseline_rows(plan: ComparePlan, data: ImdbData, job: Job, position: float,
         job.publish("model_start", model=name, arch=key)
         try:
             if key == "vader":
-                result = baselines.vader_baseline(test_texts, test_labels)
+                result = baselines.vader_baseline(test_texts, test_labels, use_cache=use_cache)
             else:
-                train = training_reviews(plan.base, data)
+                train, _ = split_reviews(plan.base, data)
                 result = baselines.tfidf_logreg_baseline(
                     train["text"].tolist(), train["label"].astype(int).tolist(),
                     test_texts, test_labels, max_features=plan.base.vocab_size,
-                    seed=plan.base.seed)
+                    seed=plan.base.seed, use_cache=use_cache)
             entry = baseline_entry(result)
         except Exception as exc:  # one baseline failing must not sink the comparison
             entry = failed_entry(name, key, f"{type(exc).__name__}: {exc}")
@@ -427,13 +451,15 @@ def _baseline_rows(plan: ComparePlan, data: ImdbData, job: Job, position: float,
 
 
 def run_comparison(plan: ComparePlan, data: ImdbData, job: Job, store: RunStore | None = None,
-                   reuse_from: Sequence[RunStore] | None = None) -> CompareResult:
+                   reuse_from: Sequence[RunStore] | None = None,
+                   cached_baselines: bool = True) -> CompareResult:
     """The work of a comparison job: baselines, then each architecture in turn.
 
-    A run with identical settings already in `reuse_from` (default: `store` and the
-    shipped models) is reused. A model that fails (e.g. its loss turns NaN) gets a failed
-    row with the reason and the next one still trains. Stop ends the current model (its
-    partial run is saved, as on the Train page) and skips the rest.
+    A run with identical settings and data sizes already in `reuse_from` (default: `store`
+    and the shipped models) is reused. A model that fails (e.g. its loss turns NaN) gets a
+    failed row with the reason and the next one still trains. Stop ends the current model
+    (its partial run is saved, as on the Train page) and skips the rest. Baseline results
+    come from the disk cache when they can, unless `cached_baselines` is False.
     """
     from core.jobs import JobFailed
     from core.runs import RunError, RunStore, shipped_store
@@ -445,11 +471,12 @@ def run_comparison(plan: ComparePlan, data: ImdbData, job: Job, store: RunStore 
     store = store or RunStore()
     stores = list(reuse_from) if reuse_from is not None else [store, shipped_store()]
     configs = plan.configs()
+    sizes = data_sizes(plan.base, data)
     total = BASELINE_WEIGHT * len(plan.baselines) + len(configs)
     job.publish("plan", models=[c.label for c in configs], archs=[c.arch for c in configs],
-                baselines=list(plan.baselines), preview=preview(plan, stores),
+                baselines=list(plan.baselines), preview=preview(plan, data, stores),
                 config=plan.base.to_dict())
-    entries = _baseline_rows(plan, data, job, 0.0, BASELINE_WEIGHT / total)
+    entries = _baseline_rows(plan, data, job, 0.0, BASELINE_WEIGHT / total, cached_baselines)
     texts = labelled_test(data)["text"].head(512).tolist()
     position = BASELINE_WEIGHT * len(plan.baselines) / total
     for config in configs:
@@ -461,7 +488,7 @@ def run_comparison(plan: ComparePlan, data: ImdbData, job: Job, store: RunStore 
             _publish_row(job, entry)
             continue
         job.publish("model_start", model=label, arch=config.arch)
-        found = find_reusable(config, stores)
+        found = find_reusable(config, stores, sizes)
         try:
             entry = _reused_row(job, label, found, texts, position) if found else None
             if entry is None:
@@ -471,16 +498,19 @@ def run_comparison(plan: ComparePlan, data: ImdbData, job: Job, store: RunStore 
                 if run_id is None:
                     raise JobFailed("Stopped before the first batch finished: nothing saved.")
                 job.set_progress(position + 0.98 / total, None, f"{label}: measuring latency…")
+                notes = []
+                if found:
+                    notes.append(f"run “{found[1].name}” had identical settings but could not "
+                                 "be loaded, so this model was trained again")
                 try:
                     latency = measure_latency(store, run_id, texts)
                 except RunError as exc:
                     latency = None
+                    notes.append(f"latency not measured: {exc}")
                     job.publish("warning", model=label, message=str(exc))
                 entry = run_entry(store.info(run_id), source=TRAINED, label=label,
                                   latency=latency)
-                if found:
-                    entry.note = (f"run “{found[1].name}” had identical settings but could not "
-                                  "be loaded, so this model was trained again")
+                entry.note = "; ".join([n for n in (entry.note, *notes) if n])
         except JobFailed as exc:
             status = STOPPED if job.stop_requested else FAILED
             entry = failed_entry(label, config.arch, str(exc), status=status,
@@ -494,7 +524,7 @@ def run_comparison(plan: ComparePlan, data: ImdbData, job: Job, store: RunStore 
         job.set_progress(position, None, f"{label}: {entry.status}")
     job.set_progress(1.0, 0.0, "Comparison finished." if not job.stop_requested
                      else "Comparison stopped.")
-    return CompareResult(entries=entries, plan=plan.base.to_dict())
+    return CompareResult(entries=entries)
 
 
 def _reused_row(job: Job, label: str, found: tuple[RunStore, RunInfo], texts: list[str],
@@ -510,7 +540,7 @@ def _reused_row(job: Job, label: str, found: tuple[RunStore, RunInfo], texts: li
         job.publish("warning", model=label, message=f"{exc} Training it again.")
         return None
     entry = run_entry(info, source=REUSED, label=label, latency=latency)
-    entry.note = f"reused run “{info.name}” (identical settings)"
+    entry.note = f"reused run “{info.name}” (identical settings and data sizes)"
     return entry
 
 

@@ -28,6 +28,10 @@ SPLITS = ("train", "test", "unsup")
 # Bump when parsing changes so that old cached copies are not reused.
 PARSER_VERSION = 2
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+# SHA-256 of the official aclImdb_v1.tar.gz (84,125,825 bytes), as published with TFDS
+# and other loaders. Repacked copies (like the one in ../shared/data, which lacks the
+# .feat files) differ; they are used through a path, never downloaded.
+IMDB_SHA256 = "c40f74a18d3b61f90feba1e17730e0d38e8b97c05fde7008942e91923d1658fe"
 
 _TAG = re.compile(r"<[^>]{0,200}>")
 _BREAK = re.compile(r"<\s*br\s*/?\s*>", re.IGNORECASE)
@@ -35,11 +39,19 @@ _SPACES = re.compile(r"[ \t]+")
 _NAME = re.compile(r"(\d+)_(\d+)\.txt$")
 
 
-class DatasetMissing(RuntimeError):
+class _DatasetProblem(Exception):
+    def __init__(self, headline: str, advice: str = "") -> None:
+        super().__init__(f"{headline} {advice}".strip())
+        # One sentence for tight spots (the sidebar); paths in it may contain ". ", so it
+        # cannot be cut out of the full message afterwards.
+        self.headline = headline
+
+
+class DatasetMissing(_DatasetProblem, RuntimeError):
     """No copy of the dataset was found; the message says how to get one."""
 
 
-class DatasetInvalid(ValueError):
+class DatasetInvalid(_DatasetProblem, ValueError):
     """A path was given but it is not a usable IMDB archive or folder."""
 
 
@@ -69,12 +81,11 @@ class ImdbData:
         return {"train": self.train, "test": self.test, "unsup": self.unsup}[name]
 
 
-def missing_message() -> str:
+def missing_advice() -> str:
     return (
-        "The IMDB reviews were not found. Set the environment variable "
-        f"`{settings.IMDB_PATH_VAR}` (or the path in the sidebar) to `aclImdb_v1.tar.gz` "
-        f"or an unpacked `aclImdb` folder, or download it from {settings.IMDB_URL} "
-        "(about 80 MB)."
+        f"Set the environment variable `{settings.IMDB_PATH_VAR}` (or the path in the "
+        "sidebar) to `aclImdb_v1.tar.gz` or an unpacked `aclImdb` folder, or download it "
+        f"from {settings.IMDB_URL} (about 80 MB)."
     )
 
 
@@ -90,7 +101,7 @@ def clean_review(text: str) -> str:
 def _as_source(path: Path, origin: str) -> DataSource:
     path = path.expanduser()
     if not path.exists():
-        raise DatasetInvalid(f"Nothing at {path}. {missing_message()}")
+        raise DatasetInvalid(f"Nothing at {path}.", missing_advice())
     if path.is_dir():
         root = path / "aclImdb" if (path / "aclImdb").is_dir() else path
         if not (root / "train").is_dir() or not (root / "test").is_dir():
@@ -124,7 +135,7 @@ def find_imdb(path: str | os.PathLike[str] | None = None) -> DataSource:
                 return _as_source(candidate, "keras cache")
             except DatasetInvalid:
                 continue
-    raise DatasetMissing(missing_message())
+    raise DatasetMissing("The IMDB reviews were not found.", missing_advice())
 
 
 def _download_folder() -> Path:
@@ -140,29 +151,43 @@ def download_progress() -> float:
         return 0.0
 
 
-def download_imdb() -> Path:
+def download_imdb(sha256: str = IMDB_SHA256) -> Path:
     """Download the official archive into the Keras cache (needs internet).
 
     It downloads into a side folder and moves the archive into `~/.keras/datasets` only
-    when complete, so a half-downloaded file is never taken for the dataset.
+    when its SHA-256 matches, so a half-downloaded file (a killed server leaves one in
+    the side folder) is never taken for the dataset. An archive already in place with
+    that hash is kept: a second request, e.g. queued by another session, downloads nothing.
     """
+    target = settings.keras_datasets_dir() / "aclImdb_v1.tar.gz"
+    if target.is_file() and _sha256(target) == sha256:
+        return target
     import keras  # heavy; only when a download is asked for
 
     folder = _download_folder()
     folder.mkdir(parents=True, exist_ok=True)
     try:
+        # With file_hash, get_file re-downloads a leftover that does not match, and
+        # raises when a fresh download does not match either.
         partial = keras.utils.get_file(
-            "aclImdb_v1.tar.gz", settings.IMDB_URL,
+            "aclImdb_v1.tar.gz", settings.IMDB_URL, file_hash=sha256, hash_algorithm="sha256",
             cache_dir=str(settings.keras_datasets_dir().parent),
             cache_subdir=str(folder.relative_to(settings.keras_datasets_dir().parent)),
         )
     except Exception as exc:  # urllib raises several kinds; all mean the same to a user
         for leftover in folder.glob("*"):
             leftover.unlink(missing_ok=True)
-        raise DatasetMissing(f"The download failed ({exc}). {missing_message()}") from exc
-    target = settings.keras_datasets_dir() / "aclImdb_v1.tar.gz"
+        raise DatasetMissing(f"The download failed ({exc}).", missing_advice()) from exc
     os.replace(partial, target)
     return target
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _record(relpath: str, text: str) -> dict[str, object] | None:

@@ -20,7 +20,7 @@ input bias and recurrent bias):
     h = z * h_prev + (1 - z) * n
 
 `trace_layer` checks its own result against the layer's Keras output, so the page can say
-how closely the recomputation matches (tests require 1e-5).
+how closely the recomputation matches (`MATCH_TOLERANCE`; the tests require it).
 """
 
 from __future__ import annotations
@@ -43,6 +43,9 @@ GATE_LABELS = {
     "update": "Update gate z",
     "reset": "Reset gate r",
 }
+# float32 Keras against float64 NumPy agree to ~1e-7; more than this means a layer setting
+# the recomputation does not model.
+MATCH_TOLERANCE = 1e-5
 LSTM_GATES = ("forget", "input", "output")
 GRU_GATES = ("update", "reset")
 
@@ -239,12 +242,6 @@ def recurrent_layer(network: keras.Model) -> Any:
             if isinstance(layer, (layers.RNN, layers.Bidirectional)):
                 return layer
     raise NotAGatedLayer("This model has no recurrent layer.")
-
-
-def model_cell_type(model: keras.Model) -> str:
-    from core.models import network_of
-
-    return cell_type(recurrent_layer(network_of(model)))
 
 
 def is_bidirectional(model: keras.Model) -> bool:

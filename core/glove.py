@@ -12,9 +12,11 @@ user's upload or a small file made by a test.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import shutil
+import threading
 import urllib.request
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -194,11 +196,20 @@ def glove_dim(source: str | Path | bytes | IO[bytes]) -> int:
 
 
 def save_upload(name: str, content: bytes) -> Path:
-    """Keep an uploaded GloVe file in the app's cache so a training job can read it."""
+    """Keep an uploaded GloVe file in the app's cache so a training job can read it.
+
+    The stored name carries a hash of the content: two different uploads with the same
+    file name (say from two sessions) must not overwrite each other while a queued job
+    still needs the first, and uploading the same file again reuses it.
+    """
     safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in Path(name).name)[:80]
-    path = glove_dir() / (safe or "upload.txt")
+    stem, suffix = os.path.splitext(safe or "upload.txt")
+    digest = hashlib.sha256(content).hexdigest()[:16]
+    path = glove_dir() / f"{stem}-{digest}{suffix}"
     _read(content, None, max_lines=1000)  # fail now, with a message, not later in the job
-    tmp = path.with_suffix(path.suffix + ".part")
+    # A temporary name per thread: two sessions (threads of one server) saving the same
+    # upload at once must not write into one file.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.part")
     tmp.write_bytes(content)
     os.replace(tmp, path)
     return path

@@ -9,6 +9,11 @@ train one model well, not two at once.
     job.publish("batch", loss=0.4)                     # from inside work
     job.stop()                                         # from the page
     # ...and the work checks job.stop_requested, e.g. at every batch end
+    job_queue().cancel(job)                            # from the page, while it waits
+
+A job ends "stopped" only when its work saw the stop (read `stop_requested` as True);
+a stop that comes after the work's last look leaves a finished job "done". Finished
+jobs are forgotten an hour after they end.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ QUEUED, RUNNING, DONE, STOPPED, FAILED, CANCELLED = (
     "queued", "running", "done", "stopped", "failed", "cancelled",
 )
 FINISHED = (DONE, STOPPED, FAILED, CANCELLED)
+KEEP_FINISHED_S = 3600.0
 _ids = itertools.count(1)
 
 
@@ -55,6 +61,7 @@ class Job:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _stop: threading.Event = field(default_factory=threading.Event, repr=False)
     _done: threading.Event = field(default_factory=threading.Event, repr=False)
+    _stop_seen: bool = field(default=False, repr=False)
 
     # --- called by the work -------------------------------------------------------------
     def publish(self, kind: str, **data: Any) -> None:
@@ -71,12 +78,22 @@ class Job:
 
     @property
     def stop_requested(self) -> bool:
-        return self._stop.is_set()
+        """For the work only: True once a stop was asked. Reading True counts as honouring
+        it, which makes the job end "stopped"; pages read `stop_asked` instead."""
+        if self._stop.is_set():
+            self._stop_seen = True
+            return True
+        return False
 
     # --- called by pages ----------------------------------------------------------------
     def stop(self) -> None:
         """Ask the work to stop; it is honoured at the work's next check (e.g. one batch)."""
         self._stop.set()
+
+    @property
+    def stop_asked(self) -> bool:
+        """Whether someone asked this job to stop (the work may not have seen it yet)."""
+        return self._stop.is_set()
 
     def events(self, since: int = 0) -> list[dict[str, Any]]:
         with self._lock:
@@ -111,10 +128,20 @@ class JobQueue:
                owner: str | None = None) -> Job:
         job = Job(name=name, work=work, kind=kind, owner=owner)
         with self._wake:
+            self._forget_old_jobs()
             self._jobs[job.id] = job
             self._waiting.append(job)
             self._wake.notify()
         return job
+
+    def cancel(self, job: Job) -> bool:
+        """Take a waiting job out of the queue (it ends "cancelled"); False once it started."""
+        with self._lock:
+            if not any(waiting is job for waiting in self._waiting):
+                return False
+            self._waiting = deque(waiting for waiting in self._waiting if waiting is not job)
+            _finish(job, CANCELLED)
+        return True
 
     def get(self, job_id: str | None) -> Job | None:
         return self._jobs.get(job_id) if job_id else None
@@ -132,32 +159,44 @@ class JobQueue:
                     return index + 1
         return 0
 
+    def _forget_old_jobs(self) -> None:
+        # Called under the lock. Every job keeps all its events, so a long-running server
+        # would otherwise grow without bound.
+        cutoff = time.time() - KEEP_FINISHED_S
+        for job_id, job in list(self._jobs.items()):
+            if job.finished and (job.finished_at or 0.0) < cutoff:
+                del self._jobs[job_id]
+
     def _run(self) -> None:
         while True:
             with self._wake:
                 while not self._waiting:
                     self._wake.wait()
                 job = self._waiting.popleft()
-            if job.stop_requested:
-                job.state, job.finished_at = CANCELLED, time.time()
-                job._done.set()
-                continue
-            job.state, job.started_at = RUNNING, time.time()
+                # In the same locked step, so no reader sees it off the queue yet "queued".
+                if job.stop_asked:
+                    _finish(job, CANCELLED)
+                    continue
+                job.started_at = time.time()
+                job.state = RUNNING
             try:
                 job.result = job.work(job)
-                job.state = STOPPED if job.stop_requested else DONE
-                if job.state == DONE:
-                    job.progress = 1.0
+                state = STOPPED if job._stop_seen else DONE
             except JobFailed as exc:
-                job.state, job.error = FAILED, str(exc)
+                state, job.error = FAILED, str(exc)
             except Exception as exc:  # the worker must survive any job's failure
-                job.state = FAILED
-                job.error = f"{type(exc).__name__}: {exc}"
+                state, job.error = FAILED, f"{type(exc).__name__}: {exc}"
                 job.publish("traceback", text=traceback.format_exc())
-            finally:
-                job.finished_at = time.time()
-                job.eta_s = 0.0
-                job._done.set()
+            _finish(job, state)
+
+
+def _finish(job: Job, state: str) -> None:
+    if state == DONE:
+        job.progress = 1.0
+    job.eta_s = 0.0
+    job.finished_at = time.time()  # before the state: a finished job always has its end time
+    job.state = state
+    job._done.set()
 
 
 _queue: JobQueue | None = None

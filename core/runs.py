@@ -10,18 +10,22 @@
 
 A run is written into a hidden temporary folder and renamed into place, so a process
 killed mid-save never leaves a half-written run in the list. A folder that cannot be
-read is listed with status "damaged" and a reason; it never breaks the listing.
+read is listed with status "damaged" and a reason; it never breaks the listing. Damaged
+also covers files that parse but hold the wrong types (a metric that pages format as a
+number but is text) and a model file that is not a `.keras` (zip) file.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import secrets
 import shutil
 import time
 import warnings
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +43,17 @@ DONE, STOPPED, DAMAGED = "done", "stopped", "damaged"
 RUN_FILES = ("run.json", "config.json", "history.json", "metrics.json", "model.keras")
 SHIPPED_DIR = Path(__file__).resolve().parents[1] / "assets" / "models"
 MAX_NAME = 80
+# Metrics that pages format as numbers, when a run has them (null allowed): anything else,
+# NaN and infinity included, marks the run damaged here, once, rather than crashing
+# whichever page shows it.
+NUMBER_METRICS = (
+    "test_accuracy", "test_loss", "val_accuracy", "time_per_epoch_s", "train_s", "total_s",
+    "samples_per_s", "latency_ms", "params", "epochs_done", "train_reviews", "val_reviews",
+    "test_reviews",
+)
+NUMBER_LIST_METRICS = ("epoch_s",)
+# A creation time pandas and the standard library can turn into a date (before 2262).
+LATEST_CREATED = 9.2e9
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,120}$")
 
 
@@ -174,20 +189,30 @@ class RunStore:
             meta = _read_json(path / "run.json")
             info.name = str(meta.get("name") or path.name)
             info.kind = str(meta.get("kind") or "")
-            info.created = float(meta.get("created") or info.created)
             info.key = str(meta.get("key") or "")
             status = meta.get("status")
-            info.config = _read_json(path / "config.json")
-            info.metrics = _read_json(path / "metrics.json")
-            if not isinstance(info.config, dict) or not isinstance(info.metrics, dict):
+            created = meta.get("created")
+            config = _read_json(path / "config.json")
+            metrics = _read_json(path / "metrics.json")
+            if not isinstance(config, dict) or not isinstance(metrics, dict):
                 raise ValueError("config or metrics is not a JSON object")
+            info.config, info.metrics = config, metrics
             missing = [name for name in RUN_FILES if not (path / name).is_file()]
             if missing:
                 info.problem = f"missing {', '.join(missing)}"
+            elif created is not None and not _valid_time(created):
+                info.problem = f"run.json has an invalid creation time ({str(created)[:40]})"
+            elif bad := _bad_metrics(metrics):
+                info.problem = f"metrics.json holds no valid number for {', '.join(bad)}"
+                info.metrics = {}  # tables show a damaged run's metrics; these would break them
             elif (path / "model.keras").stat().st_size == 0:
                 info.problem = "the model file is empty"
+            elif not zipfile.is_zipfile(path / "model.keras"):
+                info.problem = "the model file is corrupted (not a .keras zip archive)"
             else:
                 info.status = status if status in (DONE, STOPPED) else DONE
+            if created is not None and _valid_time(created):
+                info.created = float(created)
         except FileNotFoundError as exc:
             info.problem = f"missing {Path(exc.filename or '?').name}"
         except (OSError, ValueError, TypeError, AttributeError) as exc:
@@ -334,7 +359,7 @@ def load_model_file(path: str | Path) -> keras.Model:
     """Load a `.keras` file safely (no arbitrary code); `RunError` if it is corrupted."""
     import keras
 
-    from core.models import register_layers
+    from core.layers import register_layers
 
     register_layers()
     path = Path(path)
@@ -349,6 +374,24 @@ def load_model_file(path: str | Path) -> keras.Model:
             f"The model file {path.name} is corrupted or not a Keras model "
             f"({type(exc).__name__}: {str(exc)[:200]})."
         ) from exc
+
+
+def _is_number(value: Any) -> bool:
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and math.isfinite(value))
+
+
+def _valid_time(value: Any) -> bool:
+    return _is_number(value) and 0 <= value < LATEST_CREATED
+
+
+def _bad_metrics(metrics: dict[str, Any]) -> list[str]:
+    bad = [name for name in NUMBER_METRICS
+           if metrics.get(name) is not None and not _is_number(metrics[name])]
+    bad += [name for name in NUMBER_LIST_METRICS
+            if metrics.get(name) is not None and not (
+                isinstance(metrics[name], list) and all(_is_number(v) for v in metrics[name]))]
+    return bad
 
 
 def clean_name(name: str | None) -> str:

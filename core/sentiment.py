@@ -5,9 +5,12 @@ band `0.5 ± NEUTRAL_BAND` (0.4 to 0.6), where it says Neutral: a model that is 
 either way should not be read as a verdict. VADER follows the seed notes' rule on its
 compound score: 0 is Neutral, above is Positive, below is Negative.
 
-VADER works offline: NLTK looks for `sentiment/vader_lexicon.zip` on `nltk.data.path`;
-when it is not there and cannot be downloaded, the same lexicon (it ships inside the
-`vaderSentiment` package) is zipped into `<app home>/nltk_data` once.
+VADER works offline, and always with the same lexicon: the one inside the pinned
+`vaderSentiment` wheel. NLTK only loads resources from `nltk.data.path`, so that lexicon is
+zipped into `<app home>/nltk_data`, which goes first on the path (an older lexicon that
+`nltk.download` put elsewhere must not win). No network is tried on the way. Only if the
+wheel's lexicon is missing does NLTK's own copy serve, found on the path or, failing
+that, fetched by `nltk.download` (given up after a timeout, so offline never hangs).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import functools
 import importlib.util
 import io
 import math
+import os
 import re
 import threading
 import zipfile
@@ -35,8 +39,8 @@ if TYPE_CHECKING:
 NEUTRAL_BAND = 0.1
 POSITIVE, NEGATIVE, NEUTRAL = "Positive", "Negative", "Neutral"
 VADER_RESOURCE = "sentiment/vader_lexicon.zip"
-# Past this many characters a review is cut before tokenising: no shipped model reads more
-# than a few hundred tokens, and standardising a megabyte of text would cost seconds.
+# Past this many characters per token of a model's sequence length, a review is cut before
+# the model tokenises it: TensorFlow standardising a megabyte of text would cost seconds.
 MAX_CHARS_PER_TOKEN = 40
 # A note is shown when more than this share of the review's words are unknown to a model.
 OOV_NOTE_SHARE = 0.5
@@ -87,7 +91,7 @@ def build_vader_lexicon_zip(target_dir: Path) -> Path:
     body = "\n".join(line.rstrip("\r") for line in lines if line.strip())
     zip_path = target_dir / VADER_RESOURCE
     zip_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = zip_path.with_name(f".{zip_path.name}.{threading.get_ident()}.tmp")
+    tmp = zip_path.with_name(f".{zip_path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("vader_lexicon/vader_lexicon.txt", body)
     tmp.replace(zip_path)
@@ -116,30 +120,39 @@ def _try_download(target_dir: Path) -> bool:
 
 
 def ensure_vader_lexicon(allow_download: bool = True) -> str:
-    """Make NLTK find the VADER lexicon; returns where it came from.
+    """Make NLTK load the VADER lexicon; returns where it came from.
 
-    "nltk_data" when NLTK already has it, "download" when nltk.download fetched it,
-    "vaderSentiment" when it was built from the lexicon inside that package.
+    "vaderSentiment" normally (the wheel's lexicon, zipped on first use or after the
+    package changed). Only when the wheel has none: "nltk_data" when NLTK finds its own,
+    "download" when `nltk.download` fetched it. `LookupError` when there is none at all.
     """
     import nltk
 
     local = settings.app_home() / "nltk_data"
-    if str(local) not in nltk.data.path:
-        nltk.data.path.append(str(local))
+    if str(local) in nltk.data.path:
+        nltk.data.path.remove(str(local))
+    nltk.data.path.insert(0, str(local))
+    try:
+        package_lexicon = _vader_package_lexicon()
+    except LookupError:
+        package_lexicon = None
+    if package_lexicon is not None:
+        zipped = local / VADER_RESOURCE
+        if not zipped.is_file() or zipped.stat().st_mtime < package_lexicon.stat().st_mtime:
+            build_vader_lexicon_zip(local)
+        return "vaderSentiment"
     try:
         nltk.data.find(VADER_RESOURCE)
         return "nltk_data"
     except LookupError:
         pass
     if allow_download and _try_download(local):
-        try:
-            nltk.data.find(VADER_RESOURCE)
-            return "download"
-        except LookupError:
-            pass
-    build_vader_lexicon_zip(local)
-    nltk.data.find(VADER_RESOURCE)
-    return "vaderSentiment"
+        nltk.data.find(VADER_RESOURCE)
+        return "download"
+    raise LookupError(
+        "VADER's lexicon is missing: the vaderSentiment package has none and it could not "
+        "be downloaded. Reinstall the requirements (`make setup`)."
+    )
 
 
 @functools.lru_cache(maxsize=1)
@@ -231,11 +244,11 @@ def standard_tokens(text: str) -> list[str]:
 
 @dataclass
 class ReviewCheck:
-    """What a user should know about a review before reading a model's verdict."""
+    """What a user should know about a review before reading the models' verdicts."""
 
     n_tokens: int
     read_tokens: int
-    oov_share: float | None
+    oov_shares: dict[str, float] = field(default_factory=dict)  # model name -> unknown share
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -243,29 +256,36 @@ class ReviewCheck:
         return self.n_tokens == 0
 
 
-def check_review(text: str, seq_len: int, vocabulary: set[str] | None = None) -> ReviewCheck:
-    """Token count, truncation and unknown-word share of `text`, with notes for the user."""
-    clipped, cut = clip_review(text, seq_len)
-    tokens = standard_tokens(clipped)
+def check_review(text: str, seq_len: int,
+                 vocabularies: dict[str, frozenset[str] | set[str]] | None = None) -> ReviewCheck:
+    """Token count, truncation and each model's unknown-word share of `text`, with notes.
+
+    `vocabularies` maps a model's name to the words it knows; the names appear in the
+    notes as given.
+    """
+    # Python's tokens, not TensorFlow's: a megabyte takes about 20 ms this way.
+    tokens = standard_tokens(text)
     notes = []
-    if cut or len(tokens) > seq_len:
-        total = "over " if cut else ""
+    if len(tokens) > seq_len:
         notes.append(
-            f"The review has {total}{len(tokens):,} words; the models read only the first "
+            f"The review has {len(tokens):,} words; the models read only the first "
             f"{seq_len:,} (their sequence length), so the rest does not count."
         )
     if len(text) > MAX_VADER_CHARS:
         notes.append(f"VADER reads the first {MAX_VADER_CHARS:,} characters.")
     read = tokens[:seq_len]
-    oov_share = None
-    if vocabulary is not None and read:
-        oov_share = sum(t not in vocabulary for t in read) / len(read)
-        if oov_share > OOV_NOTE_SHARE:
-            notes.append(
-                f"{oov_share:.0%} of the words are unknown to the model (it learned English "
-                "movie reviews), so its score here is close to a guess."
-            )
-    return ReviewCheck(n_tokens=len(tokens), read_tokens=len(read), oov_share=oov_share,
+    oov_shares = {}
+    if read:
+        oov_shares = {name: sum(t not in vocabulary for t in read) / len(read)
+                      for name, vocabulary in (vocabularies or {}).items()}
+    unknown = {name: share for name, share in oov_shares.items() if share > OOV_NOTE_SHARE}
+    if unknown:
+        who = ", ".join(f"{name} ({share:.0%})" for name, share in unknown.items())
+        notes.append(
+            f"Most of the words are unknown to {who}: the models learned English movie "
+            "reviews, so a score here is close to a guess."
+        )
+    return ReviewCheck(n_tokens=len(tokens), read_tokens=len(read), oov_shares=oov_shares,
                        notes=notes)
 
 
@@ -273,12 +293,14 @@ def score_table(texts: Sequence[str], predictors: dict[str, Predict],
                 band: float = NEUTRAL_BAND) -> pd.DataFrame:
     """One row per review: each model's P(positive) and label, VADER's compound and label.
 
-    A model that fails on the batch gets empty columns, the others are still filled.
+    A review with no words gets empty cells from every model and VADER. A model that fails
+    on the batch gets empty probabilities and the label "unusable"; the others are still
+    filled.
     """
     texts = ["" if t is None or (isinstance(t, float) and math.isnan(t)) else str(t)
              for t in texts]
     table = pd.DataFrame({"review": texts})
-    empty = np.array([not standard_tokens(t[:1000]) for t in texts])
+    empty = np.array([not standard_tokens(t[:1000]) for t in texts], dtype=bool)
     for name, predict in predictors.items():
         try:
             probs = np.asarray(predict(texts), dtype=np.float64)
@@ -290,9 +312,25 @@ def score_table(texts: Sequence[str], predictors: dict[str, Predict],
         table[f"{name} P(positive)"] = probs.round(4)
         table[f"{name} label"] = ["" if math.isnan(p) else model_label(p, band) for p in probs]
     compounds = vader_compounds(texts)
+    compounds[empty] = np.nan
     table["VADER compound"] = compounds.round(4)
-    table["VADER label"] = [vader_label(c) for c in compounds]
+    table["VADER label"] = ["" if math.isnan(c) else vader_label(c) for c in compounds]
     return table
+
+
+# A cell starting with one of these runs as a formula when the CSV is opened in a
+# spreadsheet (CSV injection); a leading apostrophe makes it plain text there.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe_csv(table: pd.DataFrame) -> bytes:
+    """`table` as UTF-8 CSV in which no text cell can run as a spreadsheet formula."""
+    safe = table.copy()
+    for column in safe.columns:
+        if not pd.api.types.is_numeric_dtype(safe[column]):
+            safe[column] = [f"'{v}" if isinstance(v, str) and v.startswith(_FORMULA_START)
+                            else v for v in safe[column]]
+    return safe.to_csv(index=False).encode("utf-8")
 
 
 def disagreements(model_labels: dict[str, str], vader: str) -> list[str]:
@@ -301,10 +339,10 @@ def disagreements(model_labels: dict[str, str], vader: str) -> list[str]:
 
 
 def accuracy(probabilities: np.ndarray, labels: np.ndarray) -> float:
-    """Share of reviews where P(positive) > 0.5 matches the 0/1 label."""
+    """Share of reviews where P(positive) >= 0.5 matches the 0/1 label (as training counts)."""
     probabilities = np.asarray(probabilities, dtype=np.float64).reshape(-1)
     labels = np.asarray(labels).reshape(-1).astype(int)
-    return float(np.mean((probabilities > 0.5).astype(int) == labels))
+    return float(np.mean((probabilities >= 0.5).astype(int) == labels))
 
 
 def vader_accuracy(texts: Sequence[str], labels: np.ndarray) -> float:
@@ -319,6 +357,8 @@ def vader_accuracy(texts: Sequence[str], labels: np.ndarray) -> float:
 
 SENTIMENT_KIND = "sentiment"
 SHIPPED, YOURS = "shipped", "yours"
+# The models that ship in assets/models/<arch> (`python -m core.pretrain` builds them).
+SHIPPED_ARCHS = ("simple_rnn", "lstm", "gru", "bilstm")
 
 
 @dataclass(frozen=True)
@@ -333,6 +373,7 @@ class ModelChoice:
     test_accuracy: float | None
     problem: str = ""  # why the run cannot be used ("" when it looks fine)
     created: float = 0.0
+    model_mtime: float = 0.0  # when its model file last changed (0 when there is none)
 
     @property
     def key(self) -> str:
@@ -340,8 +381,8 @@ class ModelChoice:
 
     @property
     def cache_key(self) -> str:
-        """Changes when the run is replaced (e.g. the shipped models are retrained)."""
-        return f"{self.key}@{self.created}"
+        """Changes when the run or its model file is replaced (e.g. models retrained)."""
+        return f"{self.key}@{self.created}@{self.model_mtime}"
 
     @property
     def label(self) -> str:
@@ -364,30 +405,52 @@ def _test_accuracy(metrics: dict[str, Any]) -> float | None:
     return None
 
 
+def _model_mtime(info: Any) -> float:
+    try:
+        return (info.path / "model.keras").stat().st_mtime if info.path else 0.0
+    except OSError:
+        return 0.0
+
+
+def _choice(source: str, info: Any, name: str, arch: str | None = None) -> ModelChoice:
+    config = info.config if isinstance(info.config, dict) else {}
+    seq_len = config.get("seq_len")
+    return ModelChoice(
+        source=source, run_id=info.run_id, name=name, arch=arch or str(config.get("arch", "")),
+        seq_len=seq_len if isinstance(seq_len, int) else 200,
+        test_accuracy=_test_accuracy(info.metrics or {}), problem=info.problem,
+        created=info.created, model_mtime=_model_mtime(info),
+    )
+
+
 def model_choices(stores: dict[str, Any] | None = None) -> list[ModelChoice]:
     """Shipped models first (SimpleRNN, LSTM, GRU, BiLSTM), then the user's runs, newest first.
 
-    Damaged runs are included with their problem, so the page can say why they are unusable.
+    Every shipped architecture is listed, even when its folder is missing ("not shipped")
+    or damaged, and so are the user's damaged runs: the page says why they are unusable.
     """
-    from core.models import ARCH_LABELS, ARCHITECTURES
+    from core.models import ARCH_LABELS
 
     stores = stores or _stores()
     choices = []
-    for source, store in stores.items():
-        infos = store.list(kind=SENTIMENT_KIND)
-        if source == SHIPPED:
-            order = {arch: i for i, arch in enumerate(ARCHITECTURES)}
-            infos = sorted(infos, key=lambda r: order.get(r.config.get("arch"), 99))
-        for info in infos:
-            arch = str(info.config.get("arch", "")) if isinstance(info.config, dict) else ""
-            name = ARCH_LABELS.get(arch, info.name) if source == SHIPPED else info.name
-            seq_len = info.config.get("seq_len") if isinstance(info.config, dict) else None
-            choices.append(ModelChoice(
-                source=source, run_id=info.run_id, name=name, arch=arch,
-                seq_len=int(seq_len) if isinstance(seq_len, int) else 200,
-                test_accuracy=_test_accuracy(info.metrics or {}), problem=info.problem,
-                created=info.created,
-            ))
+    if SHIPPED in stores:
+        shipped = {}
+        for info in stores[SHIPPED].list(kind=SENTIMENT_KIND):
+            arch = info.config.get("arch") if isinstance(info.config, dict) else None
+            # A damaged folder may have no readable config; its name is the architecture.
+            shipped.setdefault(arch if arch in SHIPPED_ARCHS else info.run_id, info)
+        for arch in SHIPPED_ARCHS:
+            if arch in shipped:
+                choices.append(_choice(SHIPPED, shipped[arch], ARCH_LABELS[arch], arch))
+            else:
+                choices.append(ModelChoice(
+                    source=SHIPPED, run_id=arch, name=ARCH_LABELS[arch], arch=arch,
+                    seq_len=200, test_accuracy=None,
+                    problem=f"not shipped (missing file: assets/models/{arch}; "
+                            f"`python -m core.pretrain --arch {arch}` builds it)"))
+    if YOURS in stores:
+        choices += [_choice(YOURS, info, info.name)
+                    for info in stores[YOURS].list(kind=SENTIMENT_KIND)]
     return choices
 
 

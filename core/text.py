@@ -2,7 +2,9 @@
 
 Every model in RNN Lab uses a vectorizer built here and saves it with its weights, so
 the app never re-implements tokenising. Sequences are padded and truncated at the end
-(`TextVectorization`'s own behaviour); models mask the padding (`mask_zero=True`).
+(`TextVectorization`'s own behaviour); the models move the padding to the front with a
+`PadFirst` layer (`core.layers`; see `core.models.build_model`), so a recurrent layer
+ends on real words.
 """
 
 from __future__ import annotations

@@ -7,12 +7,16 @@ on the test set, and saving the run.
 The page follows a job through its events, in order:
 
     config {every ModelConfig field}   first
-    batch  {epoch, step, steps, seen, loss, accuracy, batch_loss, batch_accuracy, samples_per_s}
-    epoch  {epoch, loss, accuracy, val_loss, val_accuracy, epoch_s}
     stage  {stage, message}        preparing, training, evaluating, saving, saved
+    glove  {coverage, found, words, dim, missing}   only with pretrained GloVe vectors
+    batch  {epoch, step, steps, seen, loss, accuracy, batch_loss, batch_accuracy, samples_per_s}
+    epoch  {epoch, loss, accuracy, val_loss, val_accuracy, epoch_s, complete}
+    saved  {run_id, test_accuracy}   last, once the run is in the store
 
 `loss`/`accuracy` in a batch event are Keras's running means over the epoch so far;
 `batch_loss`/`batch_accuracy` are recovered for that batch alone (for a smoothed curve).
+An epoch cut short by Stop still gets an epoch event (Keras validates after a stop) with
+`complete` False: its numbers are not an end-of-epoch point.
 """
 
 from __future__ import annotations
@@ -38,21 +42,11 @@ if TYPE_CHECKING:
 
 KIND = "sentiment"
 JOB_KIND = "sentiment_training"
+# The key of problems that are about the dataset rather than one setting of the form.
+DATASET_PROBLEM = "dataset"
 VECTORIZE_CHUNK = 2048
 MISTAKES_SHOWN = 10
 MISTAKE_TEXT_CHARS = 1200
-
-
-def exploding_message(config: ModelConfig, epoch: int, step: int) -> str:
-    clip = (f"clipping is at {config.clipnorm:g}; try 0.5" if config.clipnorm
-            else "turn on gradient clipping (e.g. 1.0)")
-    return (
-        f"The loss became NaN or infinite at epoch {epoch + 1}, batch {step + 1}, so training "
-        "was stopped and nothing was saved. This is the classic exploding-gradient problem of "
-        "recurrent networks: the gradient is multiplied through every time step and grew so "
-        f"large that a weight update overflowed. Lower the learning rate (it is "
-        f"{config.learning_rate:g}; try {config.learning_rate / 10:g}) or {clip}."
-    )
 
 
 # --- data ----------------------------------------------------------------------------------
@@ -82,7 +76,7 @@ def check_against_data(config: ModelConfig, data: ImdbData) -> dict[str, str]:
             "the number of labelled training reviews."
         )
     if len(data.test) == 0:
-        problems["train_size"] = "The dataset has no test reviews to evaluate on."
+        problems[DATASET_PROBLEM] = "The dataset has no test reviews to evaluate on."
     return problems
 
 
@@ -114,11 +108,21 @@ def vectorize(vectorizer: Any, texts: list[str]) -> np.ndarray:
     return np.concatenate(chunks) if chunks else np.zeros((0, width), dtype=np.int32)
 
 
-def prepare_data(config: ModelConfig, data: ImdbData) -> PreparedData:
-    """Sample, split, build the vocabulary on the training part only, and vectorize."""
+def split_reviews(config: ModelConfig, data: ImdbData) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The labelled training reviews a run fits on and those it validates on (seeded)."""
     sample = sample_reviews(data.train, config.train_size, config.seed)
     n_val = max(1, int(round(len(sample) * config.val_share)))
-    train, val = sample.iloc[n_val:], sample.iloc[:n_val]
+    return sample.iloc[n_val:], sample.iloc[:n_val]
+
+
+def imdb_vector_texts(data: ImdbData) -> list[str]:
+    """What `embeddings="imdb"` learns word vectors from: every review but the test ones."""
+    return data.train["text"].tolist() + data.unsup["text"].tolist()
+
+
+def prepare_data(config: ModelConfig, data: ImdbData) -> PreparedData:
+    """Sample, split, build the vocabulary on the training part only, and vectorize."""
+    train, val = split_reviews(config, data)
     train_texts = train["text"].tolist()
     # Adapting the vocabulary takes seconds on 25,000 reviews; the cached word list gives
     # the identical vectorizer, keyed by exactly which reviews were used.
@@ -159,7 +163,9 @@ def eval_dataset(x: np.ndarray, y: np.ndarray, batch_size: int):
 def _make_callback_class() -> type:
     import keras
 
-    class LiveProgress(keras.callbacks.Callback):
+    from core.nan_guard import NanGuardMixin
+
+    class LiveProgress(NanGuardMixin, keras.callbacks.Callback):
         """Publishes batch and epoch events, honours Stop, and guards against NaN losses.
 
         It only reads the logs Keras already computed, so it adds no extra device sync.
@@ -176,7 +182,6 @@ def _make_callback_class() -> type:
                 "epoch": [], "step": [], "loss": [], "accuracy": [],
                 "batch_loss": [], "batch_accuracy": []}
             self.epochs: list[dict[str, float]] = []
-            self.exploded: tuple[int, int] | None = None
             self.stopped = False
             self.done_steps = 0
             self.train_s = 0.0
@@ -206,9 +211,7 @@ def _make_callback_class() -> type:
             batch_acc = (accuracy * self.seen - self.prev_acc * before) / size
             self.prev_loss, self.prev_acc = loss, accuracy
             self.done_steps += 1
-            if not math.isfinite(loss):
-                self.exploded = (self.epoch, batch)
-                self.model.stop_training = True
+            if self.guard(logs, self.epoch, batch):
                 return
             for key, value in (("epoch", self.epoch), ("step", batch), ("loss", loss),
                                ("accuracy", accuracy), ("batch_loss", batch_loss),
@@ -225,12 +228,14 @@ def _make_callback_class() -> type:
                 self.job.set_progress(
                     self.done_steps / self.total_steps, eta,
                     f"Epoch {self.epoch + 1}/{self.config.epochs}, batch {batch + 1}/{self.steps}")
-                if self.job.stop_requested:
+                # After the very last batch there is nothing left to stop: the run is
+                # complete, and reading the flag would mark the job as stopped.
+                if self.done_steps < self.total_steps and self.job.stop_requested:
                     self.stopped = True
                     self.model.stop_training = True
 
         def on_epoch_end(self, epoch, logs=None) -> None:
-            if self.exploded:
+            if self.blow_up:
                 return
             logs = logs or {}
             epoch_s = time.perf_counter() - self.epoch_start
@@ -268,7 +273,8 @@ def train_sentiment(config: ModelConfig, data: ImdbData, job: Job | None = None,
 
     problems = check_against_data(config, data)
     if problems:
-        raise JobFailed("; ".join(f"{FIELD_LABELS.get(k, k)}: {v}" for k, v in problems.items()))
+        raise JobFailed("; ".join(f"{FIELD_LABELS[k]}: {v}" if k in FIELD_LABELS else v
+                                  for k, v in problems.items()))
     start = time.perf_counter()
     if job is not None:
         job.publish("config", **config.to_dict())
@@ -276,14 +282,22 @@ def train_sentiment(config: ModelConfig, data: ImdbData, job: Job | None = None,
     prepared = prepare_data(config, data)
 
     embedding_matrix, notes = None, {}
-    if config.embeddings == "glove":
+    if config.embeddings in ("glove", "imdb"):
         from core.glove import GloveError, match_vocabulary
 
-        _stage(job, "preparing", "Matching the GloVe vectors to the vocabulary…")
+        vectors_path = config.glove_path
+        if config.embeddings == "imdb":
+            from core.word_vectors import vectors_file
+
+            _stage(job, "preparing", "Learning word vectors from the training and unlabelled "
+                   "reviews (about a minute the first time, then cached)…")
+            vectors_path = str(vectors_file(prepared.vocabulary, imdb_vector_texts(data),
+                                            config.embed_dim, seed=config.seed))
+        _stage(job, "preparing", "Matching the pretrained vectors to the vocabulary…")
         try:
-            match = match_vocabulary(config.glove_path, prepared.vocabulary, seed=config.seed)
+            match = match_vocabulary(vectors_path, prepared.vocabulary, seed=config.seed)
         except GloveError as exc:
-            raise JobFailed(f"GloVe file: {exc}") from exc
+            raise JobFailed(f"Pretrained vectors: {exc}") from exc
         config = replace(config, embed_dim=match.dim)  # the file decides the vector size
         embedding_matrix = match.matrix
         notes = {"glove_coverage": match.coverage, "glove_dim": match.dim,
@@ -309,8 +323,9 @@ def train_sentiment(config: ModelConfig, data: ImdbData, job: Job | None = None,
         epochs=config.epochs, callbacks=[callback], verbose=0, shuffle=False,
     )
     fit_s = time.perf_counter() - fit_start
-    if callback.exploded:
-        raise JobFailed(exploding_message(config, *callback.exploded))
+    if callback.blow_up:
+        raise JobFailed(callback.blow_up.message(
+            "Training was stopped there and nothing was saved."))
     if not callback.batches["step"]:
         return None  # stopped before a single batch: nothing to save
 
@@ -345,10 +360,13 @@ def train_sentiment(config: ModelConfig, data: ImdbData, job: Job | None = None,
         "val_loss": [row["val_loss"] for row in callback.epochs],
         "val_accuracy": [row["val_accuracy"] for row in callback.epochs],
         "epoch_s": [row["epoch_s"] for row in callback.epochs],
+        "complete": [row["complete"] for row in callback.epochs],
         "steps_per_epoch": steps,
         "batches": callback.batches,
     }
-    stopped = callback.stopped or (job is not None and job.stop_requested)
+    # Only a stop that cut training short counts: one that arrives while testing or saving
+    # leaves a fully trained model, saved as done.
+    stopped = callback.stopped
     _stage(job, "saving", "Saving the run…")
     store = store or RunStore()
     run_id = store.save(
@@ -438,12 +456,16 @@ def training_jobs(owner: str | None) -> list[Job]:
 
 # --- what the page shows -------------------------------------------------------------------
 
+BATCH_SERIES = ("epoch", "step", "loss", "accuracy", "batch_loss", "batch_accuracy")
+EPOCH_SERIES = ("loss", "accuracy", "val_loss", "val_accuracy")
+
+
 @dataclass
 class LiveView:
     """A job's events folded into what the live panel draws."""
 
     batches: dict[str, list[float]]
-    epochs: list[dict[str, Any]]
+    epochs: list[dict[str, Any]]  # every epoch event, cut-short ones with complete=False
     steps_per_epoch: int
     last_batch: dict[str, Any] | None
     stage: str
@@ -452,10 +474,13 @@ class LiveView:
     config: dict[str, Any]
     test_accuracy: float | None
 
+    @property
+    def complete_epochs(self) -> list[dict[str, Any]]:
+        return [row for row in self.epochs if row.get("complete", True)]
+
 
 def live_view(events: list[dict[str, Any]]) -> LiveView:
-    batches: dict[str, list[float]] = {k: [] for k in (
-        "epoch", "step", "loss", "accuracy", "batch_loss", "batch_accuracy")}
+    batches: dict[str, list[float]] = {k: [] for k in BATCH_SERIES}
     epochs: list[dict[str, Any]] = []
     last_batch, stage, glove, run_id, steps, test_accuracy = None, "", None, None, 1, None
     config: dict[str, Any] = {}
@@ -479,20 +504,94 @@ def live_view(events: list[dict[str, Any]]) -> LiveView:
                     test_accuracy)
 
 
-def run_evaluation(store: RunStore, run_id: str) -> dict[str, Any] | None:
-    """The confusion matrix and confident mistakes saved with a run (None if absent)."""
-    evaluation = store.read_json(run_id, "evaluation.json")
-    return evaluation if isinstance(evaluation, dict) else None
+# Saved files are read back defensively: a run folder can be edited or damaged on disk,
+# and the results panel must show what is usable instead of crashing on the rest.
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _numbers(value: Any) -> list[float] | None:
+    """`value` if it is a list of numbers (None allowed, e.g. a missing validation loss)."""
+    if isinstance(value, list) and all(v is None or _is_number(v) for v in value):
+        return value
+    return None
+
+
+@dataclass
+class SavedCurves:
+    """A saved run's learning curves, in the shapes `live_view` gives for a running job."""
+
+    batches: dict[str, list[float]]
+    epochs: list[dict[str, Any]]
+    steps_per_epoch: int
+
+    @property
+    def epoch_times(self) -> tuple[list[float], list[bool]]:
+        """Seconds per epoch, and whether each epoch ran to its end."""
+        rows = [row for row in self.epochs if _is_number(row["epoch_s"])]
+        return [row["epoch_s"] for row in rows], [row["complete"] for row in rows]
+
+
+def saved_curves(history: Any) -> SavedCurves | None:
+    """The curves in a run's history.json; None when it holds no usable per-batch curve."""
+    if not isinstance(history, dict) or not isinstance(history.get("batches"), dict):
+        return None
+    series = {key: _numbers(history["batches"].get(key)) for key in BATCH_SERIES}
+    if any(values is None for values in series.values()):
+        return None
+    lengths = {len(values) for values in series.values()}
+    if len(lengths) != 1 or 0 in lengths:
+        return None
+    if any(v is None for values in series.values() for v in values):
+        return None
+    steps = history.get("steps_per_epoch")
+    return SavedCurves(series, history_epochs(history),
+                       steps if _is_number(steps) and steps >= 1 else 1)
 
 
 def history_epochs(history: dict[str, Any]) -> list[dict[str, Any]]:
-    """Per-epoch rows (as the live "epoch" events) from a saved run's history."""
+    """Per-epoch rows (as the live "epoch" events) from a saved run's history.
+
+    Runs saved before epochs were marked complete count as complete; lists of unequal
+    length are cut to the shortest.
+    """
+    columns = {key: _numbers(history.get(key)) for key in EPOCH_SERIES}
+    if any(values is None for values in columns.values()):
+        return []
+    count = min(len(values) for values in columns.values())
+    epoch_s = _numbers(history.get("epoch_s")) or []
+    complete = history.get("complete")
+    if not (isinstance(complete, list) and all(isinstance(c, bool) for c in complete)):
+        complete = []
     return [
-        {"epoch": i, "loss": history["loss"][i], "accuracy": history["accuracy"][i],
-         "val_loss": history["val_loss"][i], "val_accuracy": history["val_accuracy"][i],
-         "epoch_s": history.get("epoch_s", [None] * (i + 1))[i]}
-        for i in range(len(history.get("val_accuracy", [])))
+        {"epoch": i, **{key: columns[key][i] for key in EPOCH_SERIES},
+         "epoch_s": epoch_s[i] if i < len(epoch_s) else None,
+         "complete": complete[i] if i < len(complete) else True}
+        for i in range(count)
     ]
+
+
+def run_evaluation(store: RunStore, run_id: str) -> dict[str, Any] | None:
+    """The confusion matrix and confident mistakes saved with a run (None if absent).
+
+    A malformed confusion matrix gives None; malformed mistakes are left out.
+    """
+    evaluation = store.read_json(run_id, "evaluation.json")
+    if not isinstance(evaluation, dict):
+        return None
+    confusion = evaluation.get("confusion")
+    if not (isinstance(confusion, list) and len(confusion) == 2
+            and all(_numbers(row) is not None and len(row) == 2 for row in confusion)
+            and all(v is not None and v >= 0 for row in confusion for v in row)):
+        return None
+    mistakes = evaluation.get("mistakes")
+    mistakes = [
+        item for item in (mistakes if isinstance(mistakes, list) else [])
+        if isinstance(item, dict) and item.get("label") in (0, 1)
+        and _is_number(item.get("p_positive")) and isinstance(item.get("text"), str)
+    ]
+    return {"confusion": confusion, "mistakes": mistakes}
 
 
 def runs_table(runs: list[Any]) -> pd.DataFrame:
@@ -510,8 +609,14 @@ def runs_table(runs: list[Any]) -> pd.DataFrame:
             "Test accuracy": info.metrics.get("test_accuracy"),
             "Time per epoch (s)": info.metrics.get("time_per_epoch_s"),
             "Epochs": info.metrics.get("epochs_done"),
-            "Trained": pd.Timestamp(info.created, unit="s", tz="UTC").tz_convert(None)
-            if info.created else None,
+            "Trained": _trained_at(info.created),
             "Run id": info.run_id,
         })
     return pd.DataFrame(rows)
+
+
+def _trained_at(created: float) -> pd.Timestamp | None:
+    try:
+        return pd.Timestamp(created, unit="s", tz="UTC").tz_convert(None) if created else None
+    except (ValueError, OverflowError):  # pandas' out-of-bounds error is a ValueError
+        return None

@@ -1,5 +1,7 @@
 """Classify a review: every chosen model's verdict beside VADER's, and the words that decided."""
 
+from collections import Counter
+
 import streamlit as st
 
 from core import explain, sentiment
@@ -7,14 +9,20 @@ from core.charts import classify as charts
 from core.data import UploadError
 from core.runs import RunError
 from core.text import escape_markdown
+from pages import common  # noqa: F401  (a first visit to /classify goes through app.py)
 
 MAX_BATCH_ROWS = 5_000
 ICONS = {sentiment.POSITIVE: "🟢", sentiment.NEGATIVE: "🔴", sentiment.NEUTRAL: "⚪"}
 
 
 @st.cache_resource(show_spinner="Loading the model…", max_entries=16)
-def scoring_model(key: str, _choice: sentiment.ModelChoice) -> sentiment.ScoringModel:
-    return sentiment.load_scoring_model(_choice)
+def scoring_model(key: str, _choice: sentiment.ModelChoice) -> sentiment.ScoringModel | str:
+    """The loaded model, or why it cannot be used: a failure is cached as a value (a raised
+    error is not cached), so a corrupted file is not read again on every rerun."""
+    try:
+        return sentiment.load_scoring_model(_choice)
+    except RunError as exc:
+        return str(exc)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -26,19 +34,20 @@ def load(choices: list[sentiment.ModelChoice]) -> tuple[list, list]:
     """The usable models, and (choice, reason) for each that cannot be used."""
     usable, broken = [], []
     for choice in choices:
-        try:
-            usable.append(scoring_model(choice.cache_key, choice))
-        except RunError as exc:
-            broken.append((choice, str(exc)))
+        loaded = scoring_model(choice.cache_key, choice)
+        if isinstance(loaded, str):
+            broken.append((choice, loaded))
+        else:
+            usable.append(loaded)
     return usable, broken
 
 
 def display_names(models: list[sentiment.ScoringModel]) -> dict[str, str]:
-    """Model key -> a unique, markdown-safe name (two runs may share a name)."""
+    """Model key -> a unique name, as typed (two runs may share a name); escape it for
+    Markdown."""
     names = [m.choice.name for m in models]
-    return {m.choice.key: escape_markdown(m.choice.name if names.count(m.choice.name) == 1
-                                          else f"{m.choice.name} ({m.choice.run_id})")
-            for m in models}
+    return {m.choice.key: m.choice.name if names.count(m.choice.name) == 1
+            else f"{m.choice.name} ({m.choice.run_id})" for m in models}
 
 
 def use_example(example: sentiment.ExampleReview) -> None:
@@ -57,12 +66,25 @@ st.caption(
 choices = sentiment.model_choices()
 by_key = {c.key: c for c in choices}
 shipped = [c.key for c in choices if c.source == sentiment.SHIPPED and not c.problem]
-if not choices:
+if not [c for c in choices if not c.problem]:
     st.warning("No sentiment model found: the shipped models are missing from assets/models "
                "(run `python -m core.pretrain`) and you have not trained one yet.", icon="📭")
+elif missing := [c.name for c in choices if c.source == sentiment.SHIPPED and c.problem]:
+    st.caption(f"⚠ Not usable: the shipped {', '.join(missing)} (missing or damaged in "
+               "assets/models; `python -m core.pretrain` rebuilds them).")
+label_counts = Counter(c.label for c in choices)
+
+
+def option_label(key: str) -> str:
+    # Streamlit tells options apart by their text: two runs with one name need their ids.
+    choice = by_key[key]
+    text = choice.label if label_counts[choice.label] == 1 else f"{choice.label} · {choice.run_id}"
+    return text + (" ⚠ unusable" if choice.problem else "")
+
+
 selected_keys = st.multiselect(
     "Models", list(by_key), default=shipped or [c.key for c in choices if not c.problem][:4],
-    format_func=lambda k: by_key[k].label + (" ⚠ unusable" if by_key[k].problem else ""),
+    format_func=option_label,
     key="classify_models",
     help="The four shipped models, trained on all 25,000 training reviews, and your own runs "
          "from the Train page.",
@@ -94,28 +116,29 @@ with single:
         for choice, reason in broken:
             st.error(f"**{escape_markdown(choice.name)}** is unusable: {escape_markdown(reason)} "
                      "The other models still work.", icon="⚠️")
+        names = display_names(models)
         seq_len = max((m.seq_len for m in models), default=200)
-        lead = models[-1] if models else None
-        check = sentiment.check_review(review, seq_len, lead.vocabulary if lead else None)
+        check = sentiment.check_review(review, seq_len,
+                                       {names[m.choice.key]: m.vocabulary for m in models})
         for note in check.notes:
-            st.info(note, icon="ℹ️")
+            st.info(escape_markdown(note), icon="ℹ️")  # it may name the user's runs
         vader = sentiment.vader_scores(review)
         if check.empty:
             st.warning("There are no words in this text for the models to read (only "
                        "punctuation or spaces); only VADER can score it.", icon="✍️")
             models = []
         probabilities = {m.choice.key: m.score(review) for m in models}
-        names = display_names(models)
         labels = {names[m.choice.key]: sentiment.model_label(probabilities[m.choice.key])
                   for m in models}
 
         cards = st.columns(max(1, len(models)) + 1)
         for column, model in zip(cards, models, strict=False):
             p = probabilities[model.choice.key]
-            label = labels[names[model.choice.key]]
-            column.metric(names[model.choice.key], f"{ICONS[label]} {label}",
+            name = names[model.choice.key]
+            label = labels[name]
+            column.metric(escape_markdown(name), f"{ICONS[label]} {label}",
                           f"P(positive) {p:.1%}", delta_color="off", delta_arrow="off",
-                          border=True, help=model.choice.label)
+                          border=True, help=escape_markdown(model.choice.label))
         cards[-1].metric("VADER", f"{ICONS[vader.label]} {vader.label}",
                          f"compound {vader.compound:+.3f}", delta_color="off",
                          delta_arrow="off", border=True,
@@ -128,12 +151,12 @@ with single:
                 st.success(f"All {len(models)} models agree with VADER: **{vader.label}**.",
                            icon="🤝")
             else:
-                said = ", ".join(f"{n} says {labels[n]}" for n in disagree)
+                said = ", ".join(f"{escape_markdown(n)} says {labels[n]}" for n in disagree)
                 st.warning(f"Models and VADER disagree: VADER says **{vader.label}**; {said}.",
                            icon="⚡")
             left, right = st.columns([3, 2])
             left.plotly_chart(charts.probability_chart(
-                [m.choice.name for m in models], [m.choice.arch for m in models],
+                [names[m.choice.key] for m in models], [m.choice.arch for m in models],
                 [probabilities[m.choice.key] for m in models]), width="stretch")
             right.plotly_chart(charts.vader_chart(vader.neg, vader.neu, vader.pos,
                                                   vader.compound), width="stretch")
@@ -143,7 +166,7 @@ with single:
             default = next((i for i, m in enumerate(models) if m.choice.arch == "bilstm"), 0)
             explain_key = st.selectbox("Explain the verdict of", list(by_model_key),
                                        index=default, key="explain_model",
-                                       format_func=lambda k: by_model_key[k].choice.name)
+                                       format_func=names.get)
             model = by_model_key[explain_key]
             with st.spinner("Taking out one word at a time…"):
                 result = explanation(model.choice.cache_key, review, model)
@@ -151,7 +174,8 @@ with single:
                 "Each word is taken out of the review in turn and the model scores what is "
                 "left: **green** words pushed towards Positive, **red** towards Negative, the "
                 "stronger the colour the bigger the change (hover for the change in "
-                "log-odds). Grey words are not read by the model."
+                "log-odds). Grey words are not read by the model (or, past the cost "
+                "limit, not explained)."
             )
             with st.container(border=True):
                 st.markdown(explain.contributions_html(result), unsafe_allow_html=True)
@@ -164,7 +188,7 @@ with single:
                     f"`{w}` ({v:+.2f})" for w, v in top_neg) or "none"))
             if top_pos or top_neg:
                 words_right.plotly_chart(
-                    charts.contribution_chart(top_pos, top_neg, model.choice.name),
+                    charts.contribution_chart(top_pos, top_neg, names[explain_key]),
                     width="stretch")
 
     with st.expander("How good are these models?"):
@@ -204,7 +228,8 @@ with batch:
                              f"{escape_markdown(reason)}", icon="⚠️")
                 with st.spinner(f"Scoring {len(table):,} reviews with {len(models)} models "
                                 "and VADER…"):
-                    predictors = {m.choice.name: (lambda texts, m=m: m.predict(
+                    names = display_names(models)
+                    predictors = {names[m.choice.key]: (lambda texts, m=m: m.predict(
                         [sentiment.clip_review(t, m.seq_len)[0] for t in texts]))
                         for m in models}
                     scored = sentiment.score_table(table[text_col].tolist(), predictors)
@@ -214,6 +239,6 @@ with batch:
                 scored = result[1]
                 st.dataframe(scored, hide_index=True, height=320)
                 st.download_button("Download the scored table (CSV)",
-                                   scored.to_csv(index=False).encode("utf-8"),
+                                   sentiment.spreadsheet_safe_csv(scored),
                                    file_name="scored_reviews.csv", mime="text/csv",
                                    key="download_scored", icon="⬇️")

@@ -1,11 +1,15 @@
-"""UI pieces shared by pages: the dataset sidebar and the cached dataset loader."""
+"""UI pieces shared by pages: the dataset sidebar, the cached dataset loader, and the
+browser session's owner id for background jobs."""
 
 from __future__ import annotations
+
+import uuid
 
 import streamlit as st
 
 from core import data, settings
 from core.jobs import job_queue
+from core.text import escape_markdown
 
 
 def _leave_pages_directory_mode() -> None:
@@ -27,6 +31,12 @@ _leave_pages_directory_mode()
 
 PATH_KEY = "imdb_path"
 DOWNLOAD_JOB_KEY = "imdb_download_job"
+OWNER_KEY = "owner"
+
+
+def session_owner() -> str:
+    """This browser session's id, the owner of every job it submits on any page."""
+    return st.session_state.setdefault(OWNER_KEY, uuid.uuid4().hex)
 
 
 def dataset_path() -> str | None:
@@ -49,8 +59,17 @@ def imdb_data() -> data.ImdbData | None:
         return None
 
 
+def imdb_missing() -> str | None:
+    """Why the IMDB archive cannot be used, from a quick look for it (it is not read)."""
+    try:
+        data.find_imdb(dataset_path())
+    except (data.DatasetMissing, data.DatasetInvalid) as exc:
+        return str(exc)
+    return None
+
+
 def dataset_missing_panel(message: str) -> None:
-    st.error(message, icon="📭")
+    st.error(escape_markdown(message), icon="📭")  # it quotes the path the user typed
     st.markdown(
         f"**How to get it:** download `aclImdb_v1.tar.gz` from {settings.IMDB_URL}, then either "
         f"set `{settings.IMDB_PATH_VAR}=/path/to/aclImdb_v1.tar.gz` before `make run`, or "
@@ -60,7 +79,7 @@ def dataset_missing_panel(message: str) -> None:
     job = job_queue().get(st.session_state.get(DOWNLOAD_JOB_KEY))
     if job is None or job.finished:
         if job is not None and job.error:
-            st.error(job.error)
+            st.error(escape_markdown(job.error))
         if st.button("Download the IMDB archive (about 80 MB)", key="download_imdb"):
             job = job_queue().submit("Download IMDB", lambda job: data.download_imdb(),
                                      kind="download")
@@ -98,7 +117,7 @@ def dataset_sidebar() -> None:
         try:
             source = data.find_imdb(dataset_path())
         except (data.DatasetMissing, data.DatasetInvalid) as exc:
-            st.warning(str(exc).split(". ")[0] + ".", icon="📭")
+            st.warning(escape_markdown(exc.headline), icon="📭")
         else:
             st.caption(f"✅ IMDB {source.kind} from the {source.origin}:")
             st.code(str(source.path), language=None, wrap_lines=True)

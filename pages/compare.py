@@ -1,7 +1,7 @@
 """Compare: SimpleRNN, LSTM, GRU and BiLSTM trained under one budget, next to VADER and
 TF-IDF + logistic regression, with accuracy and time side by side."""
 
-import uuid
+import math
 
 import streamlit as st
 
@@ -12,17 +12,21 @@ from core.jobs import QUEUED, RUNNING, job_queue
 from core.models import (
     ARCH_LABELS,
     ARCHITECTURES,
+    EMBEDDING_LABELS,
     FIELD_HELP,
     FIELD_LABELS,
     OPTIMIZERS,
+    POOLING_LABELS,
+    POOLINGS,
     ModelConfig,
 )
 from core.runs import RunStore, shipped_store
 from core.text import escape_markdown
-from pages.common import imdb_data
+from pages.common import imdb_data, session_owner
 
-JOB_KEY, PROGRESS_KEY, OWNER_KEY = "compare_job", "compare_progress", "compare_owner"
+JOB_KEY, PROGRESS_KEY = "compare_job", "compare_progress"
 DEFAULTS = ModelConfig()
+COMPARE_EMBEDDINGS = ("learned", "imdb")  # a GloVe file is a Train page experiment
 
 st.title("⚖️ Compare architectures")
 st.markdown(
@@ -35,7 +39,7 @@ st.markdown(
 imdb = imdb_data()
 if imdb is None:
     st.stop()
-owner = st.session_state.setdefault(OWNER_KEY, uuid.uuid4().hex)
+owner = session_owner()
 store = RunStore()
 
 
@@ -77,12 +81,26 @@ with st.container(border=True):
         learning_rate = field(o[1], "learning_rate", 1e-6, 1.0, step=0.0005, fmt="%.4f")
         clipnorm = field(o[2], "clipnorm", 0.0, 1000.0, step=0.5, fmt="%.2f")
         val_share = field(o[3], "val_share", 0.01, 0.5, step=0.05, fmt="%.2f")
+    with st.expander("Review vector and word vectors (the shipped models' recipe: max, "
+                     "0.3, IMDB word vectors, fine-tuned)"):
+        r = st.columns(4)
+        pooling = r[0].selectbox(FIELD_LABELS["pooling"], POOLINGS, help=FIELD_HELP["pooling"],
+                                 format_func=POOLING_LABELS.get, key="cmp_pooling")
+        embed_dropout = field(r[1], "embed_dropout", 0.0, 0.9, step=0.05, fmt="%.2f")
+        embeddings = r[2].selectbox(FIELD_LABELS["embeddings"], COMPARE_EMBEDDINGS,
+                                    format_func=EMBEDDING_LABELS.get, key="cmp_embeddings",
+                                    help=FIELD_HELP["embeddings"])
+        freeze = r[3].checkbox(FIELD_LABELS["freeze_embeddings"], key="cmp_freeze",
+                               value=DEFAULTS.freeze_embeddings,
+                               help=FIELD_HELP["freeze_embeddings"])
 
 base = ModelConfig(
     vocab_size=int(vocab_size), seq_len=int(seq_len), embed_dim=int(embed_dim), units=int(units),
     layers=int(layers), dropout=float(dropout), optimizer=optimizer,
     learning_rate=float(learning_rate), clipnorm=float(clipnorm), batch_size=int(batch_size),
     epochs=int(epochs), train_size=int(train_size), val_share=float(val_share), seed=int(seed),
+    pooling=pooling, embed_dropout=float(embed_dropout), embeddings=embeddings,
+    freeze_embeddings=bool(freeze),
 )
 plan = compare.ComparePlan(base, archs=tuple(archs), baselines=tuple(baselines))
 problems = plan.check(imdb)
@@ -92,7 +110,7 @@ for name, message in problems.items():
 job = job_queue().get(st.session_state.get(JOB_KEY))
 busy = job is not None and not job.finished
 if not problems and archs:
-    steps = compare.preview(plan, [store, shipped_store()])
+    steps = compare.preview(plan, imdb, [store, shipped_store()])
     reused = [s for s in steps if s["action"] == "reuse"]
     st.caption(
         f"One click trains {len(steps) - len(reused)} model(s) of {len(steps)}"
@@ -176,11 +194,19 @@ stores = {"yours": store, "shipped": shipped_store()}
 choices = {(origin, r.run_id): r for origin, source in stores.items()
            for r in source.list(kind="sentiment")
            if not r.damaged and r.run_id not in {e.run_id for e in entries}}
+
+
+def describe_run(key: tuple[str, str]) -> str:
+    info = choices[key]
+    accuracy = info.metrics.get("test_accuracy")
+    scored = (f"{accuracy:.1%}" if isinstance(accuracy, (int, float)) and math.isfinite(accuracy)
+              else "no test accuracy")
+    return (f"{info.name} · {info.config.get('arch', '?')} · {scored}"
+            + (" · shipped" if key[0] == "shipped" else ""))
+
+
 added = st.multiselect(
-    "Add saved runs to the comparison", list(choices), key="cmp_added",
-    format_func=lambda k: f"{choices[k].name} · {choices[k].config.get('arch', '?')} · "
-                          f"{choices[k].metrics.get('test_accuracy') or float('nan'):.1%}"
-                          + (" · shipped" if k[0] == "shipped" else ""),
+    "Add saved runs to the comparison", list(choices), key="cmp_added", format_func=describe_run,
     help="Any run from the Train page, e.g. one with other settings. Its latency is "
          "measured now so that every row is measured the same way.",
 )
@@ -188,13 +214,8 @@ added = st.multiselect(
 
 @st.cache_data(show_spinner="Measuring the saved run's latency…", max_entries=64)
 def saved_entry(origin: str, run_id: str, created: float) -> compare.Entry:
-    source = stores[origin]
     texts = compare.labelled_test(imdb)["text"].head(512).tolist()
-    try:
-        latency = compare.measure_latency(source, run_id, texts)
-    except Exception:  # a damaged model file still shows its saved numbers
-        latency = None
-    return compare.run_entry(source.info(run_id), latency=latency)
+    return compare.saved_entry(stores[origin], run_id, texts)
 
 
 entries += [saved_entry(*k, choices[k].created) for k in added if k in choices]
@@ -202,7 +223,8 @@ if not entries:
     st.info("Press **Compare** to train the architectures, or add saved runs above.")
     st.stop()
 
-table = compare.comparison_table(compare.ordered(entries))
+rows = compare.ordered(entries)
+table = compare.comparison_table(rows)
 st.subheader("Results")
 for line in compare.findings(table):
     st.markdown(f"- {line}")
@@ -237,13 +259,13 @@ st.dataframe(
 st.download_button("⬇ Download the table (CSV)", compare.table_csv(table),
                    file_name="rnnlab-comparison.csv", mime="text/csv", key="cmp_csv")
 st.caption("Empty cells do not apply: VADER is not trained and has no loss; the baselines "
-           "have no epochs. Ratios divide by the LSTM's figure in this table.")
+           "have no epochs. An empty latency means the model could not be loaded to measure "
+           "it (the Note says why). Ratios divide by the LSTM's figure in this table.")
 
-ordered = compare.ordered(entries)
 left, right = st.columns(2)
-left.plotly_chart(charts.history_figure(ordered, "val_accuracy"), width="stretch",
+left.plotly_chart(charts.history_figure(rows, "val_accuracy"), width="stretch",
                   key="cmp_val_acc")
-right.plotly_chart(charts.history_figure(ordered, "val_loss"), width="stretch",
+right.plotly_chart(charts.history_figure(rows, "val_loss"), width="stretch",
                    key="cmp_val_loss")
 left, right = st.columns(2)
 left.plotly_chart(charts.accuracy_time_figure(table), width="stretch", key="cmp_acc_time")

@@ -12,7 +12,7 @@ imdb = imdb_data()
 if imdb is None:
     st.stop()
 
-st.caption(f"Source: {imdb.source.describe()}"
+st.caption(f"Source: {text.escape_markdown(imdb.source.describe())}"
            + (" · read from the cache" if imdb.from_cache else ""))
 
 summary = data.dataset_summary(imdb)
@@ -22,8 +22,10 @@ cols[1].metric("Test reviews", f"{len(imdb.test):,}")
 cols[2].metric("Unlabelled reviews", f"{len(imdb.unsup):,}")
 cols[3].metric("Positive share (train)", f"{summary.loc[0, 'positive_share']:.0%}")
 
+# One sequence length for the whole page: the histogram marks it and the tokenizer below
+# pads or cuts the typed sentence to it.
 seq_len = st.slider(
-    "Sequence length (words a model reads)", 50, 1000, 200, step=10, key="data_seq_len",
+    "Sequence length (words a model reads)", 10, 1000, 200, step=10, key="data_seq_len",
     help="Reviews longer than this are cut; shorter ones are padded with zeros.",
 )
 st.plotly_chart(charts.length_figure(imdb.train["n_words"], seq_len), width="stretch")
@@ -59,11 +61,11 @@ st.markdown(
     "review then becomes a sequence of exactly *sequence length* ids: cut if longer, padded "
     "with zeros if shorter."
 )
-v1, v2, v3 = st.columns(3)
+v1, v2 = st.columns(2)
 vocab_size = v1.number_input("Vocabulary size", 100, 50_000, 10_000, step=1000,
                              key="demo_vocab_size")
-demo_len = v2.number_input("Sequence length", 5, 1000, 20, step=5, key="demo_seq_len")
-embed_dim = v3.number_input("Embedding size", 2, 512, 16, step=2, key="demo_embed_dim")
+embed_dim = v2.number_input("Embedding size", 2, 512, 16, step=2, key="demo_embed_dim")
+st.caption(f"Sequences are {seq_len} ids long: the sequence length chosen above.")
 sentence = st.text_input("Type a sentence", "This movie wasn't good — it was GREAT! 🎬",
                          key="tokenizer_text", max_chars=2000)
 
@@ -74,7 +76,7 @@ def _vocabulary(source: str, size: int) -> list[str]:
 
 
 vocabulary = _vocabulary(str(imdb.source.path), int(vocab_size))
-vectorizer = text.vectorizer_from_vocabulary(vocabulary, int(demo_len))
+vectorizer = text.vectorizer_from_vocabulary(vocabulary, int(seq_len))
 if not sentence.strip():
     st.info("Type a sentence above to see its tokens and ids.")
     st.stop()
@@ -114,7 +116,7 @@ if upload is not None:
     try:
         table = data.read_table(upload.getvalue(), upload.name)
     except data.UploadError as exc:
-        st.error(str(exc))
+        st.error(text.escape_markdown(str(exc)))
     else:
         c1, c2 = st.columns(2)
         text_col = c1.selectbox("Text column", list(table.columns), key="own_text_col")
@@ -123,9 +125,8 @@ if upload is not None:
         try:
             own = data.labelled_reviews(table, text_col, label_col)
         except data.UploadError as exc:
-            st.error(str(exc))
+            st.error(text.escape_markdown(str(exc)))  # it may quote the file's labels
         else:
-            st.session_state["own_reviews"] = own
             balance = own.frame["label"].mean()
             st.success(
                 f"{len(own.frame):,} reviews: {balance:.0%} read as positive "

@@ -10,6 +10,7 @@ import streamlit as st
 from core import gradients
 from core.jobs import Job, job_queue
 from core.models import ARCH_LABELS
+from pages.common import dataset_missing_panel, imdb_data, imdb_missing, session_owner
 
 CELLS = list(gradients.GRADIENT_ARCHS)
 # The widgets start from the experiments' own defaults, which the tests and benchmark use.
@@ -69,7 +70,7 @@ def job_status(key: str, draw: Callable[[list[dict[str, Any]], Job], None] | Non
 
 
 def submit(key: str, name: str, work: Callable[[Job], Any]) -> None:
-    job = job_queue().submit(name, work, kind="cell", owner=st.session_state.get("owner"))
+    job = job_queue().submit(name, work, kind="cell", owner=session_owner())
     st.session_state[key] = job.id
 
 
@@ -137,7 +138,9 @@ with vanishing:
             "back to the signal token, it has been multiplied by L Jacobians and is too "
             "small to teach anything. The "
             "gated cells hold on, because the path through their memory is an addition "
-            "scaled by a gate that can learn to stay open."
+            "scaled by a gate that can learn to stay open. Push L to 30 or more and they "
+            "need a bigger budget too (more sequences or epochs): gates make a long memory "
+            "learnable, not free."
         )
         done_lengths = sorted({r["length"] for r in results})
         length = done_lengths[-1]
@@ -172,22 +175,29 @@ with vanishing:
         "briefly on the same reviews, probed on test reviews long enough to fill the "
         "whole window."
     )
+    # Checked before the form, not in the button's branch: the missing-dataset panel has a
+    # Download button of its own, which must still exist when its click reruns the page.
+    reviews_missing = imdb_missing()
+    if reviews_missing:
+        dataset_missing_panel(reviews_missing)
     with st.form("review_form", border=True):
-        c1, c2, c3, c4 = st.columns(4)
+        c1, c2, c3, c4, c5 = st.columns(5)
         seq_len = c1.number_input("Tokens per review", 10, 1000, REVIEWS.seq_len, step=50,
                                   key="rv_seq_len")
         rv_units = c2.number_input("Units", 1, 256, REVIEWS.units, key="rv_units")
-        rv_train = c3.number_input("Training reviews", 0, 25_000, REVIEWS.train_size, step=500,
+        rv_embed = c3.number_input("Embedding size", 1, 256, REVIEWS.embed_dim,
+                                   key="rv_embed_dim",
+                                   help="The same for all three models, like the units.")
+        rv_train = c4.number_input("Training reviews", 0, 25_000, REVIEWS.train_size, step=500,
                                    key="rv_train_size", help="0 keeps the random weights.")
-        rv_archs = c4.multiselect("Architectures", CELLS, default=CELLS,
+        rv_archs = c5.multiselect("Architectures", CELLS, default=CELLS,
                                   format_func=ARCH_LABELS.get, key="rv_archs")
-        run_reviews = st.form_submit_button("Measure on reviews", icon="▶️")
+        run_reviews = st.form_submit_button("Measure on reviews", icon="▶️",
+                                            disabled=bool(reviews_missing))
     if run_reviews:
-        from pages.common import imdb_data
-
         data = imdb_data()
         settings = gradients.ReviewGradientSettings(
-            seq_len=int(seq_len), units=int(rv_units), embed_dim=int(rv_units),
+            seq_len=int(seq_len), units=int(rv_units), embed_dim=int(rv_embed),
             train_size=int(rv_train), archs=list(rv_archs))
         if data is not None and not show_problems(settings.validate()):
             submit("cell_reviews_job", "Gradients on reviews",
@@ -303,9 +313,12 @@ with gates_tab:
     if not candidates:
         st.info("No LSTM or GRU model is saved yet. Train one on the **Train** page, or "
                 "train a small one here (about a minute).", icon="🧪")
-        from pages.common import imdb_data
 
-        if st.button("Train a small LSTM for this page", key="gates_train"):
+        if reviews_missing:
+            st.warning("Training it needs the IMDB reviews, which are missing: see **Real "
+                       "reviews** on the Vanishing gradients tab for how to get them.")
+        if st.button("Train a small LSTM for this page", key="gates_train",
+                     disabled=bool(reviews_missing)):
             data = imdb_data()
             if data is not None:
                 from core.models import ModelConfig
@@ -314,7 +327,7 @@ with gates_tab:
                 config = ModelConfig(arch="lstm", vocab_size=5000, seq_len=150, embed_dim=32,
                                      units=32, epochs=1, train_size=4000)
                 job = submit_training(config, data, name="Small LSTM (Inside the cell)",
-                                      owner=st.session_state.get("owner"))
+                                      owner=session_owner())
                 st.session_state["cell_gates_train_job"] = job.id
         job_status("cell_gates_train_job")
     else:
@@ -363,6 +376,12 @@ with gates_tab:
                     + (f" · {trace.truncated} tokens beyond the model's length not shown"
                        if trace.truncated else "")
                 )
+                if not trace.keras_max_diff <= gates.MATCH_TOLERANCE:
+                    st.warning(
+                        f"The recomputed hidden states differ from Keras's own by up to "
+                        f"{trace.keras_max_diff:.1e}, more than {gates.MATCH_TOLERANCE:g}: this "
+                        "layer computes something the recomputation does not model, so the "
+                        "gates below may not be exactly the ones it used.", icon="⚠️")
                 cell = charts()
                 left, right = st.columns([3, 1])
                 left.plotly_chart(cell.gate_overview_chart(trace), key="gates_overview")

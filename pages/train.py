@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 import streamlit as st
 
 from core import training
@@ -13,19 +11,23 @@ from core.jobs import CANCELLED, DONE, FAILED, QUEUED, RUNNING, STOPPED, job_que
 from core.models import (
     ARCH_LABELS,
     ARCHITECTURES,
+    EMBEDDING_LABELS,
     EMBEDDINGS,
     FIELD_HELP,
     FIELD_LABELS,
     OPTIMIZERS,
+    POOLING_LABELS,
+    POOLINGS,
     ModelConfig,
 )
 from core.runs import RunError, RunStore
 from core.text import escape_markdown
-from pages.common import imdb_data
+from pages.common import imdb_data, session_owner
 
-OWNER_KEY, JOB_KEY, PROBLEMS_KEY, SELECTED_KEY = (
-    "train_owner", "train_job_id", "train_problems", "train_selected_run")
+JOB_KEY, PROBLEMS_KEY, SELECTED_KEY, CHOICE_KEY = (
+    "train_job_id", "train_problems", "train_selected_run", "train_run_choice")
 DEFAULTS = ModelConfig()
+# Labels for the form; an option without one shows under its own name, never breaks it.
 STATE_LABELS = {QUEUED: "⏳ queued", RUNNING: "🏃 training", DONE: "✅ done",
                 STOPPED: "⏹️ stopped", FAILED: "❌ failed", CANCELLED: "🚫 cancelled"}
 
@@ -40,24 +42,19 @@ data = imdb_data()
 if data is None:
     st.stop()
 
-st.session_state.setdefault(OWNER_KEY, uuid.uuid4().hex)
-owner = st.session_state[OWNER_KEY]
+owner = session_owner()
 store = RunStore()
 problems: dict[str, str] = st.session_state.get(PROBLEMS_KEY, {})
 
 
 def current_job():
-    """This browser session's job: the one it started last, even after leaving the page."""
-    job = job_queue().get(st.session_state.get(JOB_KEY))
-    if job is None:
-        mine = training.training_jobs(owner)
-        job = mine[0] if mine else None
-    return job
+    """The job this browser session started here last, even after leaving the page."""
+    return job_queue().get(st.session_state.get(JOB_KEY))
 
 
 def field_problem(name: str) -> None:
-    if name in problems:
-        st.error(problems[name], icon="⚠️")
+    if name in problems:  # messages may quote the user's GloVe file: text, not markup
+        st.error(escape_markdown(problems[name]), icon="⚠️")
 
 
 def widget(kind, name: str, column=None, **options):
@@ -78,6 +75,11 @@ def seconds(value: float | None) -> str:
     return f"{value:.1f} s" if value < 90 else f"{int(value // 60)} min {int(value % 60):02d} s"
 
 
+def shown(value: float | None, spec: str) -> str:
+    """A saved metric as text; runs may lack one (null), which shows as a dash."""
+    return "–" if value is None else format(value, spec)
+
+
 # --- the form ------------------------------------------------------------------------------
 form_column, live_column = st.columns([1, 1.6], gap="large")
 with form_column, st.form("train_form", border=True):
@@ -88,7 +90,11 @@ with form_column, st.form("train_form", border=True):
     widget(b.number_input, "units", b, value=DEFAULTS.units, step=16)
     widget(a.number_input, "layers", a, value=DEFAULTS.layers, step=1)
     widget(b.number_input, "dropout", b, value=DEFAULTS.dropout, step=0.05, format="%.2f")
+    widget(a.number_input, "embed_dropout", a, value=DEFAULTS.embed_dropout, step=0.05,
+           format="%.2f")
     widget(a.checkbox, "bidirectional", a, value=DEFAULTS.bidirectional)
+    widget(b.selectbox, "pooling", b, options=POOLINGS,
+           format_func=POOLING_LABELS.get)
 
     st.markdown("**Text**")
     a, b = st.columns(2)
@@ -96,14 +102,14 @@ with form_column, st.form("train_form", border=True):
     widget(b.number_input, "seq_len", b, value=DEFAULTS.seq_len, step=50)
     widget(a.number_input, "embed_dim", a, value=DEFAULTS.embed_dim, step=16)
     widget(b.selectbox, "embeddings", b, options=EMBEDDINGS,
-           format_func={"learned": "learn from scratch", "glove": "pretrained GloVe"}.get)
-    with st.expander("Pretrained GloVe vectors"):
+           format_func=lambda value: EMBEDDING_LABELS.get(value, value))
+    widget(a.checkbox, "freeze_embeddings", a, value=DEFAULTS.freeze_embeddings)
+    with st.expander("GloVe file (for glove embeddings)"):
         widget(st.text_input, "glove_path", placeholder="/path/to/glove.6B.100d.txt")
         glove_upload = st.file_uploader(
             "…or upload a GloVe file", type=["txt", "zip"], key="train_glove_upload",
             help="A text file with a word and its numbers on each line (the embedding size "
                  "is taken from the file).")
-        widget(st.checkbox, "freeze_embeddings", value=DEFAULTS.freeze_embeddings)
 
     st.markdown("**Optimisation**")
     a, b = st.columns(2)
@@ -142,8 +148,12 @@ if submitted:
     st.rerun()
 if problems:
     with form_column:
-        st.error("Some settings need changing before training can start (see the messages "
-                 "under each field).", icon="⚠️")
+        if any(name in FIELD_LABELS for name in problems):
+            st.error("Some settings need changing before training can start (see the "
+                     "messages under each field).", icon="⚠️")
+        for name, message in problems.items():
+            if name not in FIELD_LABELS:  # about the dataset, not one setting
+                st.error(escape_markdown(message), icon="⚠️")
 
 
 # --- the live panel ------------------------------------------------------------------------
@@ -160,12 +170,14 @@ def live_panel() -> None:
                        "a new job waits for them, since jobs run one at a time.")
         return
     view = training.live_view(job.events())
-    st.subheader(f"{STATE_LABELS.get(job.state, job.state)} · {job.name}", anchor=False)
+    st.subheader(f"{STATE_LABELS.get(job.state, job.state)} · {escape_markdown(job.name)}",
+                 anchor=False)
     if job.state == QUEUED:
         st.info(f"Waiting in the queue at position **{job_queue().position(job)}**. Jobs from "
                 "every user run one at a time, so each gets the CPU cores to itself.", icon="⏳")
         if st.button("Cancel", key="train_cancel"):
-            job.stop()
+            if not job_queue().cancel(job):
+                job.stop()  # it started in the meantime
     elif job.state == RUNNING:
         eta = f" · about {seconds(job.eta_s)} left" if job.eta_s else ""
         st.progress(job.progress, text=f"{job.message or view.stage}{eta}")
@@ -173,14 +185,14 @@ def live_panel() -> None:
         last = view.last_batch
         a.metric("Epoch", f"{last['epoch'] + 1}" if last else "–")
         b.metric("Reviews per second", f"{last['samples_per_s']:,.0f}" if last else "–")
-        c.metric("Validation accuracy",
-                 f"{view.epochs[-1]['val_accuracy']:.1%}" if view.epochs else "–",
+        epochs = view.complete_epochs
+        c.metric("Validation accuracy", f"{epochs[-1]['val_accuracy']:.1%}" if epochs else "–",
                  help="Measured on the held-back reviews at the end of every epoch.")
         d.metric("Elapsed", seconds(job.elapsed_s))
         if st.button("⏹ Stop", key="train_stop", help="Stops within one batch and saves what "
-                     "was trained so far, marked as stopped.", disabled=job.stop_requested):
+                     "was trained so far, marked as stopped.", disabled=job.stop_asked):
             job.stop()
-        if job.stop_requested:
+        if job.stop_asked:
             st.caption("Stopping after this batch; the model trained so far is then tested "
                        "and saved.")
     if view.glove:
@@ -195,7 +207,8 @@ def live_panel() -> None:
                                       total_epochs=view.config.get("epochs"))
         st.plotly_chart(figure, width="stretch", key="train_live_curves")
     if job.state == FAILED:
-        st.error(job.error or "Training failed.", icon="💥")
+        # The message may quote the user's GloVe file; it is shown as text, not markup.
+        st.error(escape_markdown(job.error or "Training failed."), icon="💥")
     elif job.state == CANCELLED:
         st.info("Cancelled before it started.")
     elif job.finished and job.result is None:
@@ -204,7 +217,9 @@ def live_panel() -> None:
         # Once per job: show its results and the updated run list below.
         st.session_state[f"train_seen_{job.id}"] = True
         if job.result:
+            # The new run is shown below and preselected in the saved-runs picker.
             st.session_state[SELECTED_KEY] = job.result
+            st.session_state[CHOICE_KEY] = job.result
         st.rerun(scope="app")
 
 
@@ -213,44 +228,47 @@ def results_panel(run_id: str) -> None:
     try:
         info = store.info(run_id)
     except RunError as exc:
-        st.warning(str(exc))
+        st.warning(escape_markdown(str(exc)))
         return
     st.subheader(f"Results: {escape_markdown(info.name)}", anchor=False)
     if info.damaged:
-        st.error(f"This run is damaged ({info.problem}); it cannot be used. You can delete it "
-                 "below.", icon="🩹")
+        st.error(f"This run is damaged ({escape_markdown(info.problem)}); it cannot be used. "
+                 "You can delete it below.", icon="🩹")
         return
-    m = info.metrics
+    m = info.metrics  # the store checked that these are numbers (or null)
     if info.status == STOPPED:
-        st.warning(f"Stopped early, after {m.get('epochs_done', 0)} complete epoch(s): the "
-                   "figures are for the model as it was when stopped.", icon="⏹️")
+        st.warning(f"Stopped early, after {shown(m.get('epochs_done'), ',.0f')} complete "
+                   "epoch(s): the figures are for the model as it was when stopped.", icon="⏹️")
     cols = st.columns(3) + st.columns(3)
-    cols[0].metric("Test accuracy", f"{m.get('test_accuracy', 0):.1%}",
-                   help=f"On {m.get('test_reviews', 0):,} held-out test reviews.")
-    cols[1].metric("Test loss", f"{m.get('test_loss', 0):.3f}")
+    cols[0].metric("Test accuracy", shown(m.get("test_accuracy"), ".1%"),
+                   help=f"On {shown(m.get('test_reviews'), ',.0f')} held-out test reviews.")
+    cols[1].metric("Test loss", shown(m.get("test_loss"), ".3f"))
     cols[2].metric("Time per epoch", seconds(m.get("time_per_epoch_s")))
     cols[3].metric("Total time", seconds(m.get("total_s")),
                    help="Preparing the data, training, testing and saving.")
-    cols[4].metric("Latency", f"{m.get('latency_ms', 0):.1f} ms",
+    cols[4].metric("Latency", shown(m.get("latency_ms"), ".1f") + " ms",
                    help="Time to classify one review with the saved model.")
-    cols[5].metric("Weights", f"{m.get('params', 0):,}")
-    history = store.read_json(run_id, "history.json") or {}
+    cols[5].metric("Weights", shown(m.get("params"), ",.0f"))
+    saved = training.saved_curves(store.read_json(run_id, "history.json"))
     evaluation = training.run_evaluation(store, run_id)
     curves, confusion, mistakes, timing, settings = st.tabs(
         ["Learning curves", "Confusion matrix", "Most confident mistakes", "Time per epoch",
          "Settings"])
     with curves:
-        if history.get("batches"):
-            st.plotly_chart(charts.curves_figure(
-                history["batches"], training.history_epochs(history),
-                history.get("steps_per_epoch", 1)), width="stretch",
-                key=f"train_curves_{run_id}")
+        if saved:
+            st.plotly_chart(charts.curves_figure(saved.batches, saved.epochs,
+                                                 saved.steps_per_epoch),
+                            width="stretch", key=f"train_curves_{run_id}")
+        else:
+            st.info("No learning curves were saved with this run.")
     with confusion:
         if evaluation:
             st.plotly_chart(charts.confusion_figure(evaluation["confusion"]),
                             width="stretch", key=f"train_confusion_{run_id}")
+        else:
+            st.info("No confusion matrix was saved with this run.")
     with mistakes:
-        if evaluation and evaluation.get("mistakes"):
+        if evaluation and evaluation["mistakes"]:
             st.caption("Test reviews the model got wrong while being most sure of itself. "
                        "Sarcasm, mixed opinions and plot summaries are the usual suspects.")
             for item in evaluation["mistakes"]:
@@ -262,10 +280,12 @@ def results_panel(run_id: str) -> None:
         else:
             st.info("No mistakes recorded for this run.")
     with timing:
-        if m.get("epoch_s"):
-            st.plotly_chart(charts.epoch_times_figure(m["epoch_s"]), width="stretch",
+        epoch_s, complete = saved.epoch_times if saved else ([], [])
+        if epoch_s:
+            st.plotly_chart(charts.epoch_times_figure(epoch_s, complete), width="stretch",
                             key=f"train_times_{run_id}")
-            st.caption("The first epoch also builds the computation graph, so it is slower.")
+            st.caption("The first epoch also builds the computation graph, so it is slower."
+                       + ("" if all(complete) else " A grey bar is an epoch cut short by Stop."))
     with settings:
         st.dataframe(
             [{"Setting": FIELD_LABELS.get(k, k), "Value": str(v)} for k, v in info.config.items()],
@@ -294,9 +314,10 @@ else:
         })
     ids = [r.run_id for r in runs]
     by_id = {r.run_id: r for r in runs}
+    # A finished job preselects its run by writing CHOICE_KEY (see live_panel); a value
+    # that is no longer listed falls back to the newest run.
     choice = st.selectbox(
-        "Run", ids, key="train_run_choice",
-        index=ids.index(selected) if selected in ids else 0,
+        "Run", ids, key=CHOICE_KEY,
         format_func=lambda rid: f"{by_id[rid].name} ({by_id[rid].status})")
     a, b, c, d = st.columns([2, 1, 1, 1], vertical_alignment="bottom")
     new_name = a.text_input("New name", key="train_rename_text", max_chars=80,
@@ -305,7 +326,7 @@ else:
         try:
             store.rename(choice, new_name)
         except RunError as exc:
-            st.error(str(exc))
+            st.error(escape_markdown(str(exc)))
         else:
             st.rerun()
     if c.button("Show results", key="train_show", width="stretch",
@@ -320,10 +341,16 @@ else:
                 st.session_state.pop(SELECTED_KEY)
             st.rerun()
     if not by_id[choice].damaged:
-        model_file = store.model_path(choice)
-        st.download_button(
-            "⬇️ Download the model (.keras, takes raw text)", data=model_file.read_bytes(),
-            file_name=f"{choice}.keras", mime="application/octet-stream",
-            key="train_download")
-        st.caption("Load it with `keras.saving.load_model(path)` after importing "
-                   "`core.models` (for its padding layer); it takes raw review strings.")
+        try:
+            model_bytes = store.model_path(choice).read_bytes()
+        except (RunError, OSError) as exc:  # deleted or damaged since the list was read
+            st.warning(f"The model file cannot be read ({escape_markdown(str(exc))}).")
+        else:
+            st.download_button(
+                "⬇️ Download the model (.keras, takes raw text)", data=model_bytes,
+                file_name=f"{choice}.keras", mime="application/octet-stream",
+                key="train_download")
+            st.caption("It takes raw review strings. Load it from this project with "
+                       "`core.runs.load_model_file(path)`, or call "
+                       "`core.layers.register_layers()` (it registers the model's "
+                       "padding layer) before `keras.saving.load_model(path)`.")

@@ -4,6 +4,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from core.text import escape_markdown
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -21,3 +23,14 @@ def test_missing_dataset_is_explained_and_app_still_opens(monkeypatch, tmp_path)
     assert not at.exception
     assert at.title[0].value == "🔁 RNN Lab"
     assert "Nothing at" in at.sidebar.warning[0].value
+
+
+def test_sidebar_shows_a_typed_path_whole_and_as_text(monkeypatch, tmp_path):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    typed = str(tmp_path / "my. **reviews**" / "aclImdb_v1.tar.gz")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["imdb_path"] = typed
+    at.run()
+    assert not at.exception
+    warning = at.sidebar.warning[0].value
+    assert "Nothing at" in warning and escape_markdown(typed) in warning  # not cut at ". "

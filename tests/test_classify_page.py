@@ -1,5 +1,6 @@
 """The Classify page through AppTest and in a real browser, with the shipped models."""
 
+import json
 import shutil
 from pathlib import Path
 
@@ -7,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import wait_for_app
-from core import settings
+from core import sentiment, settings
 from core.runs import SHIPPED_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,8 +47,11 @@ def test_scoring_a_review_shows_every_model_vader_and_the_deciding_words():
     assert any("Pushed towards Positive" in m.value for m in at.markdown)
 
     # The explanation follows the chosen model.
-    at.selectbox(key="explain_model").select_index(1).run()
+    lstm = next(c.key for c in sentiment.model_choices() if c.source == "shipped"
+                and c.arch == "lstm")
+    at.selectbox(key="explain_model").set_value(lstm).run()
     assert not at.exception and [m for m in at.markdown if "rgba(" in m.value]
+    assert at.selectbox(key="explain_model").value == lstm
 
 
 def test_script_example_is_shown_as_text():
@@ -65,11 +69,12 @@ def test_huge_and_foreign_text_get_notes():
     at = classify_page()
     at.text_area(key="review_text").input("great fun " * 120_000).run()
     assert not at.exception
-    assert any("read only the first" in i.value for i in at.info)
+    assert any("240,000 words" in i.value and "read only the first" in i.value
+               for i in at.info)
     at.text_area(key="review_text").input("Ein wunderschöner Film, großartige Schauspieler "
                                           "und eine berührende Geschichte 😍").run()
     assert not at.exception
-    assert any("unknown to the model" in i.value for i in at.info)
+    assert any("unknown to" in i.value and "BiLSTM" in i.value for i in at.info)
     assert len(at.metric) == 5
 
 
@@ -105,6 +110,37 @@ def test_batch_upload_scores_every_row_with_every_model():
     assert {f"{n} P(positive)" for n in SHIPPED_NAMES} <= set(table.columns)
 
 
+def test_two_runs_with_one_name_keep_their_own_cards_and_columns():
+    ids = ["20250101-000000-sentiment-twin-a", "20250101-000001-sentiment-twin-b"]
+    for run_id in ids:
+        folder = settings.runs_dir() / run_id
+        shutil.copytree(SHIPPED_DIR / "lstm", folder)
+        meta = json.loads((folder / "run.json").read_text())
+        (folder / "run.json").write_text(json.dumps({**meta, "name": "**Twin**"}))
+    try:
+        at = classify_page()
+        at.multiselect(key="classify_models").set_value([f"yours/{i}" for i in ids]).run()
+        at.text_area(key="review_text").input("A dreadful, boring film.").run()
+        assert not at.exception
+        twins = [m for m in at.metric if "Twin" in m.proto.label]
+        assert len({m.proto.label for m in twins}) == 2
+        # Shown as typed, never as Markdown: the stars are escaped in label and tooltip.
+        assert all(r"\*\*Twin\*\*" in m.proto.label and r"\*\*Twin\*\*" in m.proto.help
+                   for m in twins)
+
+        csv = "review\nA brilliant and touching film.\nDull and far too long. Awful.\n"
+        at.file_uploader(key="classify_upload").set_value(("twins.csv", csv.encode(),
+                                                            "text/csv"))
+        at.run()
+        at.button(key="score_batch").click().run()
+        table = at.dataframe[-1].value
+        first, second = (table[f"**Twin** ({i}) P(positive)"] for i in ids)
+        assert first.notna().all() and first.equals(second)  # the same weights, two columns
+    finally:
+        for run_id in ids:
+            shutil.rmtree(settings.runs_dir() / run_id, ignore_errors=True)
+
+
 @pytest.mark.browser
 def test_browser_types_a_review_and_reads_the_verdict(page, app_url, screenshot):
     dialogs = []
@@ -124,11 +160,13 @@ def test_browser_types_a_review_and_reads_the_verdict(page, app_url, screenshot)
     bilstm = cards.filter(has_text="BiLSTM").first.inner_text()
     assert "Positive" in bilstm and "P(positive)" in bilstm
     assert "Positive" in cards.filter(has_text="VADER").first.inner_text()
-    page.get_by_text("HTML and a script").click()
+    page.get_by_role("button", name="HTML and a script").click()
     wait_for_app(page)
     page.get_by_text("Which words decided").wait_for(timeout=90_000)
+    # The example's words come back coloured, the script tag as visible text.
+    page.locator("span", has_text="<script>alert('boo')</script>").first.wait_for(
+        timeout=90_000)
     assert not dialogs  # the <script> in the review never ran
-    assert page.locator("span", has_text="<script>alert('boo')</script>").count() >= 1
     box.fill("A superb, moving film. I loved every minute of it.")
     page.get_by_role("button", name="Score", exact=True).click()
     wait_for_app(page)

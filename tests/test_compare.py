@@ -2,7 +2,10 @@
 flow (four architectures trained on a tiny budget, reuse of identical runs, failures)."""
 
 import io
+import json
 import math
+import shutil
+import zipfile
 
 import pandas as pd
 import pytest
@@ -179,11 +182,18 @@ def test_compare_flow_yields_a_complete_plausible_table(compared):
     assert job.progress == 1.0
 
 
+def corrupt(model_path):
+    """A zip archive, as a .keras file is, but with no model inside: it lists as a finished
+    run and fails only when loaded."""
+    with zipfile.ZipFile(model_path, "w") as archive:
+        archive.writestr("config.json", "not a model")
+
+
 def test_identical_runs_are_reused_not_retrained(compared, tiny_imdb):
     first, store = compared
     before = {r.run_id for r in store.list()}
     plan = compare.ComparePlan(TINY, archs=("lstm", "gru"), baselines=("vader",))
-    assert [p["action"] for p in compare.preview(plan, [store])] == ["reuse", "reuse"]
+    assert [p["action"] for p in compare.preview(plan, tiny_imdb, [store])] == ["reuse", "reuse"]
     job = compare.submit_comparison(plan, tiny_imdb, store=store)
     assert job.wait(300) and job.state == DONE, job.error
     assert {r.run_id for r in store.list()} == before
@@ -194,10 +204,10 @@ def test_identical_runs_are_reused_not_retrained(compared, tiny_imdb):
     assert rows["gru"].metrics["test_accuracy"] == old["gru"].metrics["test_accuracy"]
     assert not any(e.get("kind") == "batch" for e in job.events())  # nothing trained
     changed = compare.ComparePlan(ModelConfig(**{**TINY.to_dict(), "seed": 8}), archs=("lstm",))
-    assert compare.preview(changed, [store])[0]["action"] == "train"
+    assert compare.preview(changed, tiny_imdb, [store])[0]["action"] == "train"
 
     # A reusable run whose model file is corrupted is trained again, not shown broken.
-    store.model_path(rows["lstm"].run_id).write_bytes(b"not a keras file")
+    corrupt(store.model_path(rows["lstm"].run_id))
     plan = compare.ComparePlan(TINY, archs=("lstm",), baselines=())
     job = compare.submit_comparison(plan, tiny_imdb, store=store)
     assert job.wait(300) and job.state == DONE, job.error
@@ -207,7 +217,92 @@ def test_identical_runs_are_reused_not_retrained(compared, tiny_imdb):
     assert any(e["kind"] == "warning" and "corrupted" in e["message"] for e in job.events())
 
 
-def test_a_failing_model_is_shown_in_its_row_and_the_rest_go_on(tiny_imdb, tmp_path):
+def gru_run(store):
+    return next(r for r in store.list() if r.config.get("arch") == "gru")
+
+
+def copy_run(info, root, **edits):
+    """A store under `root` holding a copy of run `info`; `edits` change its JSON files,
+    e.g. `config=lambda values: ...` for config.json."""
+    target = root / f"20240101-000000-sentiment-{info.config['arch']}"
+    shutil.copytree(info.path, target)
+    for name, edit in edits.items():
+        path = target / f"{name}.json"
+        values = json.loads(path.read_text())
+        edit(values)
+        path.write_text(json.dumps(values))
+    return RunStore(root), target.name
+
+
+def test_reuse_needs_the_same_data_sizes_and_survives_new_settings_fields(compared, tiny_imdb,
+                                                                          tmp_path):
+    _, store = compared
+    plan = compare.ComparePlan(TINY, archs=("gru",), baselines=())
+
+    def before_pooling_existed(config):
+        del config["pooling"], config["embed_dropout"]
+
+    def older_key(run):
+        run["key"] = "0123456789ab"  # what the settings hashed to before those fields
+
+    # A run saved before two settings were added: with their defaults filled in, its
+    # settings are exactly these, though its stored key is another hash.
+    old, _ = copy_run(gru_run(store), tmp_path / "old", config=before_pooling_existed,
+                      run=older_key)
+    assert compare.preview(plan, tiny_imdb, [old])[0]["action"] == "reuse"
+
+    # The same settings on a smaller copy of IMDB are another experiment.
+    fewer_tests = ImdbData(train=tiny_imdb.train, test=tiny_imdb.test.iloc[:120],
+                           unsup=tiny_imdb.unsup, source=tiny_imdb.source, from_cache=True)
+    assert compare.preview(plan, fewer_tests, [old])[0]["action"] == "train"
+
+    def fewer_training_reviews(metrics):
+        metrics["train_reviews"] -= 20
+
+    other, _ = copy_run(gru_run(store), tmp_path / "other", metrics=fewer_training_reviews)
+    assert compare.preview(plan, tiny_imdb, [other])[0]["action"] == "train"
+    assert compare.data_sizes(TINY, tiny_imdb) == {"train_reviews": 180, "val_reviews": 60,
+                                                   "test_reviews": len(tiny_imdb.test)}
+
+
+def test_a_saved_run_whose_model_cannot_load_has_no_latency_but_a_note(compared, tiny_imdb,
+                                                                       tmp_path):
+    _, store = compared
+    copied, run_id = copy_run(gru_run(store), tmp_path / "runs")
+    corrupt(copied.model_path(run_id))
+    texts = compare.labelled_test(tiny_imdb)["text"].head(20).tolist()
+    entry = compare.saved_entry(copied, run_id, texts)
+    [row] = compare.comparison_table([entry]).to_dict("records")
+    assert math.isnan(row["latency_one_ms"]) and math.isnan(row["latency_batch_ms"])
+    assert "latency not measured" in row["note"] and "corrupted" in row["note"]
+    assert row["test_accuracy"] == gru_run(store).metrics["test_accuracy"]
+
+    fine = compare.saved_entry(store, gru_run(store).run_id, texts)
+    assert fine.metrics["latency_one_ms"] > 0 and "latency" not in fine.note
+
+
+def test_a_model_whose_loss_turns_nan_fails_in_its_row_and_the_rest_finish(tiny_imdb, tmp_path):
+    # Word vectors of absurd size: the SimpleRNN's batch normalisation squares them, which
+    # overflows float32 into a NaN loss at the first batch; the gated cells saturate and
+    # train on.
+    glove = tmp_path / "huge-glove.txt"
+    glove.write_text("".join(f"{word} {' '.join(['1e37'] * 4)}\n" for word in (
+        "the", "a", "and", "of", "to", "is", "it", "this", "in", "i", "that", "was", "movie",
+        "film")), encoding="utf-8")
+    huge = ModelConfig(**{**TINY.to_dict(), "embeddings": "glove", "glove_path": str(glove)})
+    plan = compare.ComparePlan(huge, archs=("simple_rnn", "lstm"), baselines=("vader",))
+    job = Job(name="compare", work=lambda job: None)
+    store = RunStore(tmp_path / "runs")
+    result = compare.run_comparison(plan, tiny_imdb, job, store=store)
+    table = compare.comparison_table(result.entries).set_index("arch")
+    assert list(table["status"]) == ["done", "failed", "done"]
+    assert "NaN" in table.loc["simple_rnn", "note"] and not table.loc["simple_rnn", "run_id"]
+    assert table.loc["lstm", "source"] == compare.TRAINED
+    assert 0 <= table.loc["lstm", "test_accuracy"] <= 1 and table.loc["lstm", "epoch_s"] > 0
+    assert [r.config["arch"] for r in store.list()] == ["lstm"]
+
+
+def test_a_model_that_cannot_start_gets_its_reason(tiny_imdb, tmp_path):
     broken = ModelConfig(**{**TINY.to_dict(), "embeddings": "glove",
                             "glove_path": str(tmp_path / "missing-glove.txt")})
     plan = compare.ComparePlan(broken, archs=("simple_rnn", "lstm"), baselines=("vader",))

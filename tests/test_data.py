@@ -1,6 +1,10 @@
 """The IMDB loader on the real archive, on small copies made here, and on bad input."""
 
+import functools
+import hashlib
+import http.server
 import tarfile
+import threading
 import time
 
 import pandas as pd
@@ -69,6 +73,53 @@ def test_download_without_internet_fails_with_a_clear_message(tmp_path, monkeypa
     monkeypatch.setattr(data.settings, "IMDB_URL", "http://127.0.0.1:9/aclImdb_v1.tar.gz")
     with pytest.raises(data.DatasetMissing, match="download failed"):
         data.download_imdb()
+
+
+@pytest.fixture
+def served(tmp_path):
+    """A small archive served over HTTP on this machine, as the official one is online."""
+    folder = tmp_path / "served"
+    folder.mkdir()
+    archive = write_small_archive(folder / "aclImdb_v1.tar.gz")
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield archive, f"http://127.0.0.1:{server.server_address[1]}/aclImdb_v1.tar.gz"
+    server.shutdown()
+    server.server_close()
+
+
+def test_download_checks_the_hash_and_never_keeps_a_partial_file(served, tmp_path,
+                                                                 monkeypatch):
+    archive, url = served
+    whole = archive.read_bytes()
+    digest = hashlib.sha256(whole).hexdigest()
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    monkeypatch.delenv("RNNLAB_IMDB_PATH", raising=False)
+    monkeypatch.setattr(data.settings, "IMDB_URL", url)
+    datasets = tmp_path / "keras" / "datasets"
+    side = datasets / "rnnlab-download"
+    side.mkdir(parents=True)
+    (side / "aclImdb_v1.tar.gz").write_bytes(whole[:100])  # left by a killed download
+
+    with pytest.raises(data.DatasetMissing, match="download failed"):
+        data.download_imdb(sha256="0" * 64)  # what arrives is not the expected file
+    assert not (datasets / "aclImdb_v1.tar.gz").exists() and not list(side.iterdir())
+
+    (side / "aclImdb_v1.tar.gz").write_bytes(whole[:100])
+    target = data.download_imdb(sha256=digest)
+    assert target == datasets / "aclImdb_v1.tar.gz" and target.read_bytes() == whole
+    assert data.find_imdb().origin == "keras cache"
+
+    # An archive already in place is kept: no second download (here, none could succeed).
+    monkeypatch.setattr(data.settings, "IMDB_URL", "http://127.0.0.1:9/aclImdb_v1.tar.gz")
+    assert data.download_imdb(sha256=digest) == target and target.read_bytes() == whole
 
 
 @pytest.mark.parametrize("content, message", [

@@ -33,7 +33,7 @@ def test_words_past_the_sequence_length_and_punctuation_are_not_read():
     result = explain.occlusion(text, word_scorer, seq_len=4)
     assert result.truncated
     assert np.isnan(result.contributions[1])  # "-" is no token
-    assert result.read.sum() == 4  # good + the first three "bad"
+    assert (~np.isnan(result.contributions)).sum() == 4  # good + the first three "bad"
     assert np.all(np.isnan(result.contributions[5:]))
 
 
@@ -46,7 +46,25 @@ def test_batches_cover_every_variant():
 
     result = explain.occlusion(" ".join(["good"] * 30), counting, seq_len=100, batch_size=8)
     assert sum(calls) == 31 and max(calls) == 8
-    assert result.read.all()
+    assert not np.isnan(result.contributions).any() and result.unexplained == 0
+
+
+def test_a_long_window_explains_only_the_first_words_it_can_afford():
+    calls = []
+
+    def counting(texts):
+        calls.append(len(texts))
+        return word_scorer(texts)
+
+    text = " ".join(["good"] * 30 + ["bad"] * 30)
+    # 60 token steps per variant and 1,200 allowed: the whole review and 19 variants.
+    result = explain.occlusion(text, counting, seq_len=60, max_steps=1200)
+    assert sum(calls) == 20 and result.unexplained == 60 - 19
+    assert not np.isnan(result.contributions[:19]).any()
+    assert np.isnan(result.contributions[19:]).all()
+    # The unexplained words still count: the score is the whole review's.
+    assert np.isclose(result.probability, 0.5)
+    assert "41 words the model reads are grey" in explain.contributions_html(result)
 
 
 def test_empty_text_needs_one_call_and_gives_no_words():
@@ -65,6 +83,8 @@ def test_html_is_escaped_never_rendered():
     assert "rgba(46,125,50" in page and "rgba(198,40,40" in page  # green and red words
 
 
-def test_newlines_survive_as_breaks():
+def test_newlines_survive_as_breaks_whatever_the_line_ends():
     result = explain.occlusion("good\n\nbad", word_scorer, seq_len=10)
     assert "<br><br>" in explain.contributions_html(result)
+    windows = explain.contributions_html(explain.occlusion("good\r\nbad\rok", word_scorer, 10))
+    assert "\r" not in windows and windows.count("<br>") == 2

@@ -43,8 +43,8 @@ def test_uploads_as_bytes_zip_files_and_headers(tmp_path):
     header = "4 3\n" + LINES  # word2vec-style text files start with "count dim"
     assert glove.match_vocabulary(header.encode(), VOCABULARY).found == 3
     saved = glove.save_upload("../../my vectors.txt", LINES.encode())
-    assert saved.parent == glove.glove_dir() and saved.name == "my_vectors.txt"
-    assert glove.match_vocabulary(saved, VOCABULARY).found == 3
+    assert saved.parent == glove.glove_dir() and saved.name.startswith("my_vectors-")
+    assert saved.suffix == ".txt" and glove.match_vocabulary(saved, VOCABULARY).found == 3
     # A few odd lines (GloVe has words with spaces in them) are skipped.
     odd = LINES + "new york 1 2 3\n"
     assert glove.match_vocabulary(odd.encode(), VOCABULARY).found == 3
@@ -65,6 +65,15 @@ def test_uploads_as_bytes_zip_files_and_headers(tmp_path):
 def test_bad_files_get_clear_messages(tmp_path, content, message):
     with pytest.raises(GloveError, match=message):
         glove.match_vocabulary(write(tmp_path, content), VOCABULARY)
+
+
+def test_uploads_with_the_same_name_do_not_overwrite_each_other():
+    first = glove.save_upload("vectors.txt", LINES.encode())
+    other = glove.save_upload("vectors.txt", b"the 5 5 5\n")
+    assert first != other
+    assert first.read_bytes() == LINES.encode() and other.read_bytes() == b"the 5 5 5\n"
+    assert glove.save_upload("vectors.txt", LINES.encode()) == first  # same file, reused
+    assert not list(glove.glove_dir().glob(".*.part"))
 
 
 def test_missing_files_and_binary_junk(tmp_path):

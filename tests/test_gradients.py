@@ -69,6 +69,8 @@ def test_training_without_clipping_blows_up_and_with_clipping_does_not():
     assert math.isnan(unclipped["loss"][-1])
     assert len(unclipped["loss"]) == unclipped["blew_up_at"]  # the guard stopped training
     assert "exploded" in unclipped["message"] and "clip" in unclipped["message"]
+    # The advice quotes the optimizer's own learning rate, read from the model.
+    assert "learning rate (it is 0.05; try 0.005)" in unclipped["message"]
     assert clipped["blew_up_at"] is None
     assert len(clipped["loss"]) == gradients.ExplodingSettings().steps
     assert np.isfinite(clipped["loss"]).all() and np.isfinite(clipped["grad_norm"]).all()
@@ -76,6 +78,19 @@ def test_training_without_clipping_blows_up_and_with_clipping_does_not():
     assert clipped["loss"][0] == unclipped["loss"][0]
     # The gradient grows going back in time: the mirror image of vanishing.
     assert gradients.first_to_last_ratio(unclipped["initial_step_norms"]) > 10
+
+
+def test_the_shared_nan_guard_explains_the_blow_up_and_advises():
+    from core.nan_guard import BlowUp
+
+    unclipped = BlowUp(epoch=0, batch=4, step=5, loss=float("nan"), learning_rate=0.05)
+    text = unclipped.message("Nothing was saved.")
+    assert "NaN at epoch 1, batch 5 (training step 5)" in text
+    assert "exploding-gradient" in text and "Nothing was saved." in text
+    assert "lower the learning rate (it is 0.05; try 0.005)" in text
+    assert "clip the gradient norm (clipnorm, e.g. 1.0)" in text
+    clipped = BlowUp(epoch=2, batch=0, step=31, loss=float("inf"), clipnorm=1.0).message()
+    assert "infinite at epoch 3" in clipped and "clipnorm is 1; try 0.5" in clipped
 
 
 def test_gradients_on_real_reviews(imdb):

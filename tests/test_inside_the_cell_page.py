@@ -86,6 +86,20 @@ def test_bad_settings_get_messages_not_jobs(isolated_home):
     assert "cell_long_range_job" not in at.session_state
 
 
+def test_a_missing_dataset_is_explained_before_the_reviews_experiment(
+        isolated_home, tmp_path, monkeypatch):
+    monkeypatch.setenv("RNNLAB_IMDB_PATH", str(tmp_path / "gone.tar.gz"))
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    at = cell_page()
+    assert not at.exception
+    assert any("Nothing at" in e.value for e in at.error)
+    # Drawn on every run, not only after a click, so that its own button works.
+    assert any(b.key == "download_imdb" for b in at.button)
+    assert next(b for b in at.button if b.label == "Measure on reviews").disabled
+    # The embedding size is a setting of its own, not silently the number of units.
+    assert at.number_input(key="rv_embed_dim").value == at.number_input(key="rv_units").value
+
+
 @pytest.mark.parametrize("arch", ["lstm", "gru"])
 def test_gates_of_a_saved_model_for_any_text(isolated_home, arch):
     save_small_model(arch)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from core import language_model as lm
-from core.jobs import JobFailed
+from core.jobs import Job, JobFailed
 from core.runs import RunStore
 
 CYCLE = "one two three four five six seven eight nine ten ."
@@ -81,10 +81,22 @@ def test_job_publishes_live_curves_and_saves_a_language_model_run(trained) -> No
     store, job = trained
     kinds = {e["kind"] for e in job.events()}
     assert {"batch", "epoch"} <= kinds
-    batch = next(e for e in job.events() if e["kind"] == "batch")
-    assert math.isclose(batch["perplexity"], math.exp(batch["loss"]), rel_tol=1e-6)
-    epoch = [e for e in job.events() if e["kind"] == "epoch"][-1]
-    assert {"val_perplexity", "top3", "val_top3"} <= set(epoch)
+    batches = [e for e in job.events() if e["kind"] == "batch"]
+    assert all(math.isfinite(b["loss"]) for b in batches)
+    probes = [b for b in batches if "val_perplexity" in b]
+    assert probes[0]["step"] == 1 and len(probes) >= 2
+    for probe in probes:  # held-out figures of the validation sample, full softmax
+        assert math.isclose(probe["val_perplexity"], math.exp(probe["val_loss"]), rel_tol=1e-6)
+        assert 0 <= probe["val_top1"] <= probe["val_top3"] <= 1
+    assert probes[-1]["val_perplexity"] < probes[0]["val_perplexity"]
+    epochs = [e for e in job.events() if e["kind"] == "epoch"]
+    assert {"loss", "val_perplexity", "val_top1", "val_top3"} <= set(epochs[-1])
+    # Each epoch row sits at the training step where its epoch ended (the last batch of
+    # every epoch is always published).
+    steps_per_epoch = max(e["step"] for e in job.events()
+                          if e["kind"] == "batch" and e["epoch"] == 1)
+    assert [e["step"] for e in epochs] == [steps_per_epoch * (i + 1) for i in range(TINY.epochs)]
+    assert all(e["complete"] for e in epochs)
     (info,) = lm.list_language_models(store)
     assert info.kind == lm.KIND and info.status == "done" and info.name == "cycle"
     for key in ("lm_perplexity", "lm_top1", "lm_top3", "lm_top5", "ngram_perplexity",
@@ -100,6 +112,27 @@ def test_lm_learns_a_deterministic_pattern(cycle_model: lm.LanguageModel) -> Non
     assert greedy == "two three four five six seven eight nine ten .".split()
     assert cycle_model.metrics["lm_top1"] > 0.9
     assert cycle_model.metrics["lm_perplexity"] < 1.5
+
+
+def test_a_large_vocabulary_trains_by_sampled_softmax_and_still_learns() -> None:
+    """Above 4 x SAMPLED_WORDS the trainer scores a sample per step; the full-softmax
+    network it trains must still predict the pattern, and the file must reload exactly."""
+    small = lm.LMConfig(vocab_size=60, window=8, embed_dim=8, units=8)
+    assert lm.make_trainer(lm.build_network(small), small, 10).sampled == 0
+    config = lm.LMConfig(vocab_size=5_000, window=8, embed_dim=16, units=32,
+                         learning_rate=0.02, seed=4)
+    network = lm.build_network(config)
+    trainer = lm.make_trainer(network, config, total_steps=300)
+    assert trainer.sampled == lm.SAMPLED_WORDS
+    pattern = np.array([100, 2_000, 4_500, 37, 999])  # rare and frequent ids alike
+    stream = np.tile(pattern, 400)
+    x = stream[:-1][:1_992].reshape(-1, 8).astype(np.int32)
+    y = stream[1:][:1_992].reshape(-1, 8).astype(np.int32)
+    trainer.fit(x, y, batch_size=32, epochs=12, verbose=0)
+    model = lm.LanguageModel(network, [f"w{i}" for i in range(config.vocab_size)], config)
+    probs = model.next_distribution(" ".join(f"w{i}" for i in (100, 2_000)))
+    assert int(np.argmax(probs)) == 4_500 and probs[4_500] > 0.5
+    assert network.count_params() < 5_000 * 16 * 2  # the output layer has no matrix of its own
 
 
 def test_suggestions_are_a_ranked_probability_list(cycle_model: lm.LanguageModel) -> None:
@@ -147,6 +180,31 @@ def test_too_little_text_fails_with_a_clear_message(tmp_path) -> None:
         lm.user_training_data("only a few words")
 
 
+def test_the_text_check_sees_what_training_will_get(tmp_path) -> None:
+    # 2,200 words: enough in all, but not once a tenth is held out and a piece validates.
+    borderline = " ".join(f"w{i % 50}" for i in range(2_200))
+    problem = lm.check_user_text(borderline)
+    assert problem and "left to train on" in problem and "Add about" in problem
+    with pytest.raises(JobFailed, match="left to train on"):
+        lm.train_language_model(TINY, lm.LMTrainingData(lm.split_user_text(borderline)),
+                                store=RunStore(tmp_path))
+    # A cap so small that validation's share would leave too little is refused up front;
+    # the smallest accepted cap leaves enough.
+    enough = " ".join(f"w{i % 50}" for i in range(4_000))
+    capped = lm.LMConfig(max_train_words=lm.MIN_TRAIN_WORDS)
+    assert "max_train_words" in capped.validate()
+    smallest = lm.LMConfig(max_train_words=lm.MIN_TRAIN_WORDS_SETTING)
+    assert smallest.validate() == {}
+    assert lm.check_user_text(enough, smallest) is None
+    # Text without a single space or blank line is still cut into documents to hold out.
+    no_spaces = ",".join(f"w{i % 50}" for i in range(3_000))
+    assert len(lm.split_user_text(no_spaces)) == 20
+    assert lm.check_user_text(no_spaces) is None
+    # Every word different: nothing occurs twice, so there is nothing to suggest.
+    all_different = " ".join(f"w{i}" for i in range(3_000))
+    assert "No word occurs twice" in lm.check_user_text(all_different)
+
+
 def test_uploads_must_be_utf8_text() -> None:
     assert lm.decode_upload("héllo".encode()) == "héllo"
     assert lm.decode_upload(b"\xef\xbb\xbfwith bom") == "with bom"
@@ -156,6 +214,11 @@ def test_uploads_must_be_utf8_text() -> None:
         lm.decode_upload(b"")
     with pytest.raises(ValueError, match="binary"):
         lm.decode_upload(b"\x89PNG\r\n\x1a\n\x00\x00")
+    # Windows Notepad's "Unicode" is UTF-16 with a byte-order mark.
+    assert lm.decode_upload("café\nnoël".encode("utf-16")) == "café\nnoël"
+    assert lm.decode_upload(b"\xfe\xff" + "naïve".encode("utf-16-be")) == "naïve"
+    with pytest.raises(ValueError, match="UTF-16"):
+        lm.decode_upload("no byte-order mark".encode("utf-16-le"))
 
 
 def test_absurd_settings_are_reported_per_field() -> None:
@@ -172,14 +235,31 @@ def test_stop_is_honoured_and_the_run_saved_as_stopped(tmp_path) -> None:
     store = RunStore(tmp_path)
     slow = lm.LMConfig(**{**TINY.to_dict(), "epochs": 50, "batch_size": 2})
     job = lm.submit_lm_training(slow, lm.LMTrainingData(cycle_documents()), store=store)
-    while not job.events() and not job.finished:
+    while len([e for e in job.events() if e["kind"] == "batch"]) < 2 and not job.finished:
         job.wait(0.05)
     job.stop()
     assert job.wait(timeout=300)
-    assert job.state == "stopped"
+    assert job.state == "stopped" and job.result
     (info,) = store.list()
     assert info.status == "stopped"
-    assert info.metrics["epochs_done"] < 50
+    epochs = store.read_json(info.run_id, "history.json")["epochs"]
+    # Keras ends the interrupted epoch (validating it): that row is kept but not counted.
+    assert info.metrics["epochs_done"] == sum(row["complete"] for row in epochs) < 50
+    assert not epochs[-1]["complete"]
+
+
+def test_stop_before_training_saves_nothing(tmp_path) -> None:
+    store = RunStore(tmp_path)
+    job = Job(name="stopped early", work=lambda job: None)
+    job.stop()
+    data = lm.LMTrainingData(cycle_documents(), source="cycle")
+    assert lm.train_language_model(TINY, data, job=job, store=store) is None
+    assert store.list() == []
+
+
+def test_no_suggestions_from_a_vocabulary_of_specials_only() -> None:
+    suggestable = np.zeros(3, dtype=bool)
+    assert lm.top_suggestions(np.full(3, 1 / 3), lm.SPECIALS, suggestable, 5) == []
 
 
 def test_shipped_model_loads_and_stays_small() -> None:

@@ -41,6 +41,8 @@ def test_defaults_are_valid_and_round_trip_through_a_dict():
         ({"clipnorm": -1.0}, "clipnorm"),
         ({"seed": -1}, "seed"),
         ({"embeddings": "glove", "glove_path": ""}, "glove_path"),
+        ({"pooling": "mean"}, "pooling"),
+        ({"embed_dropout": -0.1}, "embed_dropout"),
     ],
 )
 def test_absurd_settings_get_a_message_on_their_field(changes, field):
@@ -48,6 +50,18 @@ def test_absurd_settings_get_a_message_on_their_field(changes, field):
     assert field in problems and problems[field].endswith(".")
     with pytest.raises(ValueError):
         models.build_model(tiny(**changes))
+
+
+@pytest.mark.parametrize("arch", ["lstm", "bilstm", "stacked_bilstm"])
+def test_max_pooling_reads_every_step_and_keeps_the_layer_names(arch):
+    model = models.build_model(tiny(arch=arch, pooling="max"))
+    names = [layer.name for layer in model.layers]
+    assert names.index("pooling") == names.index("output") - 2  # pooling, dropout, output
+    last = model.get_layer(f"recurrent_{tiny(arch=arch).layers}")
+    inner = getattr(last, "forward_layer", last)
+    assert inner.return_sequences is True
+    ids = np.array([[3, 4, 5, 0, 0, 0, 0, 0]], dtype="int32")
+    assert model.predict(ids, verbose=0).shape == (1, 1)
 
 
 def test_bilstm_architectures_fix_their_wiring():

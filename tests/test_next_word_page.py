@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
+import threading
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import wait_for_app
+from core.charts import nextword as charts
 from core.jobs import job_queue
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,7 +45,11 @@ def test_unknown_words_long_text_and_markup_are_handled() -> None:
     at = next_word_page()
     at.text_area(key="nw_text").input("zzqx blorptz 🙂").run()
     assert not at.exception
-    assert any("vocabulary" in w.value for w in at.warning)
+    assert any("vocabulary" in w.value and "movie reviews" in w.value for w in at.warning)
+    at.text_area(key="nw_text").input("🙂 🎬 —").run()
+    assert not at.exception
+    assert any("Nothing the model can read" in i.value for i in at.info)
+    assert not any("Nothing typed yet" in i.value for i in at.info)
     at.text_area(key="nw_text").input("<script>alert('zzqx')</script>").run()
     assert not at.exception
     unknown = [c.value for c in at.caption if "Unknown to the model" in c.value]
@@ -67,6 +74,12 @@ def test_completion_is_reproducible_and_quality_is_shown() -> None:
 
     labels = {m.label for m in at.metric}
     assert {"LSTM perplexity", "LSTM top-3 accuracy", "n-gram perplexity"} <= labels
+
+    # Blank lines and indentation in the prefix must not break out of the quote.
+    at.text_area(key="nw_text").input("i loved it.\n\n    # the end\n- really").run()
+    at.button(key="nw_complete").click().run()
+    (quote,) = [m.value for m in at.markdown if m.value.startswith(">")]
+    assert "\n" not in quote and quote.startswith("> i loved it\\. \\# the end \\- really")
 
 
 def test_training_on_pasted_text_checks_it_then_trains_in_the_background() -> None:
@@ -94,6 +107,96 @@ def test_training_on_pasted_text_checks_it_then_trains_in_the_background() -> No
     at.selectbox(key="nw_model").set_value("Sea story (yours)").run()
     at.text_area(key="nw_text").input("the old man walked to the").run()
     assert "sea" in suggestion_words(at)[:3]
+    # Its messages speak of its own text, not of movie reviews.
+    at.text_area(key="nw_text").input("zzqx").run()
+    assert any("the text it was trained on" in w.value for w in at.warning)
+    at.text_area(key="nw_text").input("").run()
+    assert any("training text's paragraphs" in i.value for i in at.info)
+
+
+def test_text_that_training_would_reject_is_rejected_before_queueing() -> None:
+    at = next_word_page()
+    at.radio(key="nw_source").set_value("Paste text").run()
+    # 2,200 words: over the minimum in all, under it once held-out text is taken away.
+    at.text_area(key="nw_train_text").input(" ".join(f"w{i % 50}" for i in range(2_200))).run()
+    assert not at.exception
+    assert any("left to train on" in w.value for w in at.warning)
+    assert at.button(key="nw_train").disabled
+
+
+def test_a_missing_dataset_offers_a_download_that_works(tmp_path, monkeypatch) -> None:
+    from core import settings
+
+    monkeypatch.setenv("RNNLAB_IMDB_PATH", str(tmp_path / "gone.tar.gz"))
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    # No internet here; a closed local port fails the same way, only faster.
+    monkeypatch.setattr(settings, "IMDB_URL", "http://127.0.0.1:9/aclImdb_v1.tar.gz")
+    at = next_word_page()
+    assert not at.exception
+    assert at.radio(key="nw_source").value == "IMDB reviews"
+    assert at.button(key="nw_train").disabled
+    # The panel is drawn on every run, not only after a Train click, so its own button's
+    # click reaches it.
+    at.button(key="download_imdb").click().run()
+    job = job_queue().get(at.session_state["imdb_download_job"])
+    assert job.wait(60) and job.state == "failed"
+    at.run()
+    assert any("download failed" in e.value for e in at.error)
+
+
+def test_a_queued_training_job_can_be_cancelled() -> None:
+    release = threading.Event()
+    blocker = job_queue().submit("blocker", lambda job: release.wait(120))
+    try:
+        at = next_word_page()
+        at.radio(key="nw_source").set_value("Paste text").run()
+        story = " ".join(["the old man walked to the sea and the boat waited for him ."] * 200)
+        at.text_area(key="nw_train_text").input(story).run()
+        at.button(key="nw_train").click().run()
+        job = job_queue().get(at.session_state["nw_job"])
+        assert job.state == "queued"
+        at.button(key="nw_cancel").click().run()
+        assert not at.exception
+        assert job.state == "cancelled"
+        assert any("Cancelled before it started" in i.value for i in at.info)
+        assert not at.button(key="nw_train").disabled  # nothing is left running
+    finally:
+        release.set()
+    assert blocker.wait(60)
+
+
+def test_training_curves_show_loss_perplexity_and_accuracy_with_validation_at_its_step():
+    def batch(epoch: int, step: int, probe: bool = True) -> dict:
+        loss = 6 - step / 10
+        row = {"epoch": epoch, "step": step, "loss": loss, "sampled_words": 1024}
+        if probe:
+            row.update(val_loss=loss + 0.2, val_perplexity=math.exp(loss + 0.2),
+                       val_top1=0.1, val_top3=0.2)
+        return row
+
+    batches = [batch(1, s) for s in (1, 6, 10)] + [batch(2, 11, probe=False), batch(2, 14)]
+    # Stopped at step 15, mid-epoch: Keras still validates, and the row says where.
+    epochs = [{"epoch": 1, "step": 10, "val_loss": 5.0, "val_perplexity": math.exp(5),
+               "val_top3": 0.25, "complete": True},
+              {"epoch": 2, "step": 15, "val_loss": 4.5, "val_perplexity": math.exp(4.5),
+               "val_top3": 0.3, "complete": False}]
+    fig = charts.training_curves(batches, epochs)
+    titles = [a.text for a in fig.layout.annotations]
+    assert titles[:3] == ["Loss (lower is better)", "Perplexity (lower is better)",
+                          "Next-word accuracy"]
+    markers = [t for t in fig.data if t.mode == "markers"]
+    assert len(markers) == 3 and all(list(t.x) == [10, 15] for t in markers)
+    training, *held_out = [t for t in fig.data if t.mode != "markers"]
+    assert "sampled-softmax estimate" in training.name and len(training.x) == 5
+    assert len(held_out) == 4 and all(len(t.x) == 4 for t in held_out)  # probe rows only
+    # Runs saved before rows carried their step: the epoch's last recorded batch.
+    older = [{k: v for k, v in e.items() if k != "step"} for e in epochs]
+    assert list(charts.training_curves(batches, older).data[-1].x) == [10, 14]
+
+
+def test_suggestion_labels_are_escaped():
+    fig = charts.suggestion_bars(["<b>bold</b>", "a"], [0.5, 0.2])
+    assert list(fig.data[0].y) == ["a ", "&lt;b&gt;bold&lt;/b&gt; "]
 
 
 @pytest.mark.browser

@@ -2,6 +2,7 @@
 
 import json
 import os
+import zipfile
 
 import numpy as np
 import pytest
@@ -106,13 +107,48 @@ def test_damaged_runs_are_listed_not_fatal(tmp_path, sentiment_model):
     assert listed[no_json].status == "damaged" and "unreadable" in listed[no_json].problem
     stray = listed["stray-folder"]
     assert stray.status == "damaged" and "missing" in stray.problem
-    # A corrupted model file is only found when loading: it is reported as such.
-    with pytest.raises(RunError, match="corrupted"):
+    # Not a zip, so not a .keras file: damaged in the list already, not only when loaded.
+    assert listed[corrupt].status == "damaged" and "corrupted" in listed[corrupt].problem
+    with pytest.raises(RunError, match="damaged: the model file is corrupted"):
         store.load(corrupt)
     with pytest.raises(RunError, match="damaged"):
         store.load(no_json)
     store.delete("stray-folder")
     assert "stray-folder" not in {r.run_id for r in store.list()}
+
+
+def test_a_zip_that_is_no_keras_model_is_reported_as_corrupted_when_loaded(tmp_path):
+    fake = tmp_path / "model.keras"
+    with zipfile.ZipFile(fake, "w") as archive:
+        archive.writestr("notes.txt", "not a model")
+    with pytest.raises(RunError, match="corrupted or not a Keras model"):
+        runs.load_model_file(fake)
+
+
+@pytest.mark.parametrize(("file_name", "change", "problem"), [
+    ("metrics.json", {"test_accuracy": "86%"}, "test_accuracy"),
+    ("metrics.json", {"epoch_s": [1.5, "slow"], "params": True}, "params, epoch_s"),
+    ("metrics.json", {"test_loss": float("nan")}, "test_loss"),
+    ("run.json", {"created": 1e30}, "creation time"),
+    ("run.json", {"created": "yesterday"}, "creation time"),
+])
+def test_wrongly_typed_run_files_mark_the_run_damaged(tmp_path, sentiment_model, file_name,
+                                                      change, problem):
+    store = RunStore(tmp_path)
+    run_id = save_one(store, sentiment_model)
+    path = tmp_path / run_id / file_name
+    path.write_text(json.dumps({**json.loads(path.read_text()), **change}), encoding="utf-8")
+    info = store.info(run_id)
+    assert info.status == "damaged" and problem in info.problem
+    assert 0 < info.created < 1e10  # a usable date for tables, whatever run.json says
+    with pytest.raises(RunError, match="damaged"):
+        store.load(run_id)
+
+
+def test_null_metrics_are_allowed(tmp_path, sentiment_model):
+    store = RunStore(tmp_path)
+    run_id = save_one(store, sentiment_model, metrics={"val_accuracy": None, "epoch_s": []})
+    assert store.info(run_id).status == "done"
 
 
 def test_generic_runs_and_read_only_stores(tmp_path, sentiment_model):

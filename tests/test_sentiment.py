@@ -1,13 +1,17 @@
 """VADER offline and its labels, model labels, review checks, batch tables and uploads."""
 
+import io
+import shutil
 import zipfile
 
 import nltk
 import numpy as np
+import pandas as pd
 import pytest
 
 from core import sentiment
 from core.data import UploadError
+from core.runs import SHIPPED_DIR, RunError, RunStore
 
 
 def test_vader_label_follows_the_seed_rule():
@@ -34,12 +38,32 @@ def test_vader_lexicon_is_built_offline_from_the_package(isolated_home, monkeypa
     with zipfile.ZipFile(archive) as zipped:
         body = zipped.read("vader_lexicon/vader_lexicon.txt").decode()
     assert len(body.splitlines()) > 7000 and "\r" not in body and not body.endswith("\n")
-    assert sentiment.ensure_vader_lexicon(allow_download=False) == "nltk_data"
+    built = archive.stat().st_mtime_ns
+    assert sentiment.ensure_vader_lexicon(allow_download=False) == "vaderSentiment"
+    assert archive.stat().st_mtime_ns == built  # made once, not on every start
 
     from nltk.sentiment.vader import SentimentIntensityAnalyzer
 
     scores = SentimentIntensityAnalyzer().polarity_scores("A wonderful, moving film.")
     assert scores["compound"] > 0.5
+
+
+def test_the_package_lexicon_wins_without_trying_the_network(isolated_home, tmp_path,
+                                                            monkeypatch):
+    # An older download elsewhere on NLTK's path, which rates "wonderful" as negative.
+    other = tmp_path / "elsewhere"
+    (other / "sentiment").mkdir(parents=True)
+    with zipfile.ZipFile(other / sentiment.VADER_RESOURCE, "w") as zipped:
+        zipped.writestr("vader_lexicon/vader_lexicon.txt", "wonderful\t-3.0\t0.5\t[-3]")
+    monkeypatch.setattr(nltk.data, "path", [str(other)])
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("nltk.download was tried while the package lexicon is there")
+
+    monkeypatch.setattr(nltk, "download", no_network)
+    assert sentiment.ensure_vader_lexicon(allow_download=True) == "vaderSentiment"
+    found = nltk.data.find(sentiment.VADER_RESOURCE)
+    assert str(isolated_home / "nltk_data") in str(found)
 
 
 def test_vader_scores_and_labels_on_clear_sentences():
@@ -57,21 +81,28 @@ def test_vader_accuracy_counts_zero_as_a_miss():
     assert sentiment.vader_accuracy(texts, np.array([1, 0, 1, 0])) == 0.5
 
 
-def test_check_review_notes_truncation_of_a_megabyte():
+def test_model_accuracy_counts_one_half_as_positive_as_training_does():
+    assert sentiment.accuracy(np.array([0.5, 0.49, 0.9]), np.array([1, 0, 1])) == 1.0
+
+
+def test_check_review_notes_truncation_of_a_megabyte_with_its_real_length():
     text = "a good film " * 90_000  # over 1 MB
     check = sentiment.check_review(text, seq_len=200)
-    assert check.read_tokens == 200
-    assert check.notes and "first 200" in check.notes[0]
+    assert check.read_tokens == 200 and check.n_tokens == 270_000
+    assert check.notes and "270,000 words" in check.notes[0] and "first 200" in check.notes[0]
     clipped, cut = sentiment.clip_review(text, 200)
     assert cut and len(clipped) == 200 * sentiment.MAX_CHARS_PER_TOKEN
 
 
-def test_check_review_notes_unknown_words():
-    vocabulary = {"the", "film", "was", "good"}
-    check = sentiment.check_review("Un film magnifique, très émouvant 😍", 200, vocabulary)
-    assert check.oov_share > 0.5
-    assert any("unknown" in note for note in check.notes)
-    assert not sentiment.check_review("the film was good", 200, vocabulary).notes
+def test_check_review_names_the_models_that_do_not_know_the_words():
+    english = {"the", "film", "was", "good"}
+    french = {"un", "film", "magnifique", "très", "émouvant"}
+    text = "Un film magnifique, très émouvant 😍"
+    check = sentiment.check_review(text, 200, {"LSTM": english, "Mine": french})
+    assert check.oov_shares["LSTM"] > 0.5 and check.oov_shares["Mine"] < 0.5
+    [note] = check.notes
+    assert "unknown to LSTM (83%)" in note and "Mine" not in note
+    assert not sentiment.check_review("the film was good", 200, {"LSTM": english}).notes
     assert sentiment.check_review(" ... !!! ", 200).empty
 
 
@@ -87,8 +118,33 @@ def test_score_table_keeps_going_when_one_model_breaks():
     assert list(table["Fine label"]) == ["Positive", "Negative", "", ""]
     assert np.isnan(table["Fine P(positive)"].iloc[2])
     assert set(table["Broken label"]) == {"unusable"}
-    assert list(table["VADER label"][:2]) == ["Positive", "Negative"]
-    assert table["VADER label"].iloc[2] == "Neutral"
+    assert list(table["VADER label"]) == ["Positive", "Negative", "", ""]
+    assert np.isnan(table["VADER compound"].iloc[2])
+
+
+def test_the_scored_csv_cannot_run_spreadsheet_formulas():
+    table = sentiment.score_table(["=HYPERLINK(\"http://x\") great", "+1 fine", "-bad",
+                                   "@SUM(A1) ok", "\tgood", "A normal -- review"], {})
+    csv = sentiment.spreadsheet_safe_csv(table).decode("utf-8")
+    rows = pd.read_csv(io.StringIO(csv), keep_default_na=False)
+    assert list(rows["review"]) == ["'=HYPERLINK(\"http://x\") great", "'+1 fine", "'-bad",
+                                    "'@SUM(A1) ok", "'\tgood", "A normal -- review"]
+    assert rows["VADER compound"].dtype.kind == "f"  # numbers stay numbers, signs and all
+    assert (rows["VADER compound"] < 0).any()
+
+
+def test_every_shipped_architecture_is_listed_even_when_missing(tmp_path):
+    root = tmp_path / "models"
+    shutil.copytree(SHIPPED_DIR / "lstm", root / "lstm")
+    (root / "bilstm").mkdir()  # a damaged folder: no files at all
+    choices = sentiment.model_choices({sentiment.SHIPPED: RunStore(root, read_only=True)})
+    assert [c.arch for c in choices] == ["simple_rnn", "lstm", "gru", "bilstm"]
+    problems = {c.arch: c.problem for c in choices}
+    assert problems["lstm"] == ""
+    assert "not shipped" in problems["gru"] and "missing file" in problems["simple_rnn"]
+    assert "missing" in problems["bilstm"]
+    with pytest.raises(RunError, match="GRU cannot be used: not shipped"):
+        sentiment.load_scoring_model(choices[2], {sentiment.SHIPPED: RunStore(root)})
 
 
 def test_disagreements_name_the_models_that_differ():

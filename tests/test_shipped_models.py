@@ -68,3 +68,17 @@ def test_a_corrupted_model_is_unusable_and_the_others_still_work(tmp_path, shipp
         sentiment.load_scoring_model(choices["gru"], stores)
     # The real ones are untouched and still score.
     assert shipped_models["bilstm"].score("A wonderful film.") > 0.5
+
+
+def test_the_stored_accuracy_describes_the_shipped_file(imdb, shipped_models):
+    """Re-score a seeded sample of the test reviews: the card's figure is the file's."""
+    import numpy as np
+
+    sample = imdb.test.sample(1_000, random_state=11)
+    labels = sample["label"].to_numpy(dtype=int)
+    for arch in ("lstm", "gru"):
+        stored = json.loads((SHIPPED_DIR / arch / "metrics.json").read_text())["test_accuracy"]
+        scored = shipped_models[arch].predict(sample["text"].tolist())
+        accuracy = float(np.mean((np.asarray(scored) >= 0.5) == (labels == 1)))
+        # 1,000 reviews: the standard error of an ~87% accuracy is about 1.1 points.
+        assert abs(accuracy - stored) < 0.04, (arch, accuracy, stored)

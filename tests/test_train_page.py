@@ -1,5 +1,7 @@
 """The Train page through AppTest and in a real browser, training tiny models end to end."""
 
+import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -7,7 +9,8 @@ from streamlit.testing.v1 import AppTest
 
 from conftest import wait_for_app
 from core import settings
-from core.jobs import job_queue
+from core.jobs import CANCELLED, QUEUED, job_queue
+from core.models import ModelConfig
 from core.runs import RunStore
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,11 +51,13 @@ def test_absurd_settings_get_messages_on_their_fields_and_nothing_starts(imdb):
     assert "Learning rate must be between" in errors and "Epochs must be" in errors
     assert "Training reviews" in errors
     assert "train_job_id" not in at.session_state
-    assert job_queue().jobs(at.session_state["train_owner"]) == []
+    assert job_queue().jobs(at.session_state["owner"]) == []
 
 
-def test_trains_a_tiny_model_then_shows_results_and_the_run_list(imdb):
+def test_trains_a_tiny_model_then_shows_results_and_the_run_list(imdb, tiny_model):
+    other = save_run(tiny_model, "an older run")
     at = train_page()
+    at.selectbox(key="train_run_choice").set_value(other)  # the user was looking at it
     set_numbers(at, TINY)
     at.text_input(key="train_name").input("<b>tiny</b> page run")
     at.button[0].click().run()
@@ -65,6 +70,7 @@ def test_trains_a_tiny_model_then_shows_results_and_the_run_list(imdb):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Test accuracy"].endswith("%") and "Latency" in metrics
     assert at.session_state["train_selected_run"] == job.result
+    assert at.selectbox(key="train_run_choice").value == job.result  # the new run, preselected
     tables = [df.value for df in at.dataframe if "Name" in df.value]
     assert tables and "<b>tiny</b> page run" in tables[0]["Name"].tolist()
     assert len(at.expander) >= 1  # the confident mistakes (and the GloVe panel)
@@ -75,6 +81,8 @@ def test_trains_a_tiny_model_then_shows_results_and_the_run_list(imdb):
     at.button(key="train_delete").click().run()
     assert not at.exception
     assert job.result not in {r.run_id for r in RunStore().list()}
+    assert at.selectbox(key="train_run_choice").value == other  # the one left
+    RunStore().delete(other)
 
 
 def test_a_damaged_run_is_listed_without_breaking_the_page(imdb):
@@ -85,6 +93,89 @@ def test_a_damaged_run_is_listed_without_breaking_the_page(imdb):
     assert any(str(s).startswith("damaged") for s in table["Status"])
     at.button(key="train_delete").click().run()
     assert not (settings.runs_dir() / "20200101-000000-sentiment-broken").exists()
+
+
+@pytest.fixture(scope="module")
+def tiny_model():
+    from core import models, text
+
+    config = ModelConfig(vocab_size=40, seq_len=8, embed_dim=4, units=3, train_size=40)
+    vectorizer = text.make_vectorizer(["a good film", "a bad film", "fine"] * 5, 40, 8)
+    return config, models.end_to_end(vectorizer, models.build_model(config))
+
+
+def save_run(tiny_model, name: str, status: str = "done", **files: str) -> str:
+    """A saved run whose files are then replaced by `files` (file name -> text)."""
+    config, model = tiny_model
+    run_id = RunStore().save(model=model, kind="sentiment", config=config.to_dict(), name=name,
+                             status=status, metrics={"test_accuracy": 0.8, "test_reviews": 10})
+    for file_name, content in files.items():
+        (settings.runs_dir() / run_id / file_name).write_text(content, encoding="utf-8")
+    return run_id
+
+
+def test_runs_with_wrongly_typed_files_are_damaged_and_break_nothing(imdb, tiny_model):
+    typed = save_run(tiny_model, "typed wrong",
+                     **{"metrics.json": json.dumps({"test_accuracy": "86%", "params": [1]})})
+    dated = save_run(tiny_model, "far future", **{"run.json": json.dumps(
+        {"name": "far future", "kind": "sentiment", "status": "done", "created": 1e30})})
+    try:
+        at = train_page()
+        at.session_state["train_selected_run"] = typed
+        at.run()
+        assert not at.exception
+        [table] = [df.value for df in at.dataframe if "Status" in df.value]
+        status = dict(zip(table["Run id"], table["Status"], strict=True))
+        assert status[typed].startswith("damaged: metrics.json")
+        assert status[dated].startswith("damaged: run.json")
+        assert any("This run is damaged" in e.value and "test\\_accuracy" in e.value
+                   for e in at.error)
+        assert not at.metric  # no figures from a damaged run
+    finally:
+        RunStore().delete(typed)
+        RunStore().delete(dated)
+
+
+def test_results_of_a_run_with_malformed_curves_and_evaluation(imdb, tiny_model):
+    run_id = save_run(tiny_model, "odd files", status="stopped", **{
+        "metrics.json": json.dumps({"test_accuracy": None, "epochs_done": 1}),
+        "history.json": "[1, 2]", "evaluation.json": json.dumps({"confusion": "x"})})
+    try:
+        at = train_page()
+        at.session_state["train_selected_run"] = run_id
+        at.run()
+        assert not at.exception
+        metrics = {m.label: m.value for m in at.metric}
+        assert metrics["Test accuracy"] == "–" and metrics["Weights"] == "–"
+        assert any("after 1 complete epoch" in w.value for w in at.warning)
+        infos = " ".join(i.value for i in at.info)
+        assert "No learning curves" in infos and "No confusion matrix" in infos
+    finally:
+        RunStore().delete(run_id)
+
+
+def test_cancel_takes_a_queued_job_out_of_the_queue(imdb):
+    gate, started = threading.Event(), threading.Event()
+
+    def block(job):
+        started.set()
+        gate.wait(120)
+
+    job_queue().submit("something else first", block)
+    try:
+        assert started.wait(300)
+        at = train_page()
+        set_numbers(at, TINY)
+        at.button[0].click().run()
+        job = job_queue().get(at.session_state["train_job_id"])
+        assert job.state == QUEUED and job.owner == at.session_state["owner"]
+        assert any("Waiting in the queue" in i.value for i in at.info)
+        at.button(key="train_cancel").click().run()
+        assert not at.exception
+        assert job.state == CANCELLED and job_queue().position(job) == 0
+        assert any("Cancelled before it started" in i.value for i in at.info)
+    finally:
+        gate.set()
 
 
 def test_missing_dataset_explains_how_to_get_it(tmp_path, monkeypatch, imdb_path):

@@ -98,6 +98,20 @@ def test_stop_is_honoured_within_a_batch_and_saves_a_stopped_run(small, store):
     assert store.load(job.result).predict(["a fine film"]).shape == (1,)
 
 
+def test_a_stop_after_training_ended_leaves_a_done_job_and_a_done_run(small, store):
+    job = training.submit_training(tiny(epochs=1), small, store=store)
+    deadline = time.monotonic() + 300
+    while not any(e["kind"] == "stage" and e["stage"] == "evaluating" for e in job.events()):
+        assert time.monotonic() < deadline and not job.finished, job.error
+        time.sleep(0.02)
+    job.stop()  # while testing (or, on a fast machine, saving): training is complete
+    assert job.wait(120) and job.state == DONE, job.error
+    info = store.info(job.result)
+    assert info.status == "done" and "(stopped)" not in info.name
+    assert info.metrics["epochs_done"] == 1
+    assert store.load(job.result).history["complete"] == [True]
+
+
 def test_exploding_loss_fails_the_job_with_advice_and_saves_nothing(small, store, tmp_path):
     # Enormous pretrained vectors overflow float32 in the first step: batch normalisation
     # of them divides infinity by infinity, a NaN loss for sure.
@@ -127,6 +141,10 @@ def test_two_jobs_from_two_users_queue_and_run_one_at_a_time(small, store):
 def test_settings_that_do_not_fit_the_data_are_refused_before_anything_starts(small):
     problems = training.check_against_data(tiny(train_size=999_999), small)
     assert "train_size" in problems and "25,000" in problems["train_size"]
+    no_test = dataclasses.replace(small, test=small.test.iloc[:0])
+    problems = training.check_against_data(tiny(), no_test)
+    assert problems == {training.DATASET_PROBLEM: "The dataset has no test reviews to "
+                                                  "evaluate on."}
     with pytest.raises(ValueError, match="Learning rate"):
         training.submit_training(tiny(learning_rate=1e6), small)
 
@@ -139,3 +157,81 @@ def test_binary_scores_match_keras():
     loss, accuracy = training.binary_scores(labels, probabilities)
     expected = float(keras.losses.binary_crossentropy(labels, probabilities.astype("float32")))
     assert loss == pytest.approx(expected, rel=1e-4) and accuracy == 0.75
+
+
+# --- reading saved runs back, and the curves ------------------------------------------------
+
+BATCHES = {"epoch": [0, 0, 1], "step": [0, 1, 0], "loss": [0.7, 0.6, 0.5],
+           "accuracy": [0.5, 0.6, 0.7], "batch_loss": [0.7, 0.5, 0.5],
+           "batch_accuracy": [0.5, 0.7, 0.7]}
+HISTORY = {"loss": [0.6, 0.5], "accuracy": [0.6, 0.7], "val_loss": [0.55, 0.5],
+           "val_accuracy": [0.7, 0.72], "epoch_s": [3.0, 1.0], "complete": [True, False],
+           "steps_per_epoch": 2, "batches": BATCHES}
+
+
+def test_saved_curves_read_a_history_and_mark_the_epoch_cut_short():
+    curves = training.saved_curves(HISTORY)
+    assert curves.steps_per_epoch == 2 and curves.batches == BATCHES
+    assert [row["complete"] for row in curves.epochs] == [True, False]
+    assert curves.epoch_times == ([3.0, 1.0], [True, False])
+    older = {k: v for k, v in HISTORY.items() if k != "complete"}  # saved before the flag
+    assert [row["complete"] for row in training.saved_curves(older).epochs] == [True, True]
+
+
+@pytest.mark.parametrize("history", [
+    None, [], "text", {}, {"batches": []}, {"batches": {"epoch": [0]}},
+    {**HISTORY, "batches": {**BATCHES, "batch_loss": ["a", "b", "c"]}},
+    {**HISTORY, "batches": {**BATCHES, "step": [0, 1]}},
+    {**HISTORY, "batches": {**BATCHES, "loss": [0.7, None, 0.5]}},
+])
+def test_malformed_histories_give_no_curves(history):
+    assert training.saved_curves(history) is None
+
+
+def test_malformed_epoch_lists_are_dropped_or_cut_to_the_shortest():
+    assert training.history_epochs({**HISTORY, "val_loss": "x"}) == []
+    short = training.history_epochs({**HISTORY, "accuracy": [0.6], "epoch_s": None,
+                                     "complete": "yes"})
+    assert len(short) == 1 and short[0]["epoch_s"] is None and short[0]["complete"]
+
+
+def test_run_evaluation_keeps_only_what_the_page_can_show(tmp_path):
+    store = RunStore(tmp_path)
+    (tmp_path / "run-1").mkdir()
+    evaluation = tmp_path / "run-1" / "evaluation.json"
+    good = {"id": "1", "label": 1, "p_positive": 0.1, "text": "fine"}
+    evaluation.write_text(json.dumps({"confusion": [[5, 1], [2, 4]], "mistakes": [
+        good, {"label": "x", "p_positive": 0.9, "text": "bad label"}, "junk"]}))
+    assert training.run_evaluation(store, "run-1") == {"confusion": [[5, 1], [2, 4]],
+                                                       "mistakes": [good]}
+    for confusion in ([[1, 2]], [[1, 2], [3]], [["a", 1], [1, 1]], [[-1, 0], [0, 0]], "x"):
+        evaluation.write_text(json.dumps({"confusion": confusion, "mistakes": []}))
+        assert training.run_evaluation(store, "run-1") is None
+    evaluation.write_text("[1, 2]")
+    assert training.run_evaluation(store, "run-1") is None
+
+
+def test_runs_table_survives_an_impossible_creation_time():
+    from core.runs import RunInfo
+
+    table = training.runs_table([RunInfo("r1", "a", "sentiment", "done", 1e30),
+                                 RunInfo("r2", "b", "sentiment", "done", 1.7e9)])
+    assert table["Trained"].isna().tolist() == [True, False]
+
+
+def test_curves_draw_an_epoch_cut_short_apart_from_the_validation_line():
+    from core.charts import training as charts
+
+    epochs = training.history_epochs(HISTORY)
+    figure = charts.curves_figure(BATCHES, epochs, steps_per_epoch=2)
+    by_name = {}
+    for trace in figure.data:
+        by_name.setdefault(trace.name, []).append(trace)
+    line = by_name["validation, per epoch"][0]
+    assert list(line.x) == [1] and list(line.y) == [0.55]  # only the complete epoch
+    [cut_loss, cut_accuracy] = by_name["validation when stopped (epoch not finished)"]
+    assert list(cut_loss.x) == [1.5] and list(cut_accuracy.y) == [0.72]  # at its last batch
+    times = charts.epoch_times_figure([3.0, 1.0], [True, False])
+    assert times.data[0].marker.color[0] != times.data[0].marker.color[1]
+    whole = charts.curves_figure(BATCHES, epochs[:1], steps_per_epoch=2)
+    assert "validation when stopped (epoch not finished)" not in {t.name for t in whole.data}

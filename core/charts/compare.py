@@ -21,8 +21,6 @@ _DASHES = ("solid", "dash", "dot", "dashdot", "longdash")
 METRIC_TITLES = {
     "val_accuracy": ("Validation accuracy per epoch", "validation accuracy"),
     "val_loss": ("Validation loss per epoch", "validation loss"),
-    "accuracy": ("Training accuracy per epoch", "training accuracy"),
-    "loss": ("Training loss per epoch", "training loss"),
 }
 
 

@@ -30,14 +30,19 @@ def curves_figure(batches: dict[str, list[float]], epochs: Sequence[dict[str, An
     """Loss and accuracy side by side: per batch (faint), smoothed, and validation per epoch.
 
     The x axis counts epochs, so a batch halfway through the second epoch sits at 1.5
-    and each validation point at the end of its epoch.
+    and each validation point at the end of its epoch. An epoch cut short by Stop
+    (`complete` False) is not an end-of-epoch point: its validation is drawn apart, as
+    an open marker where training stopped.
     """
     fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss", "Accuracy"),
                         horizontal_spacing=0.08)
     steps = max(1, int(steps_per_epoch))
     x = [e + (s + 1) / steps for e, s in zip(batches.get("epoch", []), batches.get("step", []),
                                              strict=False)]
-    val_x = [row["epoch"] + 1 for row in epochs]
+    stopped_at = dict(zip(batches.get("epoch", []), x, strict=False))  # an epoch's last batch
+    full = [row for row in epochs if row.get("complete", True)]
+    cut = [row for row in epochs if not row.get("complete", True)]
+    val_x = [row["epoch"] + 1 for row in full]
     for col, metric in ((1, "loss"), (2, "accuracy")):
         raw = batches.get(f"batch_{metric}", [])
         legend = col == 1
@@ -48,12 +53,21 @@ def curves_figure(batches: dict[str, list[float]], epochs: Sequence[dict[str, An
                         name="training, smoothed", line=dict(color=TRAIN_COLOR, width=2.5),
                         showlegend=legend, legendgroup="smooth",
                         hovertemplate=f"epoch %{{x:.2f}}<br>{metric} %{{y:.3f}}<extra></extra>")
-        fig.add_scatter(x=val_x, y=[row.get(f"val_{metric}") for row in epochs],
+        fig.add_scatter(x=val_x, y=[row.get(f"val_{metric}") for row in full],
                         mode="lines+markers", name="validation, per epoch", row=1, col=col,
                         line=dict(color=VAL_COLOR, width=2), marker=dict(size=9),
                         showlegend=legend, legendgroup="val",
                         hovertemplate=f"end of epoch %{{x}}<br>validation {metric} "
                                       "%{y:.3f}<extra></extra>")
+        if cut:
+            fig.add_scatter(
+                x=[stopped_at.get(row["epoch"], row["epoch"] + 1) for row in cut],
+                y=[row.get(f"val_{metric}") for row in cut], mode="markers", row=1, col=col,
+                name="validation when stopped (epoch not finished)", showlegend=legend,
+                legendgroup="val_cut",
+                marker=dict(size=10, color=VAL_COLOR, symbol="circle-open", line_width=2),
+                hovertemplate=f"stopped at epoch %{{x:.2f}}<br>validation {metric} "
+                              "%{y:.3f}<extra></extra>")
     base_layout(fig, title, "epoch", "loss", height=400)
     fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="center",
                                   x=0.5), margin=dict(l=50, r=20, t=60, b=70))
@@ -90,11 +104,16 @@ def confusion_figure(confusion: Sequence[Sequence[int]],
     return base_layout(fig, "Confusion matrix on the test reviews", "", "", height=320)
 
 
-def epoch_times_figure(epoch_s: Sequence[float]) -> go.Figure:
-    """Seconds per epoch (the first includes building the graph)."""
-    fig = go.Figure(go.Bar(x=[i + 1 for i in range(len(epoch_s))], y=list(epoch_s),
-                           marker_color=TRAIN_COLOR,
-                           hovertemplate="epoch %{x}: %{y:.1f} s<extra></extra>"))
+def epoch_times_figure(epoch_s: Sequence[float],
+                       complete: Sequence[bool] | None = None) -> go.Figure:
+    """Seconds per epoch (the first includes building the graph); an epoch cut short by
+    Stop is grey and says so, since its time is not an epoch's."""
+    complete = list(complete) if complete is not None else [True] * len(epoch_s)
+    fig = go.Figure(go.Bar(
+        x=[i + 1 for i in range(len(epoch_s))], y=list(epoch_s),
+        marker_color=[TRAIN_COLOR if whole else "#bdbdbd" for whole in complete],
+        customdata=["" if whole else " (stopped partway)" for whole in complete],
+        hovertemplate="epoch %{x}: %{y:.1f} s%{customdata}<extra></extra>"))
     fig.update_xaxes(dtick=1)
     return base_layout(fig, "Time per epoch (incl. validation)", "epoch", "seconds", height=320)
 
