@@ -136,13 +136,15 @@ with single:
             p = probabilities[model.choice.key]
             name = names[model.choice.key]
             label = labels[name]
-            column.metric(escape_markdown(name), f"{ICONS[label]} {label}",
-                          f"P(positive) {p:.1%}", delta_color="off", delta_arrow="off",
-                          border=True, help=escape_markdown(model.choice.label))
-        cards[-1].metric("VADER", f"{ICONS[vader.label]} {vader.label}",
-                         f"compound {vader.compound:+.3f}", delta_color="off",
-                         delta_arrow="off", border=True,
-                         help=f"neg {vader.neg:.3f} · neu {vader.neu:.3f} · pos {vader.pos:.3f}")
+            # The probability is the big figure and the verdict sits under it: a verdict
+            # word in the big font is cut off ("Nega…") when five cards share a row.
+            column.metric(escape_markdown(name), f"{p:.1%}", f"{ICONS[label]} {label}",
+                          delta_color="off", delta_arrow="off", border=True,
+                          help=f"P(positive) from {escape_markdown(model.choice.label)}")
+        cards[-1].metric("VADER", f"{vader.compound:+.3f}", f"{ICONS[vader.label]} {vader.label}",
+                         delta_color="off", delta_arrow="off", border=True,
+                         help=(f"Compound score; neg {vader.neg:.3f} · neu {vader.neu:.3f} · "
+                               f"pos {vader.pos:.3f}"))
         if not selected:
             st.info("Choose at least one model above to compare with VADER.", icon="☝️")
         if models:

@@ -18,6 +18,7 @@ from core.models import (
     OPTIMIZERS,
     POOLING_LABELS,
     POOLINGS,
+    TRAIN_PAGE_OVERRIDES,
     ModelConfig,
 )
 from core.runs import RunError, RunStore
@@ -26,7 +27,7 @@ from pages.common import imdb_data, session_owner
 
 JOB_KEY, PROBLEMS_KEY, SELECTED_KEY, CHOICE_KEY = (
     "train_job_id", "train_problems", "train_selected_run", "train_run_choice")
-DEFAULTS = ModelConfig()
+DEFAULTS = ModelConfig(**TRAIN_PAGE_OVERRIDES)
 # Labels for the form; an option without one shows under its own name, never breaks it.
 STATE_LABELS = {QUEUED: "⏳ queued", RUNNING: "🏃 training", DONE: "✅ done",
                 STOPPED: "⏹️ stopped", FAILED: "❌ failed", CANCELLED: "🚫 cancelled"}
@@ -94,7 +95,7 @@ with form_column, st.form("train_form", border=True):
            format="%.2f")
     widget(a.checkbox, "bidirectional", a, value=DEFAULTS.bidirectional)
     widget(b.selectbox, "pooling", b, options=POOLINGS,
-           format_func=POOLING_LABELS.get)
+           format_func=POOLING_LABELS.get, index=POOLINGS.index(DEFAULTS.pooling))
 
     st.markdown("**Text**")
     a, b = st.columns(2)

@@ -22,7 +22,8 @@ def classify_page() -> AppTest:
 
 
 def verdicts(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
+    """Each card's name -> its figure and verdict, e.g. "87.2% 🟢 Positive"."""
+    return {m.label: f"{m.value} {m.delta}" for m in at.metric}
 
 
 def test_empty_text_gives_a_hint_and_no_verdict():
@@ -158,7 +159,7 @@ def test_browser_types_a_review_and_reads_the_verdict(page, app_url, screenshot)
     cards = page.locator("[data-testid='stMetric']")
     assert cards.count() == 5
     bilstm = cards.filter(has_text="BiLSTM").first.inner_text()
-    assert "Positive" in bilstm and "P(positive)" in bilstm
+    assert "Positive" in bilstm and "%" in bilstm
     assert "Positive" in cards.filter(has_text="VADER").first.inner_text()
     page.get_by_role("button", name="HTML and a script").click()
     wait_for_app(page)
