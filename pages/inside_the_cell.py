@@ -331,11 +331,13 @@ with gates_tab:
                 st.session_state["cell_gates_train_job"] = job.id
         job_status("cell_gates_train_job")
     else:
-        labels = {
-            f"{info.name} ({'shipped' if store.read_only else 'trained'}, "
-            f"{info.config.get('arch')})": (store, info)
-            for store, info in candidates
-        }
+        def model_label(store, info) -> str:
+            arch = ARCH_LABELS.get(info.config.get("arch"), info.config.get("arch"))
+            if store.read_only:  # the shipped runs are named "LSTM (shipped)" already
+                return info.name if "shipped" in info.name else f"{info.name} (shipped)"
+            return f"{info.name} (trained, {arch})"
+
+        labels = {model_label(store, info): (store, info) for store, info in candidates}
         choice = st.selectbox("Model", list(labels), key="gates_model")
         store, info = labels[choice]
 
@@ -403,8 +405,11 @@ with gates_tab:
                 left.plotly_chart(cell.state_overview_chart(trace), key="gates_states")
                 right.markdown(
                     "The memory is what the gates produce: it changes where words matter "
-                    "and stays flat across the words the model lets pass. Its value at "
-                    "the last word is all the classifier ever sees."
+                    "and stays flat across the words the model lets pass. "
+                    + ("The classifier reads each unit's largest hidden value over all the "
+                       "words (max pooling), so a strong word anywhere can decide."
+                       if info.config.get("pooling") == "max" else
+                       "Its value at the last word is all the classifier ever sees.")
                 )
                 left, right = st.columns([3, 1])
                 units = trace.most_active_units(top_k, by=shown)
