@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 SECTION ?=
 PORT ?= 8501
 
-.PHONY: run test bench lint setup pretrain clean-venv
+.PHONY: run dev test bench lint setup pretrain clean-venv
 
 setup: $(STAMP)
 
@@ -22,6 +22,11 @@ $(STAMP): requirements.txt | $(BIN)/python
 
 run: $(STAMP)
 	$(BIN)/streamlit run app.py --server.port $(PORT)
+
+# For working on the code: reload pages when a source file is saved.
+dev: $(STAMP)
+	$(BIN)/streamlit run app.py --server.port $(PORT) --server.fileWatcherType auto \
+		--server.runOnSave true
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

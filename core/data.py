@@ -19,10 +19,12 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from core import settings
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SPLITS = ("train", "test", "unsup")
 # Bump when parsing changes so that old cached copies are not reused.
@@ -241,6 +243,7 @@ def _iter_folder(root: Path) -> Iterator[tuple[str, str]]:
 
 def parse_imdb(source: DataSource) -> pd.DataFrame:
     """Read every review of the source into one frame with a `split` column."""
+    import pandas as pd
     reader = _iter_archive if source.kind == "archive" else _iter_folder
     rows = [row for name, text in reader(source.path) if (row := _record(name, text))]
     frame = pd.DataFrame(rows, columns=["id", "split", "label", "stars", "text", "n_words"])
@@ -279,6 +282,7 @@ def _write_atomically(frame: pd.DataFrame, target: Path) -> None:
 
 def load_imdb(path: str | os.PathLike[str] | None = None) -> ImdbData:
     """Load train, test and unlabelled reviews; parse once, then read the cached copy."""
+    import pandas as pd  # here, not at the top: pages that never load data start faster
     source = find_imdb(path)
     cached = _cache_file(source)
     from_cache = cached.exists()
@@ -300,6 +304,7 @@ def load_imdb(path: str | os.PathLike[str] | None = None) -> ImdbData:
 
 def dataset_summary(data: ImdbData) -> pd.DataFrame:
     """Counts and class balance per split, one row each."""
+    import pandas as pd
     rows = []
     for split in SPLITS:
         frame = data.split(split)
@@ -332,6 +337,7 @@ _NEGATIVE = {"0", "neg", "negative", "false", "no", "bad", "-", "0.0", "-1"}
 
 def read_table(data: bytes, filename: str, max_bytes: int = MAX_UPLOAD_BYTES) -> pd.DataFrame:
     """Parse an uploaded CSV/TSV into a frame of strings, with errors a user can act on."""
+    import pandas as pd
     if len(data) == 0:
         raise UploadError("The file is empty.")
     if len(data) > max_bytes:
@@ -387,6 +393,7 @@ class LabelledReviews:
 
 def labelled_reviews(table: pd.DataFrame, text_col: str, label_col: str) -> LabelledReviews:
     """Pick the text and label columns of an uploaded table and map labels to 0/1."""
+    import pandas as pd
     for column in (text_col, label_col):
         if column not in table.columns:
             raise UploadError(f"There is no column named {column!r}.")

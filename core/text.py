@@ -17,11 +17,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from core import settings
 
 if TYPE_CHECKING:
+    import numpy as np
     from keras.layers import TextVectorization
 
 PAD_ID = 0
@@ -54,6 +53,8 @@ def make_vectorizer(texts: Iterable[str], vocab_size: int, seq_len: int) -> Text
     Adapting is deterministic (ties in frequency are broken by the token's sort order),
     so the same texts and settings always give the same ids.
     """
+    import numpy as np
+
     problems = check_vectorizer_settings(vocab_size, seq_len)
     if problems:
         raise ValueError(" ".join(problems.values()))
@@ -115,6 +116,8 @@ class TokenView:
         return self.seq_len * dim * 4
 
     def one_hot(self, max_positions: int | None = None) -> np.ndarray:
+        import numpy as np
+
         n = self.seq_len if max_positions is None else min(self.seq_len, max_positions)
         matrix = np.zeros((n, self.vocab_size), dtype=np.float32)
         matrix[np.arange(n), self.sequence[:n]] = 1.0
@@ -123,6 +126,8 @@ class TokenView:
 
 def explain_tokens(vectorizer: TextVectorization, text: str) -> TokenView:
     """Tokens, ids, unknown words and the padded sequence of `text` under `vectorizer`."""
+    import numpy as np
+
     tokens = tokenize(vectorizer, text)
     config = vectorizer.get_config()
     seq_len = int(config["output_sequence_length"])

@@ -290,7 +290,7 @@ def train_sentiment(config: ModelConfig, data: ImdbData, job: Job | None = None,
             from core.word_vectors import vectors_file
 
             _stage(job, "preparing", "Learning word vectors from the training and unlabelled "
-                   "reviews (about a minute the first time, then cached)…")
+                   "reviews (about 30 s the first time, then cached)…")
             vectors_path = str(vectors_file(prepared.vocabulary, imdb_vector_texts(data),
                                             config.embed_dim, seed=config.seed))
         _stage(job, "preparing", "Matching the pretrained vectors to the vocabulary…")

@@ -12,7 +12,7 @@ within a few words of each other (nearer pairs count more), turn the counts into
 pointwise mutual information (how much more often than chance the pair occurs), and keep
 the strongest directions of that matrix with a truncated SVD (Levy, Goldberg and Dagan,
 TACL 2015, found this on a par with word2vec and GloVe at this scale). It is
-deterministic for a seed and takes about a minute for 75,000 reviews on two cores.
+deterministic for a seed and takes about 25 s for 75,000 reviews on two cores.
 """
 
 from __future__ import annotations
@@ -117,7 +117,7 @@ def vectors_file(vocabulary: Sequence[str], texts: Sequence[str], dim: int,
     """A GloVe-format file of `dim`-dimensional vectors for `vocabulary`, learnt from `texts`.
 
     Cached in the app's data folder by everything that decides its content, so the first
-    call takes about a minute for 75,000 reviews and later ones read the file. `scale`
+    call takes about 25 s for 75,000 reviews and later ones read the file. `scale`
     sets each vector's length: 0.5 puts the coordinates on the scale of Keras's own random
     initialisation, so fine-tuning neither drowns the learnt directions nor stalls on them.
     """

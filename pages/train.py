@@ -103,7 +103,8 @@ with form_column, st.form("train_form", border=True):
     widget(b.number_input, "seq_len", b, value=DEFAULTS.seq_len, step=50)
     widget(a.number_input, "embed_dim", a, value=DEFAULTS.embed_dim, step=16)
     widget(b.selectbox, "embeddings", b, options=EMBEDDINGS,
-           format_func=lambda value: EMBEDDING_LABELS.get(value, value))
+           format_func=lambda value: EMBEDDING_LABELS.get(value, value),
+           index=EMBEDDINGS.index(DEFAULTS.embeddings))
     widget(a.checkbox, "freeze_embeddings", a, value=DEFAULTS.freeze_embeddings)
     with st.expander("GloVe file (for glove embeddings)"):
         widget(st.text_input, "glove_path", placeholder="/path/to/glove.6B.100d.txt")
@@ -198,7 +199,9 @@ def live_panel() -> None:
                        "and saved.")
     if view.glove:
         g = view.glove
-        st.caption(f"GloVe vectors ({g['dim']} numbers each) found for {g['coverage']:.0%} of "
+        source = ("IMDB word vectors" if view.config.get("embeddings") == "imdb"
+                  else "GloVe vectors")
+        st.caption(f"{source} ({g['dim']} numbers each) found for {g['coverage']:.0%} of "
                    f"the vocabulary ({g['found']:,} of {g['words']:,} words).")
     if job.finished and job.result:
         st.success(f"Saved. Test accuracy {view.test_accuracy:.1%}; the results are below."

@@ -33,6 +33,10 @@ def test_form_shows_every_setting_with_help_and_an_empty_live_panel(imdb):
     at = train_page()
     assert not at.exception
     assert at.selectbox(key="train_arch").value == "lstm"
+    # The starting form is the measured fast learner: max pooling, IMDB vectors, fine-tuned.
+    assert at.selectbox(key="train_pooling").value == "max"
+    assert at.selectbox(key="train_embeddings").value == "imdb"
+    assert at.checkbox(key="train_freeze_embeddings").value is False
     for key in ("train_units", "train_vocab_size", "train_learning_rate", "train_clipnorm",
                 "train_batch_size", "train_epochs", "train_train_size", "train_val_share"):
         assert at.number_input(key=key).help
@@ -74,6 +78,9 @@ def test_trains_a_tiny_model_then_shows_results_and_the_run_list(imdb, tiny_mode
     tables = [df.value for df in at.dataframe if "Name" in df.value]
     assert tables and "<b>tiny</b> page run" in tables[0]["Name"].tolist()
     assert len(at.expander) >= 1  # the confident mistakes (and the GloVe panel)
+    # It started from the IMDB word vectors, the starting form's choice, and says so.
+    assert any(c.value.startswith("IMDB word vectors") for c in at.caption)
+    assert RunStore().info(job.result).config["embeddings"] == "imdb"
 
     at.text_input(key="train_rename_text").input("renamed run")
     at.button(key="train_rename").click().run()
