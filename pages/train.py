@@ -105,7 +105,8 @@ with form_column, st.form("train_form", border=True):
     widget(b.selectbox, "embeddings", b, options=EMBEDDINGS,
            format_func=lambda value: EMBEDDING_LABELS.get(value, value),
            index=EMBEDDINGS.index(DEFAULTS.embeddings))
-    widget(a.checkbox, "freeze_embeddings", a, value=DEFAULTS.freeze_embeddings)
+    # Full width: in half a column its label was cut to "Freeze pretrai…".
+    widget(st.checkbox, "freeze_embeddings", value=DEFAULTS.freeze_embeddings)
     with st.expander("GloVe file (for glove embeddings)"):
         widget(st.text_input, "glove_path", placeholder="/path/to/glove.6B.100d.txt")
         glove_upload = st.file_uploader(
