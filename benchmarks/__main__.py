@@ -7,7 +7,7 @@ import os
 import sys
 import time
 
-SECTIONS = ["data", "train", "compare", "classify", "nextword", "cell"]
+SECTIONS = ["data", "train", "live", "jobs", "compare", "classify", "nextword", "cell"]
 
 
 def emit(name: str, value: float | int | str, unit: str = "") -> None:

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 
 from core import compare, data
-from core.jobs import Job
+from core.jobs import JobContext
 from core.models import ModelConfig
 from core.runs import RunStore
 
@@ -28,7 +28,7 @@ def run(emit: Callable[..., None]) -> None:
 
     imdb = data.load_imdb()
     plan = compare.ComparePlan(ModelConfig(epochs=1))
-    job = Job(name="benchmark comparison", work=lambda job: None)
+    job = JobContext("benchmark comparison")
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="rnnlab-bench-compare-") as root:
         result = compare.run_comparison(plan, imdb, job, store=RunStore(root), reuse_from=[],

@@ -30,7 +30,7 @@ from core.training import split_reviews
 
 if TYPE_CHECKING:
     from core.data import ImdbData
-    from core.jobs import Job
+    from core.jobs import Job, JobContext
     from core.runs import RunInfo, RunStore
 
 DEFAULT_ARCHS = ("simple_rnn", "lstm", "gru", "bilstm")
@@ -390,7 +390,7 @@ class _ModelJob:
     can draw one live curve per model from the single job's event list.
     """
 
-    def __init__(self, job: Job, label: str, arch: str, start: float, weight: float) -> None:
+    def __init__(self, job: JobContext, label: str, arch: str, start: float, weight: float) -> None:
         self._job, self.label, self.arch = job, label, arch
         self._start, self._weight = start, weight
         self.progress, self.eta_s = 0.0, None
@@ -413,12 +413,19 @@ class _ModelJob:
 class CompareResult:
     entries: list[Entry]
 
+    @classmethod
+    def from_json(cls, value: Any) -> CompareResult | None:
+        """The result a finished job stored (as JSON), or None when it has none."""
+        if not isinstance(value, dict) or not isinstance(value.get("entries"), list):
+            return None
+        return cls([Entry(**entry) for entry in value["entries"]])
 
-def _publish_row(job: Job, entry: Entry) -> None:
+
+def _publish_row(job: JobContext, entry: Entry) -> None:
     job.publish("row", entry=dataclasses.asdict(entry))
 
 
-def _baseline_rows(plan: ComparePlan, data: ImdbData, job: Job, position: float,
+def _baseline_rows(plan: ComparePlan, data: ImdbData, job: JobContext, position: float,
                    weight: float, use_cache: bool) -> list[Entry]:
     from core import baselines
 
@@ -450,7 +457,8 @@ def _baseline_rows(plan: ComparePlan, data: ImdbData, job: Job, position: float,
     return rows
 
 
-def run_comparison(plan: ComparePlan, data: ImdbData, job: Job, store: RunStore | None = None,
+def run_comparison(plan: ComparePlan, data: ImdbData, job: JobContext,
+                   store: RunStore | None = None,
                    reuse_from: Sequence[RunStore] | None = None,
                    cached_baselines: bool = True) -> CompareResult:
     """The work of a comparison job: baselines, then each architecture in turn.
@@ -527,7 +535,7 @@ def run_comparison(plan: ComparePlan, data: ImdbData, job: Job, store: RunStore 
     return CompareResult(entries=entries)
 
 
-def _reused_row(job: Job, label: str, found: tuple[RunStore, RunInfo], texts: list[str],
+def _reused_row(job: JobContext, label: str, found: tuple[RunStore, RunInfo], texts: list[str],
                 position: float) -> Entry | None:
     """The row of a run with identical settings, or None if its model cannot be loaded."""
     from core.runs import RunError
@@ -544,7 +552,7 @@ def _reused_row(job: Job, label: str, found: tuple[RunStore, RunInfo], texts: li
     return entry
 
 
-def _live_history(job: Job, label: str) -> dict[str, list[float]]:
+def _live_history(job: JobContext, label: str) -> dict[str, list[float]]:
     """Per-epoch history of a model from the job's events (for rows of failed models)."""
     history: dict[str, list[float]] = {"loss": [], "accuracy": [], "val_loss": [],
                                        "val_accuracy": [], "epoch_s": []}
@@ -558,17 +566,24 @@ def _live_history(job: Job, label: str) -> dict[str, list[float]]:
 def submit_comparison(plan: ComparePlan, data: ImdbData, owner: str | None = None,
                       store: RunStore | None = None) -> Job:
     """Queue a comparison (one job; it waits behind other training, like any job)."""
-    from core.jobs import job_queue
+    from core.jobs import JobSpec, engine
 
     problems = plan.check(data)
     if problems:
         raise ValueError(" ".join(dict.fromkeys(problems.values())))
     title = "Compare " + ", ".join(model_label(a) for a in plan.archs)
+    config = {"base": plan.base.to_dict(), "archs": list(plan.archs),
+              "baselines": list(plan.baselines)}
+    return engine().submit(JobSpec(JOB_KIND, title, config, owner), data=data, store=store)
 
-    def work(job: Job) -> CompareResult:
-        return run_comparison(plan, data, job, store=store)
 
-    return job_queue().submit(title, work, kind=JOB_KIND, owner=owner)
+def compare_job(job: JobContext, config: dict[str, Any], data: ImdbData,
+                store: RunStore | None = None) -> dict[str, Any]:
+    """The "compare" job's runner, in a Ray worker; its result is the table's rows."""
+    plan = ComparePlan(ModelConfig.from_dict(config["base"]), archs=tuple(config["archs"]),
+                       baselines=tuple(config["baselines"]))
+    result = run_comparison(plan, data, job, store=store)
+    return {"entries": [dataclasses.asdict(entry) for entry in result.entries]}
 
 
 # --- following a comparison live ------------------------------------------------------------

@@ -19,7 +19,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from core import settings
 
@@ -151,6 +151,17 @@ def download_progress() -> float:
         return min(1.0, partial.stat().st_size / settings.IMDB_ARCHIVE_BYTES)
     except OSError:
         return 0.0
+
+
+def download_job(job: Any, config: dict[str, Any]) -> str:
+    """The "download" job's runner: `config` holds the URL the page saw."""
+    from core.jobs import JobFailed
+
+    settings.IMDB_URL = str(config.get("url") or settings.IMDB_URL)
+    try:
+        return str(download_imdb())
+    except DatasetMissing as exc:  # already a sentence for the user
+        raise JobFailed(str(exc)) from exc
 
 
 def download_imdb(sha256: str = IMDB_SHA256) -> Path:

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     import keras
 
     from core.data import ImdbData
-    from core.jobs import Job
+    from core.jobs import JobContext
 
 GRADIENT_ARCHS = ("simple_rnn", "lstm", "gru")
 SIGNAL_TOKENS = (1, 2)  # the first token is one of these; the label says which
@@ -101,7 +101,7 @@ def first_to_last_ratio(norms: Sequence[float]) -> float:
 
 # --- Stopping from the page ---------------------------------------------------------------
 
-def _stop_callback(job: Job | None,
+def _stop_callback(job: JobContext | None,
                    on_epoch: Callable[[int], None] | None = None) -> keras.callbacks.Callback:
     import keras
 
@@ -119,7 +119,7 @@ def _stop_callback(job: Job | None,
     return StopOnRequest()
 
 
-def _stopped(job: Job | None) -> bool:
+def _stopped(job: JobContext | None) -> bool:
     return job is not None and job.stop_requested
 
 
@@ -214,7 +214,7 @@ def long_range_model(arch: str, units: int, embed_dim: int, vocab_size: int,
 
 
 def train_long_range(arch: str, length: int, settings: LongRangeSettings,
-                     job: Job | None = None,
+                     job: JobContext | None = None,
                      on_epoch: Callable[[int], None] | None = None) -> dict[str, Any]:
     """Train one model on the task at length L; its test accuracy and gradient norms."""
     x_train, y_train = long_range_data(length, settings.train_size, settings.vocab_size,
@@ -245,7 +245,8 @@ def train_long_range(arch: str, length: int, settings: LongRangeSettings,
     }
 
 
-def run_long_range(settings: LongRangeSettings, job: Job | None = None) -> list[dict[str, Any]]:
+def run_long_range(settings: LongRangeSettings,
+                   job: JobContext | None = None) -> list[dict[str, Any]]:
     """Every (architecture, L), shortest L first; a "result" event as each one finishes."""
     problems = settings.validate()
     if problems:
@@ -313,7 +314,7 @@ class ReviewGradientSettings:
 
 
 def run_review_gradients(settings: ReviewGradientSettings, data: ImdbData,
-                         job: Job | None = None) -> list[dict[str, Any]]:
+                         job: JobContext | None = None) -> list[dict[str, Any]]:
     """Per-position gradient norms of real sentiment models on reviews of >= seq_len tokens.
 
     The models are the app's own (`core.models.build_model`) trained on a balanced sample
@@ -451,7 +452,7 @@ def _exploding_model(settings: ExplodingSettings, clipnorm: float | None) -> ker
     return model
 
 
-def _non_finite_guard(record: dict[str, Any], job: Job | None) -> keras.callbacks.Callback:
+def _non_finite_guard(record: dict[str, Any], job: JobContext | None) -> keras.callbacks.Callback:
     import keras
 
     from core.nan_guard import NanGuardMixin
@@ -473,7 +474,7 @@ def _non_finite_guard(record: dict[str, Any], job: Job | None) -> keras.callback
 
 
 def train_exploding(settings: ExplodingSettings, clipnorm: float | None,
-                    job: Job | None = None) -> dict[str, Any]:
+                    job: JobContext | None = None) -> dict[str, Any]:
     """One SGD run; per-batch loss and gradient norm, and where it blew up (if it did)."""
     x, y = long_range_data(settings.length, settings.steps * settings.batch_size,
                            seed=settings.seed)
@@ -490,7 +491,8 @@ def train_exploding(settings: ExplodingSettings, clipnorm: float | None,
     }
 
 
-def run_exploding(settings: ExplodingSettings, job: Job | None = None) -> list[dict[str, Any]]:
+def run_exploding(settings: ExplodingSettings,
+                  job: JobContext | None = None) -> list[dict[str, Any]]:
     """The same run twice, without and with clipping; a "result" event after each."""
     problems = settings.validate()
     if problems:
@@ -510,3 +512,20 @@ def run_exploding(settings: ExplodingSettings, job: Job | None = None) -> list[d
             job.publish("result", **result)
             job.set_progress((index + 1) / 2)
     return results
+
+
+EXPERIMENTS = {"long_range": (LongRangeSettings, run_long_range),
+               "reviews": (ReviewGradientSettings, run_review_gradients),
+               "exploding": (ExplodingSettings, run_exploding)}
+
+
+def cell_job(job: JobContext, config: dict[str, Any], data: ImdbData | None = None
+             ) -> list[dict[str, Any]]:
+    """The "cell" job's runner, in a Ray worker: one experiment of Inside the cell.
+
+    `config` is {"experiment": a key of EXPERIMENTS, "settings": its settings as a dict}."""
+    settings_class, run = EXPERIMENTS[config["experiment"]]
+    settings = settings_class(**config["settings"])
+    if config["experiment"] == "reviews":
+        return run(settings, data, job)
+    return run(settings, job)

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from core.jobs import Job, JobFailed
+from core.jobs import Job, JobContext, JobFailed
 
 if TYPE_CHECKING:
     import keras
@@ -730,7 +730,7 @@ def user_training_data(text: str) -> LMTrainingData:
     return LMTrainingData(documents=split_user_text(text), held_out=None, source="your text")
 
 
-def live_curves_callback(job: Job | None, steps: int, epochs: int, every: int = 5,
+def live_curves_callback(job: JobContext | None, steps: int, epochs: int, every: int = 5,
                          scorer: LanguageModel | None = None,
                          validation: tuple[np.ndarray, np.ndarray] | None = None) -> Any:
     """A Keras callback that publishes batch and epoch figures, honours stop requests and
@@ -848,7 +848,7 @@ LATENCY_PREFIXES = ("", "this movie was", "i have to say that the acting in this
 def train_language_model(
     config: LMConfig,
     data: LMTrainingData,
-    job: Job | None = None,
+    job: JobContext | None = None,
     store: RunStore | None = None,
     name: str | None = None,
     extra_files: dict[str, str] | None = None,
@@ -935,9 +935,15 @@ def submit_lm_training(config: LMConfig, data: LMTrainingData, name: str | None 
                        owner: str | None = None, store: RunStore | None = None) -> Job:
     """Queue a language-model training job; its result is the saved run's id (None when
     it was stopped before training began)."""
-    from core.jobs import job_queue
+    from core.jobs import JobSpec, engine
 
-    def work(job: Job) -> str | None:
-        return train_language_model(config, data, job=job, store=store, name=name)
+    spec = JobSpec(KIND, name or "LSTM language model",
+                   {"model": config.to_dict(), "name": name}, owner)
+    return engine().submit(spec, data=data, store=store)
 
-    return job_queue().submit(name or "LSTM language model", work, kind=KIND, owner=owner)
+
+def lm_job(job: JobContext, config: dict[str, Any], data: LMTrainingData,
+           store: RunStore | None = None) -> str | None:
+    """The "language_model" job's runner, in a Ray worker."""
+    return train_language_model(LMConfig.from_dict(config["model"]), data, job=job,
+                                store=store, name=config.get("name"))

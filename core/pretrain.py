@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from core.jobs import Job
+from core.jobs import ConsoleJobContext
 from core.models import ARCH_LABELS, ModelConfig
 from core.runs import SHIPPED_DIR
 
@@ -49,17 +49,6 @@ SHIPPED_CONFIGS = {arch: ModelConfig(arch=arch, **{**BASE, "epochs": EPOCHS[arch
                    for arch in SHIPPED_ARCHS}
 TARGETS = {"bilstm": 0.88, "lstm": 0.87, "gru": 0.87}
 SIZE_LIMIT_MB = 20.0
-
-
-class _PrintingJob(Job):
-    """A foreground job that prints progress to the log instead of feeding a page."""
-
-    def publish(self, kind: str, **data: Any) -> None:
-        super().publish(kind, **data)
-        if kind in ("epoch", "stage") or (kind == "batch" and data.get("step", 0) % 40 == 0):
-            shown = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
-                              for k, v in data.items())
-            print(f"[{time.strftime('%H:%M:%S')}] {self.name} {kind}: {shown}", flush=True)
 
 
 def machine() -> str:
@@ -289,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
                                             "train_size": args.train_size})
             print(f"[{time.strftime('%H:%M:%S')}] training {arch}: {config.to_dict()}",
                   flush=True)
-            job = _PrintingJob(name=arch, work=lambda job: None, kind="pretrain")
+            job = ConsoleJobContext(arch, "pretrain")
             run_id = train_sentiment(config, data, job=job, store=staging,
                                      name=f"{ARCH_LABELS[arch]} (shipped)")
             folder = staging.root / run_id

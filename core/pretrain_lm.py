@@ -12,11 +12,10 @@ import argparse
 import os
 import shutil
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
-from core.jobs import Job
+from core.jobs import ConsoleJobContext
 from core.language_model import (
     ASSETS_DIR,
     KIND,
@@ -37,18 +36,6 @@ SHIPPED_CONFIG = LMConfig(
 )
 SAMPLED_REVIEWS = 32_000  # more than max_train_words needs; the cap decides
 HELD_OUT_REVIEWS = 500
-
-
-class _PrintingJob(Job):
-    """A job run in the foreground that logs its progress instead of feeding a page."""
-
-    def publish(self, kind: str, **data: Any) -> None:
-        super().publish(kind, **data)
-        if kind == "epoch" or (kind == "batch" and data.get("step", 0) % 50 == 1):
-            figures = ", ".join(f"{k}={v:.4g}" for k, v in data.items()
-                                if isinstance(v, float))
-            print(f"[{time.strftime('%H:%M:%S')}] {kind} step={data.get('step', '-')} "
-                  f"{figures}", flush=True)
 
 
 def model_card(metrics: dict[str, Any], config: LMConfig, size_mb: float) -> str:
@@ -146,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     data = imdb_training_data(load_imdb(), max_reviews=SAMPLED_REVIEWS,
                               held_out_reviews=HELD_OUT_REVIEWS, seed=config.seed)
     staging = RunStore(args.out / ".staging")
-    job = _PrintingJob(name="pretrain", work=lambda job: None, kind=KIND)
+    job = ConsoleJobContext("pretrain", KIND)
     run_id = train_language_model(config, data, job=job, store=staging,
                                   name="IMDB reviews LSTM (shipped)")
     folder = staging.root / run_id

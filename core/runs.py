@@ -319,8 +319,19 @@ class RunStore:
         except (OSError, ValueError) as exc:
             raise RunError(f"Cannot rename a damaged run ({exc}).") from exc
         meta["name"] = new_name
-        tmp = path.with_name(f".run.json.{secrets.token_hex(4)}")
-        _write_json(tmp, meta)
+        self.update_json(run_id, "run.json", meta)
+
+    def update_json(self, run_id: str, file_name: str, changes: dict[str, Any]) -> None:
+        """Merge `changes` into one of a run's JSON files, atomically (e.g. a later score)."""
+        self._writable()
+        path = self._path(run_id) / file_name
+        try:
+            values = _read_json(path) if path.exists() else {}
+        except (OSError, ValueError) as exc:
+            raise RunError(f"Cannot update a damaged run ({exc}).") from exc
+        values.update(changes)
+        tmp = path.with_name(f".{file_name}.{secrets.token_hex(4)}")
+        _write_json(tmp, values)
         os.replace(tmp, path)
 
     def delete(self, run_id: str) -> None:

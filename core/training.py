@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from core import text
-from core.jobs import Job, JobFailed, job_queue
+from core.jobs import Job, JobContext, JobFailed, JobSpec, engine
 from core.models import FIELD_LABELS, ModelConfig, build_model, end_to_end
 from core.runs import RunStore
 
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from core.data import ImdbData
 
 KIND = "sentiment"
-JOB_KIND = "sentiment_training"
+JOB_KIND = "train"
 # The key of problems that are about the dataset rather than one setting of the form.
 DATASET_PROBLEM = "dataset"
 VECTORIZE_CHUNK = 2048
@@ -171,7 +171,7 @@ def _make_callback_class() -> type:
         It only reads the logs Keras already computed, so it adds no extra device sync.
         """
 
-        def __init__(self, config: ModelConfig, job: Job | None, steps: int,
+        def __init__(self, config: ModelConfig, job: JobContext | None, steps: int,
                      train_samples: int) -> None:
             super().__init__()
             self.config, self.job, self.steps = config, job, steps
@@ -256,13 +256,13 @@ def _make_callback_class() -> type:
 
 # --- the whole run -------------------------------------------------------------------------
 
-def _stage(job: Job | None, stage: str, message: str) -> None:
+def _stage(job: JobContext | None, stage: str, message: str) -> None:
     if job is not None:
         job.publish("stage", stage=stage, message=message)
         job.set_progress(job.progress, job.eta_s, message)
 
 
-def train_sentiment(config: ModelConfig, data: ImdbData, job: Job | None = None,
+def train_sentiment(config: ModelConfig, data: ImdbData, job: JobContext | None = None,
                     store: RunStore | None = None, name: str | None = None) -> str | None:
     """Train, evaluate and save one sentiment model; returns the saved run's id.
 
@@ -326,15 +326,22 @@ def train_sentiment(config: ModelConfig, data: ImdbData, job: Job | None = None,
     if callback.blow_up:
         raise JobFailed(callback.blow_up.message(
             "Training was stopped there and nothing was saved."))
-    if not callback.batches["step"]:
-        return None  # stopped before a single batch: nothing to save
+    if callback.stopped and not any(row["complete"] for row in callback.epochs):
+        # A model that has not read every training review once is not worth keeping, and
+        # would be offered on Classify as a coin toss.
+        return None
 
-    _stage(job, "evaluating", f"Testing on {len(prepared.x_test):,} held-out reviews…")
-    probabilities = model.predict(eval_dataset(prepared.x_test, prepared.y_test, 512),
+    # A stopped run is wanted now: it is scored on a quick sample of the test reviews
+    # (the same sample for every run), and the full score is its own job.
+    test = slice(None) if not callback.stopped else quick_test_rows(len(prepared.x_test))
+    x_test, y_test = prepared.x_test[test], prepared.y_test[test]
+    test_frame = prepared.test.iloc[test].reset_index(drop=True)
+    _stage(job, "evaluating", f"Testing on {len(x_test):,} held-out reviews…")
+    probabilities = model.predict(eval_dataset(x_test, y_test, 512),
                                   verbose=0)[:, 0].astype(np.float64)
-    test_loss, test_accuracy = binary_scores(prepared.y_test, probabilities)
+    test_loss, test_accuracy = binary_scores(y_test, probabilities)
     exported = end_to_end(prepared.vectorizer, model)
-    evaluation = evaluate_predictions(prepared.test, probabilities)
+    evaluation = evaluate_predictions(test_frame, probabilities)
     metrics = {
         "test_accuracy": float(test_accuracy),
         "test_loss": float(test_loss),
@@ -345,12 +352,13 @@ def train_sentiment(config: ModelConfig, data: ImdbData, job: Job | None = None,
         "train_s": fit_s,
         "total_s": 0.0,  # filled in below, after the latency measurement
         "samples_per_s": callback.done_steps * config.batch_size / max(callback.train_s, 1e-9),
-        "latency_ms": inference_latency_ms(exported, prepared.test["text"].iloc[0]),
+        "latency_ms": inference_latency_ms(exported, test_frame["text"].iloc[0]),
         "params": int(model.count_params()),
         "epochs_done": sum(1 for row in callback.epochs if row["complete"]),
         "train_reviews": len(prepared.x_train),
         "val_reviews": len(prepared.x_val),
-        "test_reviews": len(prepared.x_test),
+        "test_reviews": len(x_test),
+        "test_sample": bool(callback.stopped and len(x_test) < len(prepared.x_test)),
         **notes,
     }
     metrics["total_s"] = time.perf_counter() - start
@@ -379,6 +387,17 @@ def train_sentiment(config: ModelConfig, data: ImdbData, job: Job | None = None,
     if job is not None:
         job.publish("saved", run_id=run_id, test_accuracy=float(test_accuracy))
     return run_id
+
+
+QUICK_TEST_REVIEWS = 2_000
+
+
+def quick_test_rows(count: int, size: int | None = None) -> np.ndarray:
+    """The test rows a stopped run is scored on: a fixed random sample (seed 0), sorted."""
+    size = size or QUICK_TEST_REVIEWS
+    if count <= size:
+        return np.arange(count)
+    return np.sort(np.random.default_rng(0).choice(count, size, replace=False))
 
 
 def binary_scores(labels: np.ndarray, probabilities: np.ndarray) -> tuple[float, float]:
@@ -436,22 +455,60 @@ def _json(value: Any) -> str:
 
 def submit_training(config: ModelConfig, data: ImdbData, name: str | None = None,
                     owner: str | None = None, store: RunStore | None = None) -> Job:
-    """Queue a training job (one runs at a time, across all browser sessions)."""
+    """Queue a training job on the job engine (a Ray worker with a node's CPUs)."""
     problems = check_against_data(config, data)
     if problems:
         raise ValueError("; ".join(problems.values()))
-    title = name or config.label
+    spec = JobSpec(JOB_KIND, name or config.label, {"model": config.to_dict(), "name": name},
+                   owner)
+    return engine().submit(spec, data=data, store=store)
 
-    def work(job: Job) -> str | None:
-        return train_sentiment(config, data, job=job, store=store, name=name)
 
-    return job_queue().submit(title, work, kind=JOB_KIND, owner=owner)
+def train_job(job: JobContext, config: dict[str, Any], data: ImdbData,
+              store: RunStore | None = None) -> str | None:
+    """The "train" job's runner, in a Ray worker."""
+    return train_sentiment(ModelConfig.from_dict(config["model"]), data, job=job, store=store,
+                           name=config.get("name"))
+
+
+def score_run(store: RunStore, run_id: str, data: ImdbData,
+              job: JobContext | None = None) -> float:
+    """Score a saved run on every labelled test review (a stopped run was scored on a
+    quick sample), and record the figures with it; returns the test accuracy."""
+    run = store.load(run_id)
+    test = data.test[data.test["label"].notna()].reset_index(drop=True)
+    texts, chunk, parts = test["text"].tolist(), 1024, []
+    for start in range(0, len(texts), chunk):
+        if job is not None:
+            job.set_progress(start / len(texts), None,
+                             f"Scoring test reviews {start:,}–{min(start + chunk, len(texts)):,}"
+                             f" of {len(texts):,}…")
+        parts.append(run.predict(texts[start:start + chunk]))
+    probabilities = np.concatenate(parts).astype(np.float64)
+    loss, accuracy = binary_scores(test["label"].to_numpy(dtype=np.float32), probabilities)
+    store.update_json(run_id, "metrics.json", {
+        "test_accuracy": accuracy, "test_loss": loss, "test_reviews": len(texts),
+        "test_sample": False})
+    store.update_json(run_id, "evaluation.json", evaluate_predictions(test, probabilities))
+    return accuracy
+
+
+def submit_scoring(run_id: str, data: ImdbData, owner: str | None = None,
+                   store: RunStore | None = None) -> Job:
+    """Score a saved run on the whole test set, as a job."""
+    spec = JobSpec("score", f"Score {run_id} on every test review", {"run_id": run_id}, owner)
+    return engine().submit(spec, data=data, store=store)
+
+
+def score_job(job: JobContext, config: dict[str, Any], data: ImdbData,
+              store: RunStore | None = None) -> float:
+    """The "score" job's runner, in a Ray worker."""
+    return score_run(store or RunStore(), config["run_id"], data, job)
 
 
 def training_jobs(owner: str | None) -> list[Job]:
     """A user's training jobs, newest first (for coming back to the page)."""
-    jobs = [j for j in job_queue().jobs(owner) if j.kind == JOB_KIND]
-    return sorted(jobs, key=lambda j: j.submitted_at, reverse=True)
+    return engine().jobs(owner, kind=JOB_KIND)
 
 
 # --- what the page shows -------------------------------------------------------------------

@@ -1,14 +1,17 @@
-"""UI pieces shared by pages: the dataset sidebar, the cached dataset loader, and the
-browser session's owner id for background jobs."""
+"""UI pieces shared by pages: the dataset sidebar, the cached dataset loader, the browser
+session's owner id, and finding a session's background jobs again (also after a reload)."""
 
 from __future__ import annotations
 
+import re
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 import streamlit as st
 
 from core import data, settings
-from core.jobs import job_queue
+from core.jobs import Job, JobSpec, engine
 from core.text import escape_markdown
 
 
@@ -34,9 +37,96 @@ DOWNLOAD_JOB_KEY = "imdb_download_job"
 OWNER_KEY = "owner"
 
 
+OWNER_PARAM = "u"
+_TOKEN = re.compile(r"^[0-9a-f]{32}$")
+EVENTS_KEY = "_job_events"
+
+
 def session_owner() -> str:
-    """This browser session's id, the owner of every job it submits on any page."""
-    return st.session_state.setdefault(OWNER_KEY, uuid.uuid4().hex)
+    """This browser session's id, the owner of every job it submits on any page.
+
+    It is kept in the URL too (`?u=…`), so that a reload of the page, which starts a new
+    Streamlit session, is still the same person with the same jobs and Stop buttons.
+    """
+    owner = st.session_state.get(OWNER_KEY)
+    if owner is None:
+        from_url = st.query_params.get(OWNER_PARAM, "")
+        owner = from_url if _TOKEN.match(from_url) else uuid.uuid4().hex
+        st.session_state[OWNER_KEY] = owner
+    if st.query_params.get(OWNER_PARAM) != owner:
+        st.query_params[OWNER_PARAM] = owner
+    return owner
+
+
+def current_job(key: str) -> Job | None:
+    """The job this session last started under `key` (a page's own), if it may see it.
+
+    The id also lives in the URL under `key`, so a reloaded page finds its job again."""
+    job_id = st.session_state.get(key) or st.query_params.get(key)
+    job = engine().get(job_id, owner=session_owner()) if job_id else None
+    if job is None:
+        st.session_state.pop(key, None)
+        return None
+    st.session_state[key] = job.id
+    if st.query_params.get(key) != job.id:
+        st.query_params[key] = job.id
+    return job
+
+
+def submit_job(key: str, submit: Callable[..., Job], *args: Any, **kwargs: Any) -> Job | None:
+    """`submit(*args, **kwargs)` a job for this session, remembered under `key`; the
+    engine's refusal (e.g. too many jobs at once) is shown, not raised."""
+    from core.jobs import JobRejected
+
+    try:
+        job = submit(*args, **kwargs)
+    except JobRejected as exc:
+        st.error(escape_markdown(str(exc)), icon="🚦")
+        return None
+    remember_job(key, job)
+    return job
+
+
+def remember_job(key: str, job: Job) -> None:
+    st.session_state[key] = job.id
+    st.query_params[key] = job.id
+
+
+def job_events(job: Job) -> list[dict[str, Any]]:
+    """All of a job's events, reading only what was appended since this session's last
+    look (a long run has thousands)."""
+    cache = st.session_state.setdefault(EVENTS_KEY, {})
+    events, offset = cache.get(job.id, ([], 0))
+    new, offset = job.read_events(offset)
+    if new:
+        events = events + new
+    cache[job.id] = (events, offset)
+    return events
+
+
+def queue_text(job: Job) -> str:
+    """"Position 2 in the queue, about 3 min" for a waiting job."""
+    position = engine().position(job)
+    wait = engine().wait_estimate_s(job)
+    text = f"Waiting in the queue at position **{position}**"
+    if wait:
+        text += f", about {format_seconds(wait)} before it starts"
+    return text + "."
+
+
+def format_seconds(value: float | None) -> str:
+    if value is None:
+        return "–"
+    value = float(value)
+    return f"{value:.1f} s" if value < 90 else f"{int(value // 60)} min {int(value % 60):02d} s"
+
+
+def job_error(job: Job) -> None:
+    """A failed job's message as its main text, and any traceback folded away."""
+    st.error(escape_markdown(job.error or "The job failed."), icon="💥")
+    if job.details:
+        with st.expander("Details (for a bug report)"):
+            st.code(job.details, language=None)
 
 
 def dataset_path() -> str | None:
@@ -76,22 +166,22 @@ def dataset_missing_panel(message: str) -> None:
         "type the path in the sidebar. With internet, the button below downloads it into "
         "the Keras cache (`~/.keras/datasets`)."
     )
-    job = job_queue().get(st.session_state.get(DOWNLOAD_JOB_KEY))
+    job = current_job(DOWNLOAD_JOB_KEY)
     if job is None or job.finished:
         if job is not None and job.error:
             st.error(escape_markdown(job.error))
         if st.button("Download the IMDB archive (about 80 MB)", key="download_imdb"):
-            job = job_queue().submit("Download IMDB", lambda job: data.download_imdb(),
-                                     kind="download")
-            st.session_state[DOWNLOAD_JOB_KEY] = job.id
-            st.rerun()
+            spec = JobSpec("download", "Download IMDB", {"url": settings.IMDB_URL},
+                           session_owner())
+            if submit_job(DOWNLOAD_JOB_KEY, engine().submit, spec) is not None:
+                st.rerun()
     if job is not None and not job.finished:
         _download_progress(job.id)
 
 
 @st.fragment(run_every=1.0)
 def _download_progress(job_id: str) -> None:
-    job = job_queue().get(job_id)
+    job = engine().get(job_id)
     if job is None:
         return
     if job.finished:

@@ -8,7 +8,7 @@ import streamlit as st
 from core import compare
 from core.baselines import BASELINE_NAMES, BASELINES
 from core.charts import compare as charts
-from core.jobs import QUEUED, RUNNING, job_queue
+from core.jobs import DONE, FAILED, INTERRUPTED, QUEUED, RUNNING
 from core.models import (
     ARCH_LABELS,
     ARCHITECTURES,
@@ -22,7 +22,16 @@ from core.models import (
 )
 from core.runs import RunStore, shipped_store
 from core.text import escape_markdown
-from pages.common import imdb_data, session_owner
+from pages.common import (
+    current_job,
+    format_seconds,
+    imdb_data,
+    job_error,
+    job_events,
+    queue_text,
+    remember_job,
+    session_owner,
+)
 
 JOB_KEY, PROGRESS_KEY = "compare_job", "compare_progress"
 DEFAULTS = ModelConfig()
@@ -107,7 +116,7 @@ problems = plan.check(imdb)
 for name, message in problems.items():
     st.error(f"**{FIELD_LABELS.get(name, name.capitalize())}:** {message}")
 
-job = job_queue().get(st.session_state.get(JOB_KEY))
+job = current_job(JOB_KEY)
 busy = job is not None and not job.finished
 if not problems and archs:
     steps = compare.preview(plan, imdb, [store, shipped_store()])
@@ -126,8 +135,7 @@ if clicked and not busy:
     except ValueError as exc:
         st.error(str(exc))
     else:
-        st.session_state[JOB_KEY] = job.id
-        st.session_state[PROGRESS_KEY] = (job.id, compare.CompareProgress())
+        remember_job(JOB_KEY, job)
         busy = True
 
 
@@ -136,14 +144,14 @@ def progress_of(current) -> compare.CompareProgress:
     job_id, progress = st.session_state.get(PROGRESS_KEY, (None, None))
     if job_id != current.id or progress is None:
         progress = compare.CompareProgress()
-    progress.update(current.events(progress.seen))
+    progress.update(job_events(current)[progress.seen:])
     st.session_state[PROGRESS_KEY] = (current.id, progress)
     return progress
 
 
 @st.fragment(run_every=1.0 if busy else None)
 def live() -> None:
-    current = job_queue().get(st.session_state.get(JOB_KEY))
+    current = current_job(JOB_KEY)
     if current is None:
         return
     progress = progress_of(current)
@@ -157,8 +165,7 @@ def live() -> None:
         return
     with st.container(border=True):
         if current.state == QUEUED:
-            st.info(f"Waiting for other training to finish: position "
-                    f"{job_queue().position(current)} in the queue.", icon="⏳")
+            st.info(queue_text(current), icon="⏳")
         text = escape_markdown(current.message) if current.message else "Starting…"
         if current.state == RUNNING and current.progress > 0.02:
             left_s = current.elapsed_s * (1 - current.progress) / current.progress
@@ -183,12 +190,14 @@ live()
 # --- results -----------------------------------------------------------------------------------
 entries: list[compare.Entry] = []
 if job is not None:
-    if job.finished and job.result is not None:
-        entries = list(job.result.entries)
-    else:
-        entries = list(progress_of(job).rows)
-    if job.state == "failed":
-        st.error(f"The comparison failed: {escape_markdown(job.error or '')}")
+    result = compare.CompareResult.from_json(job.result) if job.finished else None
+    entries = list(result.entries) if result else list(progress_of(job).rows)
+    if job.state == DONE:
+        st.success(f"Comparison finished in {format_seconds(job.elapsed_s)}.", icon="✅")
+    elif job.state == FAILED:
+        job_error(job)
+    elif job.state == INTERRUPTED:
+        st.warning(escape_markdown(job.error or "Interrupted."), icon="⚡")
 
 stores = {"yours": store, "shipped": shipped_store()}
 choices = {(origin, r.run_id): r for origin, source in stores.items()

@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import Any
 
 import streamlit as st
 
 from core import gradients
-from core.jobs import Job, job_queue
+from core.jobs import Job, JobSpec, engine
 from core.models import ARCH_LABELS
-from pages.common import dataset_missing_panel, imdb_data, imdb_missing, session_owner
+from pages.common import (
+    current_job,
+    dataset_missing_panel,
+    imdb_data,
+    imdb_missing,
+    job_error,
+    job_events,
+    queue_text,
+    session_owner,
+    submit_job,
+)
 
 CELLS = list(gradients.GRADIENT_ARCHS)
 # The widgets start from the experiments' own defaults, which the tests and benchmark use.
@@ -35,10 +46,6 @@ st.markdown(
 
 # --- Jobs: submit, poll, stop ---------------------------------------------------------------
 
-def current_job(key: str) -> Job | None:
-    return job_queue().get(st.session_state.get(key))
-
-
 def job_status(key: str, draw: Callable[[list[dict[str, Any]], Job], None] | None = None) -> None:
     """Progress, a stop button and the results so far; refreshes every second while running."""
     job = current_job(key)
@@ -48,18 +55,19 @@ def job_status(key: str, draw: Callable[[list[dict[str, Any]], Job], None] | Non
     @st.fragment(run_every=None if job.finished else 1.0)
     def panel() -> None:
         if job.state == "queued":
-            st.info(f"Waiting in the queue (position {job_queue().position(job)}): one "
-                    "experiment or training runs at a time.", icon="⏳")
+            st.info(queue_text(job), icon="⏳")
         elif job.state == "running":
             eta = f", about {job.eta_s:.0f} s left" if job.eta_s else ""
             st.progress(job.progress, text=f"{job.message or 'Starting…'}{eta}")
         if not job.finished and st.button("Stop", key=f"{key}_stop", icon="⏹️"):
             job.stop()
         if job.state == "failed":
-            st.error(job.error or "The experiment failed.")
+            job_error(job)
+        elif job.state == "interrupted":
+            st.warning(job.error or "Interrupted.", icon="⚡")
         elif job.state == "stopped":
             st.warning("Stopped: showing the parts that finished.")
-        events = [e for e in job.events() if e["kind"] == "result"]
+        events = [e for e in job_events(job) if e["kind"] == "result"]
         if events and draw is not None:
             draw(events, job)
         if job.finished and st.session_state.get(f"{key}_drawn") != job.id:
@@ -69,9 +77,11 @@ def job_status(key: str, draw: Callable[[list[dict[str, Any]], Job], None] | Non
     panel()
 
 
-def submit(key: str, name: str, work: Callable[[Job], Any]) -> None:
-    job = job_queue().submit(name, work, kind="cell", owner=session_owner())
-    st.session_state[key] = job.id
+def submit(key: str, name: str, experiment: str, settings: Any, data: Any = None) -> None:
+    """Run one experiment (a key of `gradients.EXPERIMENTS`) as a job for this session."""
+    spec = JobSpec("cell", name, {"experiment": experiment, "settings": asdict(settings)},
+                   session_owner())
+    submit_job(key, engine().submit, spec, data=data)
 
 
 @st.cache_resource(show_spinner="Loading the model…", max_entries=8)
@@ -125,8 +135,7 @@ with vanishing:
             lengths=list(lengths), archs=list(archs), units=int(units),
             train_size=int(train_size), epochs=int(epochs), learning_rate=float(learning_rate))
         if not show_problems(settings.validate()):
-            submit("cell_long_range_job", "Long-range task",
-                   lambda job, s=settings: gradients.run_long_range(s, job))
+            submit("cell_long_range_job", "Long-range task", "long_range", settings)
 
     def draw_long_range(results: list[dict[str, Any]], job: Job) -> None:
         cell = charts()
@@ -200,8 +209,7 @@ with vanishing:
             seq_len=int(seq_len), units=int(rv_units), embed_dim=int(rv_embed),
             train_size=int(rv_train), archs=list(rv_archs))
         if data is not None and not show_problems(settings.validate()):
-            submit("cell_reviews_job", "Gradients on reviews",
-                   lambda job, s=settings, d=data: gradients.run_review_gradients(s, d, job))
+            submit("cell_reviews_job", "Gradients on reviews", "reviews", settings, data)
 
     def draw_reviews(results: list[dict[str, Any]], job: Job) -> None:
         left, right = st.columns([3, 2])
@@ -253,8 +261,7 @@ with exploding:
             length=int(ex_length), recurrent_gain=float(ex_gain),
             learning_rate=float(ex_lr), clipnorm=float(ex_clip), steps=int(ex_steps))
         if not show_problems(settings.validate()):
-            submit("cell_exploding_job", "Exploding gradients",
-                   lambda job, s=settings: gradients.run_exploding(s, job))
+            submit("cell_exploding_job", "Exploding gradients", "exploding", settings)
 
     def draw_exploding(results: list[dict[str, Any]], job: Job) -> None:
         st.plotly_chart(charts().exploding_chart(results), key=f"exploding_{len(results)}")

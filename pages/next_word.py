@@ -8,10 +8,20 @@ import streamlit as st
 
 from core import language_model as lm
 from core.charts import nextword as charts
-from core.jobs import job_queue
+from core.jobs import engine
 from core.runs import RunError, RunStore
 from core.text import escape_markdown
-from pages.common import dataset_missing_panel, imdb_data, imdb_missing, session_owner
+from pages.common import (
+    current_job,
+    dataset_missing_panel,
+    imdb_data,
+    imdb_missing,
+    job_error,
+    job_events,
+    queue_text,
+    session_owner,
+    submit_job,
+)
 
 TEXT_KEY = "nw_text"
 JOB_KEY = "nw_job"
@@ -220,16 +230,16 @@ with quality_tab:
 
 def show_job() -> None:
     """Progress, live curves and a stop (or cancel) button for the training job."""
-    job = job_queue().get(st.session_state.get(JOB_KEY))
+    job = current_job(JOB_KEY)
     if job is None:
         return
-    events = job.events()
+    events = job_events(job)
     batches = [e for e in events if e["kind"] == "batch"]
     epochs = [e for e in events if e["kind"] == "epoch"]
     if job.state == "queued":
-        st.info(f"Waiting in the queue (position {job_queue().position(job)}).")
+        st.info(queue_text(job), icon="⏳")
         if st.button("Cancel", key="nw_cancel"):
-            job_queue().cancel(job)  # False if it has just started: then Stop is offered
+            engine().cancel(job)  # False if it has just started: then Stop is offered
             st.rerun()
     elif not job.finished:
         eta = f", about {job.eta_s:.0f} s left" if job.eta_s else ""
@@ -249,12 +259,14 @@ def show_job() -> None:
     elif job.state == "cancelled":
         st.info("Cancelled before it started: nothing was trained.")
     elif job.state == "failed":
-        st.error(job.error or "Training failed.")
+        job_error(job)
+    elif job.state == "interrupted":
+        st.warning(escape_markdown(job.error or "Interrupted."), icon="⚡")
 
 
 @st.fragment(run_every=1.0)
 def live_job_panel() -> None:
-    job = job_queue().get(st.session_state.get(JOB_KEY))
+    job = current_job(JOB_KEY)
     if job is not None and job.finished:
         st.rerun()  # the whole page: the model list now holds the new run
     show_job()
@@ -325,7 +337,7 @@ with train_tab:
         st.error(message)
     if problem and source != "IMDB reviews":
         st.warning(problem)
-    running = job_queue().get(st.session_state.get(JOB_KEY))
+    running = current_job(JOB_KEY)
     busy = running is not None and not running.finished
     if st.button("Train", type="primary", key="nw_train",
                  disabled=bool(problem or problems or busy)):
@@ -336,9 +348,9 @@ with train_tab:
         else:
             data = lm.user_training_data(user_text)
         if data is not None:
-            job = lm.submit_lm_training(config, data, name=name or None, owner=session_owner())
-            st.session_state[JOB_KEY] = job.id
-    current = job_queue().get(st.session_state.get(JOB_KEY))
+            submit_job(JOB_KEY, lm.submit_lm_training, config, data, name=name or None,
+                       owner=session_owner())
+    current = current_job(JOB_KEY)
     if current is not None and current.finished:
         show_job()
     elif current is not None:

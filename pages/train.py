@@ -7,7 +7,7 @@ import streamlit as st
 from core import training
 from core.charts import training as charts
 from core.glove import GloveError, save_upload
-from core.jobs import CANCELLED, DONE, FAILED, QUEUED, RUNNING, STOPPED, job_queue
+from core.jobs import CANCELLED, DONE, FAILED, INTERRUPTED, QUEUED, RUNNING, STOPPED, engine
 from core.models import (
     ARCH_LABELS,
     ARCHITECTURES,
@@ -23,14 +23,25 @@ from core.models import (
 )
 from core.runs import RunError, RunStore
 from core.text import escape_markdown
-from pages.common import imdb_data, session_owner
+from pages.common import (
+    current_job,
+    format_seconds,
+    imdb_data,
+    job_error,
+    job_events,
+    queue_text,
+    remember_job,
+    session_owner,
+    submit_job,
+)
 
-JOB_KEY, PROBLEMS_KEY, SELECTED_KEY, CHOICE_KEY = (
-    "train_job_id", "train_problems", "train_selected_run", "train_run_choice")
+JOB_KEY, PROBLEMS_KEY, SELECTED_KEY, CHOICE_KEY, SCORE_KEY = (
+    "train_job_id", "train_problems", "train_selected_run", "train_run_choice", "train_score_job")
 DEFAULTS = ModelConfig(**TRAIN_PAGE_OVERRIDES)
 # Labels for the form; an option without one shows under its own name, never breaks it.
 STATE_LABELS = {QUEUED: "⏳ queued", RUNNING: "🏃 training", DONE: "✅ done",
-                STOPPED: "⏹️ stopped", FAILED: "❌ failed", CANCELLED: "🚫 cancelled"}
+                STOPPED: "⏹️ stopped", FAILED: "❌ failed", CANCELLED: "🚫 cancelled",
+                INTERRUPTED: "⚡ interrupted"}
 
 st.title("🏋️ Train a recurrent network")
 st.caption(
@@ -46,11 +57,6 @@ if data is None:
 owner = session_owner()
 store = RunStore()
 problems: dict[str, str] = st.session_state.get(PROBLEMS_KEY, {})
-
-
-def current_job():
-    """The job this browser session started here last, even after leaving the page."""
-    return job_queue().get(st.session_state.get(JOB_KEY))
 
 
 def field_problem(name: str) -> None:
@@ -69,11 +75,7 @@ def widget(kind, name: str, column=None, **options):
     return value
 
 
-def seconds(value: float | None) -> str:
-    if value is None:
-        return "–"
-    value = float(value)
-    return f"{value:.1f} s" if value < 90 else f"{int(value // 60)} min {int(value % 60):02d} s"
+seconds = format_seconds
 
 
 def shown(value: float | None, spec: str) -> str:
@@ -144,9 +146,14 @@ if submitted:
     config = ModelConfig(**values)
     problems = {**training.check_against_data(config, data), **problems}
     if not problems:
-        job = training.submit_training(config, data, name=run_name.strip() or None, owner=owner)
-        st.session_state[JOB_KEY] = job.id
-        st.session_state.pop(SELECTED_KEY, None)
+        try:
+            job = training.submit_training(config, data, name=run_name.strip() or None,
+                                           owner=owner)
+        except ValueError as exc:  # refused by the engine, e.g. too many jobs at once
+            problems["engine"] = str(exc)
+        else:
+            remember_job(JOB_KEY, job)
+            st.session_state.pop(SELECTED_KEY, None)
     st.session_state[PROBLEMS_KEY] = problems
     st.rerun()
 if problems:
@@ -160,30 +167,44 @@ if problems:
 
 
 # --- the live panel ------------------------------------------------------------------------
-@st.fragment(run_every=1.0)
 def live_panel() -> None:
-    job = current_job()
+    """The current job's panel: it refreshes itself only while the job waits or trains."""
+    job = current_job(JOB_KEY)
     if job is None:
         st.info("Choose settings on the left and press **Start training**. The defaults train "
                 "an LSTM to about 85% test accuracy in a minute or two on two CPU cores.",
                 icon="👈")
-        busy = [j for j in job_queue().jobs() if not j.finished]
+        busy = [j for j in engine().jobs() if not j.finished]
         if busy:
-            st.caption(f"The server is busy with {len(busy)} job(s) from other pages or users; "
-                       "a new job waits for them, since jobs run one at a time.")
+            st.caption(f"{len(busy)} job(s) from other pages or users are waiting or running; "
+                       "a new job may wait for a free worker.")
         return
-    view = training.live_view(job.events())
-    st.subheader(f"{STATE_LABELS.get(job.state, job.state)} · {escape_markdown(job.name)}",
+    if job.finished:
+        job_panel(job.id)
+    else:
+        st.fragment(job_panel, run_every=1.0)(job.id)
+
+
+def job_panel(job_id: str) -> None:
+    job = current_job(JOB_KEY)
+    if job is None or job.id != job_id:
+        return
+    state = job.state
+    view = training.live_view(job_events(job))
+    st.subheader(f"{STATE_LABELS.get(state, state)} · {escape_markdown(job.name)}",
                  anchor=False)
-    if job.state == QUEUED:
-        st.info(f"Waiting in the queue at position **{job_queue().position(job)}**. Jobs from "
-                "every user run one at a time, so each gets the CPU cores to itself.", icon="⏳")
+    if state == QUEUED:
+        st.info(queue_text(job) + " Each training gets a worker's CPU cores to itself.",
+                icon="⏳")
         if st.button("Cancel", key="train_cancel"):
-            if not job_queue().cancel(job):
+            if not engine().cancel(job):
                 job.stop()  # it started in the meantime
-    elif job.state == RUNNING:
-        eta = f" · about {seconds(job.eta_s)} left" if job.eta_s else ""
-        st.progress(job.progress, text=f"{job.message or view.stage}{eta}")
+    elif state == RUNNING:
+        stopping = job.stop_asked
+        eta = "" if stopping or not job.eta_s else f" · about {seconds(job.eta_s)} left"
+        message = "Stopping: saving what was trained so far…" if stopping else (
+            job.message or view.stage)
+        st.progress(job.progress, text=f"{message}{eta}")
         a, b, c, d = st.columns(4)
         last = view.last_batch
         a.metric("Epoch", f"{last['epoch'] + 1}" if last else "–")
@@ -193,42 +214,74 @@ def live_panel() -> None:
                  help="Measured on the held-back reviews at the end of every epoch.")
         d.metric("Elapsed", seconds(job.elapsed_s))
         if st.button("⏹ Stop", key="train_stop", help="Stops within one batch and saves what "
-                     "was trained so far, marked as stopped.", disabled=job.stop_asked):
+                     "was trained so far (if a whole epoch finished), marked as stopped.",
+                     disabled=stopping):
             job.stop()
-        if job.stop_asked:
-            st.caption("Stopping after this batch; the model trained so far is then tested "
-                       "and saved.")
+            st.rerun(scope="fragment")
+        if stopping:
+            st.caption("Stopping after this batch; the model is then scored on a quick sample "
+                       "of the test reviews and saved.")
     if view.glove:
         g = view.glove
         source = ("IMDB word vectors" if view.config.get("embeddings") == "imdb"
                   else "GloVe vectors")
         st.caption(f"{source} ({g['dim']} numbers each) found for {g['coverage']:.0%} of "
                    f"the vocabulary ({g['found']:,} of {g['words']:,} words).")
-    if job.finished and job.result:
+    result = job.result if state in (DONE, STOPPED) else None
+    if result:
         st.success(f"Saved. Test accuracy {view.test_accuracy:.1%}; the results are below."
                    if view.test_accuracy is not None else "Saved.", icon="💾")
     elif view.batches["step"]:
         figure = charts.curves_figure(view.batches, view.epochs, view.steps_per_epoch,
                                       total_epochs=view.config.get("epochs"))
         st.plotly_chart(figure, width="stretch", key="train_live_curves")
-    if job.state == FAILED:
-        # The message may quote the user's GloVe file; it is shown as text, not markup.
-        st.error(escape_markdown(job.error or "Training failed."), icon="💥")
-    elif job.state == CANCELLED:
+    if state == FAILED:
+        job_error(job)  # the message may quote the user's GloVe file: shown as text
+    elif state == INTERRUPTED:
+        st.warning(escape_markdown(job.error or "Interrupted."), icon="⚡")
+    elif state == CANCELLED:
         st.info("Cancelled before it started.")
-    elif job.finished and job.result is None:
-        st.info("Stopped before the first batch finished, so there was nothing to save.")
+    elif state == STOPPED and not result:
+        st.info("Stopped before the first epoch finished, so there was nothing worth "
+                "saving: a model that has not read every training review once is not kept.")
     if job.finished and not st.session_state.get(f"train_seen_{job.id}"):
         # Once per job: show its results and the updated run list below.
         st.session_state[f"train_seen_{job.id}"] = True
-        if job.result:
+        if result:
             # The new run is shown below and preselected in the saved-runs picker.
-            st.session_state[SELECTED_KEY] = job.result
-            st.session_state[CHOICE_KEY] = job.result
+            st.session_state[SELECTED_KEY] = result
+            st.session_state[CHOICE_KEY] = result
         st.rerun(scope="app")
 
 
 # --- results of one run --------------------------------------------------------------------
+def score_panel(run_id: str, reviews: int) -> None:
+    """A stopped run was scored on a quick sample; the whole test set is a job away."""
+    st.info(f"Scored on a quick sample of {reviews:,} test reviews, so that a stopped run "
+            f"is ready at once. Scoring it on all {len(data.test):,} takes a minute or two.",
+            icon="⏱️")
+    job = current_job(SCORE_KEY)
+    if job is not None and job.config.get("run_id") == run_id and not job.finished:
+        st.fragment(score_progress, run_every=1.0)(job.id)
+    elif st.button("Score on every test review", key="train_score"):
+        if submit_job(SCORE_KEY, training.submit_scoring, run_id, data, owner=owner):
+            st.rerun()
+
+
+def score_progress(job_id: str) -> None:
+    job = current_job(SCORE_KEY)
+    if job is None or job.id != job_id:
+        return
+    if job.finished:
+        if job.state == FAILED:
+            job_error(job)
+        else:
+            st.rerun(scope="app")  # the run's figures have changed
+        return
+    message = queue_text(job) if job.state == QUEUED else job.message or "Scoring…"
+    st.progress(job.progress, text=message)
+
+
 def results_panel(run_id: str) -> None:
     try:
         info = store.info(run_id)
@@ -244,6 +297,8 @@ def results_panel(run_id: str) -> None:
     if info.status == STOPPED:
         st.warning(f"Stopped early, after {shown(m.get('epochs_done'), ',.0f')} complete "
                    "epoch(s): the figures are for the model as it was when stopped.", icon="⏹️")
+    if m.get("test_sample"):
+        score_panel(run_id, int(m.get("test_reviews") or 0))
     cols = st.columns(3) + st.columns(3)
     cols[0].metric("Test accuracy", shown(m.get("test_accuracy"), ".1%"),
                    help=f"On {shown(m.get('test_reviews'), ',.0f')} held-out test reviews.")

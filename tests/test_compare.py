@@ -13,7 +13,7 @@ import pytest
 from core import compare
 from core.charts import compare as charts
 from core.data import ImdbData
-from core.jobs import DONE, Job
+from core.jobs import DONE, JobContext
 from core.models import ModelConfig
 from core.runs import RunStore
 
@@ -159,7 +159,7 @@ def compared(tiny_imdb, tmp_path_factory):
 
 def test_compare_flow_yields_a_complete_plausible_table(compared):
     job, store = compared
-    table = compare.comparison_table(job.result.entries)
+    table = compare.comparison_table(compare.CompareResult.from_json(job.result).entries)
     assert list(table["arch"]) == ["vader", "tfidf_logreg", "simple_rnn", "lstm", "gru",
                                    "bilstm"]
     assert (table["status"] == "done").all()
@@ -197,9 +197,9 @@ def test_identical_runs_are_reused_not_retrained(compared, tiny_imdb):
     job = compare.submit_comparison(plan, tiny_imdb, store=store)
     assert job.wait(300) and job.state == DONE, job.error
     assert {r.run_id for r in store.list()} == before
-    rows = {e.arch: e for e in job.result.entries}
+    rows = {e.arch: e for e in compare.CompareResult.from_json(job.result).entries}
     assert rows["lstm"].source == compare.REUSED and "identical settings" in rows["lstm"].note
-    old = {e.arch: e for e in first.result.entries}
+    old = {e.arch: e for e in compare.CompareResult.from_json(first.result).entries}
     assert rows["gru"].run_id == old["gru"].run_id
     assert rows["gru"].metrics["test_accuracy"] == old["gru"].metrics["test_accuracy"]
     assert not any(e.get("kind") == "batch" for e in job.events())  # nothing trained
@@ -211,7 +211,7 @@ def test_identical_runs_are_reused_not_retrained(compared, tiny_imdb):
     plan = compare.ComparePlan(TINY, archs=("lstm",), baselines=())
     job = compare.submit_comparison(plan, tiny_imdb, store=store)
     assert job.wait(300) and job.state == DONE, job.error
-    [row] = job.result.entries
+    [row] = compare.CompareResult.from_json(job.result).entries
     assert row.status == compare.DONE and row.source == compare.TRAINED
     assert "could not be loaded" in row.note and row.run_id not in before
     assert any(e["kind"] == "warning" and "corrupted" in e["message"] for e in job.events())
@@ -291,7 +291,7 @@ def test_a_model_whose_loss_turns_nan_fails_in_its_row_and_the_rest_finish(tiny_
         "film")), encoding="utf-8")
     huge = ModelConfig(**{**TINY.to_dict(), "embeddings": "glove", "glove_path": str(glove)})
     plan = compare.ComparePlan(huge, archs=("simple_rnn", "lstm"), baselines=("vader",))
-    job = Job(name="compare", work=lambda job: None)
+    job = JobContext("compare")
     store = RunStore(tmp_path / "runs")
     result = compare.run_comparison(plan, tiny_imdb, job, store=store)
     table = compare.comparison_table(result.entries).set_index("arch")
@@ -306,7 +306,7 @@ def test_a_model_that_cannot_start_gets_its_reason(tiny_imdb, tmp_path):
     broken = ModelConfig(**{**TINY.to_dict(), "embeddings": "glove",
                             "glove_path": str(tmp_path / "missing-glove.txt")})
     plan = compare.ComparePlan(broken, archs=("simple_rnn", "lstm"), baselines=("vader",))
-    job = Job(name="compare", work=lambda job: None)
+    job = JobContext("compare")
     result = compare.run_comparison(plan, tiny_imdb, job, store=RunStore(tmp_path / "runs"))
     table = compare.comparison_table(result.entries)
     assert list(table["status"]) == ["done", "failed", "failed"]
@@ -315,7 +315,7 @@ def test_a_model_that_cannot_start_gets_its_reason(tiny_imdb, tmp_path):
 
 
 def test_stop_before_start_marks_every_model_not_run(tiny_imdb, tmp_path):
-    job = Job(name="compare", work=lambda job: None)
+    job = JobContext("compare")
     job.stop()
     result = compare.run_comparison(compare.ComparePlan(TINY), tiny_imdb, job,
                                     store=RunStore(tmp_path))

@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from conftest import wait_for_app, write_small_imdb
 from core import compare
-from core.jobs import DONE, job_queue
+from core.jobs import DONE, engine
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY_SETTINGS = {"cmp_train_size": 160, "cmp_epochs": 1, "cmp_vocab_size": 300,
@@ -47,7 +47,7 @@ def test_page_trains_two_models_and_shows_the_table_charts_and_csv(small_imdb_co
 
     at.button(key="cmp_start").click().run()
     assert not at.exception
-    job = job_queue().get(at.session_state["compare_job"])
+    job = engine().get(at.session_state["compare_job"])
     assert job is not None and job.wait(300), "the comparison did not finish"
     assert job.state == DONE, job.error
     at.run()
@@ -104,7 +104,9 @@ def test_browser_compare_runs_and_shows_results(page, app_url, screenshot, imdb)
         box.press("Enter")
         wait_for_app(page)
     page.get_by_role("button", name="▶ Compare").click()
-    page.get_by_text("Download the table (CSV)").wait_for(timeout=300_000)
+    # The whole comparison, not just its first row: a test leaves no job running behind.
+    page.get_by_text("Comparison finished").wait_for(timeout=300_000)
+    page.get_by_text("Download the table (CSV)").wait_for()
     wait_for_app(page)
     page.locator(".js-plotly-plot").nth(3).wait_for()
     # Streamlit scrolls inside its own container, so a tall window shows the whole page.

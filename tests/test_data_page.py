@@ -129,7 +129,7 @@ def test_browser_tokenizer_shows_ids(page, app_url, screenshot, imdb):
 
 def test_download_button_reports_failure_offline(tmp_path, monkeypatch, imdb_path):
     from core import settings
-    from core.jobs import job_queue
+    from core.jobs import engine
 
     monkeypatch.setenv("RNNLAB_IMDB_PATH", "")
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
@@ -138,7 +138,7 @@ def test_download_button_reports_failure_offline(tmp_path, monkeypatch, imdb_pat
     at = data_page()
     assert "were not found" in at.error[0].value
     at.button(key="download_imdb").click().run()
-    job = job_queue().get(at.session_state["imdb_download_job"])
+    job = engine().get(at.session_state["imdb_download_job"])
     assert job.wait(60) and job.state == "failed"
     at.run()
     assert any("download failed" in e.value for e in at.error)

@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from core import gradients
-from core.jobs import Job
+from core.jobs import JobContext
 
 
 def test_long_range_labels_depend_only_on_the_first_token():
@@ -37,7 +37,7 @@ def test_gradient_vanishes_faster_through_simple_rnn_than_lstm():
 def test_long_range_experiment_publishes_each_run_and_honours_stop():
     settings = gradients.LongRangeSettings(lengths=[4, 2], archs=["simple_rnn", "gru"],
                                            train_size=64, epochs=1, test_size=32)
-    job = Job(name="test", work=lambda job: None)
+    job = JobContext("test")
     results = gradients.run_long_range(settings, job)
     assert [(r["length"], r["arch"]) for r in results] == [
         (2, "simple_rnn"), (2, "gru"), (4, "simple_rnn"), (4, "gru")]
@@ -47,7 +47,7 @@ def test_long_range_experiment_publishes_each_run_and_honours_stop():
         assert 0.0 <= result["accuracy"] <= 1.0
         assert len(result["grad_norms"]) == result["length"] + 1
 
-    stopped = Job(name="stopped", work=lambda job: None)
+    stopped = JobContext("stopped")
     stopped.stop()
     assert gradients.run_long_range(settings, stopped) == []
 
@@ -97,7 +97,7 @@ def test_gradients_on_real_reviews(imdb):
     settings = gradients.ReviewGradientSettings(seq_len=40, units=8, embed_dim=8,
                                                 vocab_size=1000, train_size=100,
                                                 probe_reviews=6, archs=["simple_rnn", "lstm"])
-    job = Job(name="reviews", work=lambda job: None)
+    job = JobContext("reviews")
     results = gradients.run_review_gradients(settings, imdb, job)
     assert [r["arch"] for r in results] == ["simple_rnn", "lstm"]
     for result in results:

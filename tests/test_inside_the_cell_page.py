@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from conftest import wait_for_app
 from core.charts import cell
 from core.gates import GateTrace
-from core.jobs import job_queue
+from core.jobs import engine
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,7 +28,7 @@ def click(at: AppTest, label: str) -> AppTest:
 
 
 def finish_job(at: AppTest, key: str) -> AppTest:
-    job = job_queue().get(at.session_state[key])
+    job = engine().get(at.session_state[key])
     assert job.wait(240), "the experiment did not finish"
     assert job.state == "done", job.error
     return at.run()

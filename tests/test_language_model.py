@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from core import language_model as lm
-from core.jobs import Job, JobFailed
+from core.jobs import JobContext, JobFailed
 from core.runs import RunStore
 
 CYCLE = "one two three four five six seven eight nine ten ."
@@ -250,7 +250,7 @@ def test_stop_is_honoured_and_the_run_saved_as_stopped(tmp_path) -> None:
 
 def test_stop_before_training_saves_nothing(tmp_path) -> None:
     store = RunStore(tmp_path)
-    job = Job(name="stopped early", work=lambda job: None)
+    job = JobContext("stopped early")
     job.stop()
     data = lm.LMTrainingData(cycle_documents(), source="cycle")
     assert lm.train_language_model(TINY, data, job=job, store=store) is None

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import math
-import threading
 from pathlib import Path
 
 import pytest
+from job_kinds import holding
 from streamlit.testing.v1 import AppTest
 
 from conftest import wait_for_app
 from core.charts import nextword as charts
-from core.jobs import job_queue
+from core.jobs import engine
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -98,7 +98,7 @@ def test_training_on_pasted_text_checks_it_then_trains_in_the_background() -> No
     at.run()
     assert not at.button(key="nw_train").disabled
     at.button(key="nw_train").click().run()
-    job = job_queue().get(at.session_state["nw_job"])
+    job = engine().get(at.session_state["nw_job"])
     assert job.wait(timeout=300) and job.state == "done", job.error
     at.run()
     assert not at.exception
@@ -138,31 +138,26 @@ def test_a_missing_dataset_offers_a_download_that_works(tmp_path, monkeypatch) -
     # The panel is drawn on every run, not only after a Train click, so its own button's
     # click reaches it.
     at.button(key="download_imdb").click().run()
-    job = job_queue().get(at.session_state["imdb_download_job"])
+    job = engine().get(at.session_state["imdb_download_job"])
     assert job.wait(60) and job.state == "failed"
     at.run()
     assert any("download failed" in e.value for e in at.error)
 
 
-def test_a_queued_training_job_can_be_cancelled() -> None:
-    release = threading.Event()
-    blocker = job_queue().submit("blocker", lambda job: release.wait(120))
-    try:
+def test_a_queued_training_job_can_be_cancelled(tmp_path) -> None:
+    with holding(tmp_path):
         at = next_word_page()
         at.radio(key="nw_source").set_value("Paste text").run()
         story = " ".join(["the old man walked to the sea and the boat waited for him ."] * 200)
         at.text_area(key="nw_train_text").input(story).run()
         at.button(key="nw_train").click().run()
-        job = job_queue().get(at.session_state["nw_job"])
+        job = engine().get(at.session_state["nw_job"])
         assert job.state == "queued"
         at.button(key="nw_cancel").click().run()
         assert not at.exception
         assert job.state == "cancelled"
         assert any("Cancelled before it started" in i.value for i in at.info)
         assert not at.button(key="nw_train").disabled  # nothing is left running
-    finally:
-        release.set()
-    assert blocker.wait(60)
 
 
 def test_training_curves_show_loss_perplexity_and_accuracy_with_validation_at_its_step():

@@ -2,13 +2,14 @@
 
 import dataclasses
 import json
+import os
 import time
 
 import numpy as np
 import pytest
 
 from core import training
-from core.jobs import DONE, FAILED, STOPPED
+from core.jobs import DONE, FAILED, STOPPED, JobContext
 from core.models import ModelConfig
 from core.runs import RunStore
 
@@ -81,21 +82,65 @@ def test_same_seed_and_settings_give_the_same_curve(small, store):
     assert other.history["batches"]["loss"] != first.history["batches"]["loss"]
 
 
-def test_stop_is_honoured_within_a_batch_and_saves_a_stopped_run(small, store):
-    job = training.submit_training(tiny(epochs=50, train_size=400), small, store=store)
+def stop_after(job, kind: str) -> float:
+    """Stop `job` as soon as it published an event of `kind`; when it was asked."""
     deadline = time.monotonic() + 120
-    while not any(e["kind"] == "batch" for e in job.events()):
+    while not any(e["kind"] == kind for e in job.events()):
         assert time.monotonic() < deadline and not job.finished, job.error
         time.sleep(0.02)
     job.stop()
-    stopped_at = time.time()
+    return time.time()
+
+
+def test_stop_is_honoured_within_a_batch_and_saves_a_stopped_run(small, store):
+    job = training.submit_training(tiny(epochs=50, train_size=400), small, store=store)
+    assert job.pid != os.getpid() or job.state == "queued"  # trained in a Ray worker
+    stopped_at = stop_after(job, "epoch")
     assert job.wait(120) and job.state == STOPPED, job.error
     late = [e for e in job.events() if e["kind"] == "batch" and e["t"] > stopped_at]
     assert len(late) <= 1
     info = store.info(job.result)
     assert info.status == "stopped" and "(stopped)" in info.name
-    assert info.metrics["epochs_done"] < 50
+    assert 1 <= info.metrics["epochs_done"] < 50
     assert store.load(job.result).predict(["a fine film"]).shape == (1,)
+
+
+def test_a_run_stopped_before_its_first_epoch_is_not_kept(small, store):
+    job = training.submit_training(tiny(epochs=50, train_size=400), small, store=store)
+    stopped_at = stop_after(job, "batch")
+    assert job.wait(120) and job.state == STOPPED, job.error
+    assert len([e for e in job.events() if e["kind"] == "batch" and e["t"] > stopped_at]) <= 1
+    assert job.result is None and store.list() == []
+
+
+def test_a_stopped_run_is_ready_at_once_and_can_be_scored_in_full_later(small, store,
+                                                                        monkeypatch):
+    class StopAfterTheFirstEpoch(JobContext):
+        def publish(self, kind, **data):
+            super().publish(kind, **data)
+            if kind == "epoch":
+                self.stop()
+
+    monkeypatch.setattr(training, "QUICK_TEST_REVIEWS", 50)
+    run_id = training.train_sentiment(tiny(epochs=5), small, job=StopAfterTheFirstEpoch(),
+                                      store=store)
+    quick = store.info(run_id).metrics
+    assert quick["test_sample"] is True and quick["test_reviews"] == 50
+    assert quick["epochs_done"] == 1
+    accuracy = training.score_run(store, run_id, small)
+    full = store.info(run_id).metrics
+    assert full["test_sample"] is False and full["test_reviews"] == 200
+    probabilities = store.load(run_id).predict(small.test["text"].tolist())
+    labels = small.test["label"].to_numpy()
+    assert full["test_accuracy"] == accuracy == np.mean((probabilities >= 0.5) == (labels == 1))
+    assert np.sum(training.run_evaluation(store, run_id)["confusion"]) == 200
+
+
+def test_a_stopped_run_is_scored_on_the_same_quick_sample_every_time():
+    rows = training.quick_test_rows(25_000)
+    assert len(rows) == training.QUICK_TEST_REVIEWS and list(rows) == sorted(set(rows))
+    assert (rows == training.quick_test_rows(25_000)).all()
+    assert list(training.quick_test_rows(300)) == list(range(300))
 
 
 def test_a_stop_after_training_ended_leaves_a_done_job_and_a_done_run(small, store):
@@ -129,9 +174,9 @@ def test_two_jobs_from_two_users_queue_and_run_one_at_a_time(small, store):
     first = training.submit_training(tiny(epochs=1), small, owner="ann", store=store)
     second = training.submit_training(tiny(epochs=1, arch="simple_rnn"), small, owner="ben",
                                       store=store)
-    from core.jobs import job_queue
+    from core.jobs import engine
 
-    assert job_queue().position(second) >= 1  # waits while the first prepares and trains
+    assert engine().position(second) >= 1  # waits while the first prepares and trains
     assert second.wait(300) and first.state == DONE and second.state == DONE, second.error
     assert second.started_at >= first.finished_at
     assert training.training_jobs("ben") == [second]

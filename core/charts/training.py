@@ -24,6 +24,19 @@ def smooth(values: Sequence[float], weight: float = 0.9) -> list[float]:
     return result
 
 
+MAX_POINTS = 400  # per line: a browser redraws a live chart every second
+
+
+def thin(count: int, limit: int = MAX_POINTS) -> list[int]:
+    """Evenly spread indices of at most `limit` points out of `count`, the last included,
+    so a long run's curves stay small to send and quick to draw."""
+    if count <= limit:
+        return list(range(count))
+    step = count / limit
+    picked = [int(i * step) for i in range(limit - 1)]
+    return [*picked, count - 1]
+
+
 def curves_figure(batches: dict[str, list[float]], epochs: Sequence[dict[str, Any]],
                   steps_per_epoch: int, total_epochs: int | None = None,
                   smoothing: float = 0.9, title: str = "Learning curves") -> go.Figure:
@@ -43,13 +56,18 @@ def curves_figure(batches: dict[str, list[float]], epochs: Sequence[dict[str, An
     full = [row for row in epochs if row.get("complete", True)]
     cut = [row for row in epochs if not row.get("complete", True)]
     val_x = [row["epoch"] + 1 for row in full]
+    keep = thin(len(x))
+    x_shown = [x[i] for i in keep]
     for col, metric in ((1, "loss"), (2, "accuracy")):
         raw = batches.get(f"batch_{metric}", [])
+        smoothed = smooth(raw, smoothing)
+        raw, smoothed = [raw[i] for i in keep], [smoothed[i] for i in keep]
         legend = col == 1
-        fig.add_scatter(x=x, y=raw, mode="lines", name="training, per batch", row=1, col=col,
+        fig.add_scatter(x=x_shown, y=raw, mode="lines", name="training, per batch", row=1,
+                        col=col,
                         line=dict(color=TRAIN_COLOR, width=1), opacity=0.25,
                         showlegend=legend, legendgroup="raw", hoverinfo="skip")
-        fig.add_scatter(x=x, y=smooth(raw, smoothing), mode="lines", row=1, col=col,
+        fig.add_scatter(x=x_shown, y=smoothed, mode="lines", row=1, col=col,
                         name="training, smoothed", line=dict(color=TRAIN_COLOR, width=2.5),
                         showlegend=legend, legendgroup="smooth",
                         hovertemplate=f"epoch %{{x:.2f}}<br>{metric} %{{y:.3f}}<extra></extra>")
