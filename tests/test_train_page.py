@@ -1,6 +1,7 @@
 """The Train page through AppTest and in a real browser, training tiny models end to end."""
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -173,6 +174,41 @@ def test_cancel_takes_a_queued_job_out_of_the_queue(imdb, tmp_path):
         assert not at.exception
         assert job.state == CANCELLED and engine().position(job) == 0
         assert any("Cancelled before it started" in i.value for i in at.info)
+
+
+def train_page_at(query: dict[str, str]) -> AppTest:
+    """The Train page opened from a link (a reload keeps the URL's query string)."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240)
+    at.switch_page("pages/train.py")
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def test_a_reload_finds_the_job_and_its_stop_and_no_one_else_can(imdb):
+    at = train_page()
+    set_numbers(at, {**TINY, "train_epochs": 100, "train_train_size": 800})
+    at.button[0].click().run()
+    owner, job_id = at.session_state["owner"], at.session_state["train_job_id"]
+    assert at.query_params["u"] == owner and at.query_params["train_job_id"] == job_id
+    job = engine().get(job_id)
+    deadline = time.monotonic() + 240
+    while not any(e["kind"] == "batch" for e in job.events()):
+        assert time.monotonic() < deadline and not job.finished, job.error
+        time.sleep(0.05)
+
+    stranger = train_page_at({"train_job_id": job_id})  # someone else with the link
+    assert not stranger.exception and stranger.session_state["owner"] != owner
+    assert "train_job_id" not in stranger.session_state
+    assert not [b for b in stranger.button if b.key == "train_stop"]
+
+    reloaded = train_page_at({"u": owner, "train_job_id": job_id})  # F5: a new session
+    assert not reloaded.exception
+    assert reloaded.session_state["train_job_id"] == job_id
+    reloaded.button(key="train_stop").click().run()
+    assert job.wait(120) and job.state == "stopped"
+    reloaded.run()
+    assert not reloaded.exception
 
 
 def test_missing_dataset_explains_how_to_get_it(tmp_path, monkeypatch, imdb_path):
