@@ -67,6 +67,7 @@ ALIVE_EVERY_S = 2.0
 STALE_AFTER_S = 20.0
 PROGRESS_EVERY_S = 0.5
 KEEP_FINISHED_S = 7 * 24 * 3600.0
+BACKUP_DIR = "backup"  # where a training job backs up each finished epoch (to resume)
 ROOT = Path(__file__).resolve().parents[1]
 INTERRUPTED_MESSAGE = (
     "Interrupted: the app or the worker running this job stopped before it finished "
@@ -199,6 +200,8 @@ class FileJobContext(JobContext):
     def __init__(self, folder: Path, spec: JobSpec) -> None:
         super().__init__(spec.name, spec.kind)
         self.folder = folder
+        # A resumed job sees what its earlier attempt published, as the page does.
+        self._events = Job(folder).read_events()[0]
         self._log = open(folder / "events.jsonl", "a", encoding="utf-8")  # noqa: SIM115
         self._last_progress = 0.0
         self._stop_file = folder / "stop"
@@ -450,6 +453,12 @@ class Job:
             return 0.0
         return (state.get("finished_at") or time.time()) - state["started_at"]
 
+    @property
+    def resumable(self) -> bool:
+        """Cut short by a crash or a restart, with an epoch backed up to continue from."""
+        return (self.state in (INTERRUPTED, FAILED)
+                and (self.folder / BACKUP_DIR / "training_metadata.json").is_file())
+
     def stop(self) -> None:
         """Ask the work to stop; it is honoured at the work's next look (one batch)."""
         _touch(self.folder / "stop")
@@ -555,29 +564,44 @@ class JobEngine:
         self._check_owner_limit(spec.owner)
         self.ray_ready()
 
-        kind = KINDS[spec.kind]
-        cpus = self.node_cpus() if kind.cpus == "all" else float(kind.cpus)
         job_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(6)}"
         folder = jobs_dir() / job_id
         folder.mkdir()
-        values = asdict(spec)
-        _write_json(folder / "spec.json", {**values, "id": job_id, "submitted_at": time.time(),
-                                           "runner": kind.runner, "cpus": cpus})
+        _write_json(folder / "spec.json", {**asdict(spec), "id": job_id,
+                                           "submitted_at": time.time()})
         _write_json(folder / "state.json", {"state": QUEUED, "progress": 0.0})
         (folder / "events.jsonl").touch()
+        return self._launch(folder, spec, inputs)
+
+    def _launch(self, folder: Path, spec: JobSpec, inputs: dict[str, Any]) -> Job:
+        kind = KINDS[spec.kind]
+        cpus = self.node_cpus() if kind.cpus == "all" else float(kind.cpus)
         environment = {name: os.environ[name] for name in
                        (settings.HOME_VAR, settings.IMDB_PATH_VAR, "KERAS_HOME",
                         "TF_CPP_MIN_LOG_LEVEL") if os.environ.get(name)}
         environment[settings.HOME_VAR] = str(settings.app_home())
         shipped = {name: self._put(value) for name, value in inputs.items()}
         task = _remote_task().options(num_cpus=cpus, name=f"{spec.kind}:{spec.name}"[:100])
-        ref = task.remote(str(folder), kind.runner, values, environment, shipped)
+        ref = task.remote(str(folder), kind.runner, asdict(spec), environment, shipped)
         with self._lock:
-            self._refs[job_id] = ref
-            self._folders[job_id] = folder
+            self._refs[folder.name] = ref
+            self._folders[folder.name] = folder
             self._alive.folders.append(folder)
         _touch(folder / "alive")
         return Job(folder)
+
+    def resume(self, job: Job, **inputs: Any) -> Job:
+        """Run an interrupted (or crashed) job again from its last completed epoch, which
+        its worker backed up; `inputs` as for `submit`."""
+        if not job.resumable:
+            raise JobRejected("This job has no saved epoch to continue from; start it again.")
+        self._check_owner_limit(job.owner)
+        self.ray_ready()
+        (job.folder / "stop").unlink(missing_ok=True)
+        _write_json(job.folder / "state.json", {"state": QUEUED, "progress": job.progress,
+                                                "message": "Waiting to resume…"})
+        spec = JobSpec(job.kind, job.name, job.config, job.owner)
+        return self._launch(job.folder, spec, inputs)
 
     def _put(self, value: Any) -> Any:
         """Large inputs go to Ray's object store once and are passed by reference."""

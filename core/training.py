@@ -186,8 +186,22 @@ def _make_callback_class() -> type:
             self.done_steps = 0
             self.train_s = 0.0
 
+        def restore(self, events: list[dict[str, Any]], epoch: int) -> None:
+            """Carry the curves of the `epoch` epochs a resumed job has already done."""
+            for event in events:
+                if event["kind"] == "batch" and event["epoch"] < epoch:
+                    for key in self.batches:
+                        self.batches[key].append(event[key])
+                elif event["kind"] == "epoch" and event["epoch"] < epoch:
+                    row = {k: v for k, v in event.items() if k not in ("kind", "t")}
+                    self.epochs.append(row)
+                    if row.get("complete"):
+                        self.epoch_times.append(row["epoch_s"])
+            self.done_steps = epoch * self.steps
+
         def on_train_begin(self, logs=None) -> None:
             self.fit_start = time.perf_counter()
+            self.start_steps = self.done_steps
 
         def on_epoch_begin(self, epoch, logs=None) -> None:
             self.epoch = epoch
@@ -217,14 +231,15 @@ def _make_callback_class() -> type:
                                ("accuracy", accuracy), ("batch_loss", batch_loss),
                                ("batch_accuracy", batch_acc)):
                 self.batches[key].append(value)
-            samples_per_s = self.done_steps * self.config.batch_size / max(self.train_s, 1e-9)
+            samples_per_s = ((self.done_steps - self.start_steps) * self.config.batch_size
+                             / max(self.train_s, 1e-9))
             if self.job is not None:
                 self.job.publish(
                     "batch", epoch=self.epoch, step=batch, steps=self.steps, seen=self.seen,
                     loss=loss, accuracy=accuracy, batch_loss=batch_loss,
                     batch_accuracy=batch_acc, samples_per_s=samples_per_s)
                 left = self.total_steps - self.done_steps
-                eta = left * (now - self.fit_start) / self.done_steps
+                eta = left * (now - self.fit_start) / (self.done_steps - self.start_steps)
                 self.job.set_progress(
                     self.done_steps / self.total_steps, eta,
                     f"Epoch {self.epoch + 1}/{self.config.epochs}, batch {batch + 1}/{self.steps}")
@@ -313,6 +328,20 @@ def train_sentiment(config: ModelConfig, data: ImdbData, job: JobContext | None 
     model = build_model(config, embedding_matrix)
     steps = math.ceil(len(prepared.x_train) / config.batch_size)
     callback = _make_callback_class()(config, job, steps, len(prepared.x_train))
+    callbacks = [callback]
+    folder = getattr(job, "folder", None)
+    if folder is not None:
+        # Every finished epoch is backed up in the job's folder, so a job cut short by a
+        # crash or a restart can resume from there (`JobEngine.resume`).
+        from core.jobs import BACKUP_DIR
+
+        backup = folder / BACKUP_DIR
+        restored = _backed_up_epoch(backup)
+        if restored:
+            callback.restore(job.events(), restored)
+            job.publish("resume", epoch=restored)
+        callbacks.insert(0, keras.callbacks.BackupAndRestore(str(backup),
+                                                             double_checkpoint=True))
     if job is not None and job.stop_requested:
         return None
     _stage(job, "training", f"Training on {len(prepared.x_train):,} reviews…")
@@ -320,7 +349,7 @@ def train_sentiment(config: ModelConfig, data: ImdbData, job: JobContext | None 
     model.fit(
         train_dataset(prepared.x_train, prepared.y_train, config.batch_size, config.seed),
         validation_data=eval_dataset(prepared.x_val, prepared.y_val, 512),
-        epochs=config.epochs, callbacks=[callback], verbose=0, shuffle=False,
+        epochs=config.epochs, callbacks=callbacks, verbose=0, shuffle=False,
     )
     fit_s = time.perf_counter() - fit_start
     if callback.blow_up:
@@ -351,7 +380,8 @@ def train_sentiment(config: ModelConfig, data: ImdbData, job: JobContext | None 
         "epoch_s": [row["epoch_s"] for row in callback.epochs],
         "train_s": fit_s,
         "total_s": 0.0,  # filled in below, after the latency measurement
-        "samples_per_s": callback.done_steps * config.batch_size / max(callback.train_s, 1e-9),
+        "samples_per_s": ((callback.done_steps - callback.start_steps) * config.batch_size
+                          / max(callback.train_s, 1e-9)),
         "latency_ms": inference_latency_ms(exported, test_frame["text"].iloc[0]),
         "params": int(model.count_params()),
         "epochs_done": sum(1 for row in callback.epochs if row["complete"]),
@@ -398,6 +428,16 @@ def quick_test_rows(count: int, size: int | None = None) -> np.ndarray:
     if count <= size:
         return np.arange(count)
     return np.sort(np.random.default_rng(0).choice(count, size, replace=False))
+
+
+def _backed_up_epoch(backup: Any) -> int:
+    """How many epochs a job's backup holds (0 when there is none)."""
+    import json
+
+    try:
+        return int(json.loads((backup / "training_metadata.json").read_text())["epoch"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0
 
 
 def binary_scores(labels: np.ndarray, probabilities: np.ndarray) -> tuple[float, float]:
@@ -557,6 +597,10 @@ def live_view(events: list[dict[str, Any]]) -> LiveView:
             glove = event
         elif kind == "saved":
             run_id, test_accuracy = event["run_id"], event["test_accuracy"]
+        elif kind == "resume":  # the interrupted epoch starts again: drop its first try
+            keep = [i for i, e in enumerate(batches["epoch"]) if e < event["epoch"]]
+            batches = {key: [values[i] for i in keep] for key, values in batches.items()}
+            epochs = [row for row in epochs if row["epoch"] < event["epoch"]]
     return LiveView(batches, epochs, steps, last_batch, stage, glove, run_id, config,
                     test_accuracy)
 

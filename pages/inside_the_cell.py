@@ -11,6 +11,7 @@ import streamlit as st
 from core import gradients
 from core.jobs import Job, JobSpec, engine
 from core.models import ARCH_LABELS
+from core.sentiment import model_label as verdict_of
 from pages.common import (
     current_job,
     dataset_missing_panel,
@@ -376,7 +377,7 @@ with gates_tab:
                 probability = float(run.predict([review])[0])
                 shown = c3.selectbox("Show per unit", list(trace.gates) + list(trace.states),
                                      format_func=gates.GATE_LABELS.get, key="gates_shown")
-                verdict = "positive" if probability >= 0.5 else "negative"
+                verdict = verdict_of(probability).lower()  # the verdict every page uses
                 st.caption(
                     f"{trace.steps} tokens · {trace.units} units · the model says "
                     f"**{verdict}** (P(positive) = {probability:.2f}) · recomputed from the "

@@ -239,6 +239,9 @@ def job_panel(job_id: str) -> None:
         job_error(job)  # the message may quote the user's GloVe file: shown as text
     elif state == INTERRUPTED:
         st.warning(escape_markdown(job.error or "Interrupted."), icon="⚡")
+    if job.resumable and st.button("↻ Resume from the last finished epoch", key="train_resume"):
+        if submit_job(JOB_KEY, engine().resume, job, data=data):
+            st.rerun(scope="app")
     elif state == CANCELLED:
         st.info("Cancelled before it started.")
     elif state == STOPPED and not result:

@@ -113,6 +113,31 @@ def test_a_run_stopped_before_its_first_epoch_is_not_kept(small, store):
     assert job.result is None and store.list() == []
 
 
+def test_a_crashed_job_resumes_from_its_last_finished_epoch(small, store):
+    import signal
+
+    from core.jobs import engine
+
+    job = training.submit_training(tiny(epochs=12, train_size=400), small, store=store)
+    deadline = time.monotonic() + 120
+    while not any(e["kind"] == "batch" and e["epoch"] == 2 for e in job.events()):
+        assert time.monotonic() < deadline and not job.finished, job.error
+        time.sleep(0.01)
+    os.kill(job.pid, signal.SIGKILL)  # mid-epoch 3, after two finished epochs
+    assert job.wait(60) and job.state == FAILED and job.resumable
+    assert store.list() == []  # nothing half-written
+    resumed = engine().resume(job, data=small, store=store)
+    assert resumed.wait(300) and resumed.state == DONE, resumed.error
+    [resume] = [e for e in resumed.events() if e["kind"] == "resume"]
+    assert resume["epoch"] >= 2
+    run = store.load(resumed.result)
+    assert run.metrics["epochs_done"] == 12 and run.history["complete"] == [True] * 12
+    steps = len(run.history["batches"]["step"]) // 12
+    assert run.history["batches"]["epoch"] == [e for e in range(12) for _ in range(steps)]
+    view = training.live_view(resumed.events())
+    assert view.batches["epoch"] == run.history["batches"]["epoch"]
+
+
 def test_a_stopped_run_is_ready_at_once_and_can_be_scored_in_full_later(small, store,
                                                                         monkeypatch):
     class StopAfterTheFirstEpoch(JobContext):
