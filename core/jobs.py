@@ -279,6 +279,7 @@ def run_in_worker(folder: str, runner: str, spec_values: dict[str, Any],
                   environment: dict[str, str], inputs: dict[str, Any]) -> None:
     """The Ray task: run one job in this worker process and record how it ended."""
     os.environ.update(environment)  # the submitter's app home, Keras cache, ...
+    background_priority()
     path = Path(folder)
     spec = JobSpec(**spec_values)
     state = _read_json(path / "state.json") or {}
@@ -305,6 +306,22 @@ def run_in_worker(folder: str, runner: str, spec_values: dict[str, Any],
         keep_alive.stop()
         context.close()
     _finish(path, final, result=result, error=error, details=details)
+
+
+WORKER_NICE = 10
+
+
+def background_priority() -> None:
+    """Let the web server and the browsers go first when they need a core: every thread of
+    this worker (TensorFlow's pools included) runs at a lower priority. On Linux each
+    thread has its own nice value, and new threads inherit their creator's."""
+    try:
+        tasks = [int(t) for t in os.listdir("/proc/self/task")]
+    except OSError:
+        tasks = [0]
+    for task in tasks:
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, task, WORKER_NICE)
 
 
 def plain_error(exc: BaseException) -> str:

@@ -182,7 +182,9 @@ def live_panel() -> None:
     if job.finished:
         job_panel(job.id)
     else:
-        st.fragment(job_panel, run_every=1.0)(job.id)
+        # Every 2 s: the numbers move each batch, but a redraw costs the browser and the
+        # server CPU that the training would rather have.
+        st.fragment(job_panel, run_every=2.0)(job.id)
 
 
 def job_panel(job_id: str) -> None:

@@ -7,7 +7,6 @@ from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from core.charts import ARCH_COLORS, NEGATIVE_COLOR, POSITIVE_COLOR, base_layout
 
@@ -46,9 +45,11 @@ def curves_figure(batches: dict[str, list[float]], epochs: Sequence[dict[str, An
     and each validation point at the end of its epoch. An epoch cut short by Stop
     (`complete` False) is not an end-of-epoch point: its validation is drawn apart, as
     an open marker where training stopped.
+
+    Built as one figure from plain trace and layout dicts (no `make_subplots`, no figure
+    updates): the live panel rebuilds it while a run trains, and this way it costs about
+    a tenth of the time.
     """
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss", "Accuracy"),
-                        horizontal_spacing=0.08)
     steps = max(1, int(steps_per_epoch))
     x = [e + (s + 1) / steps for e, s in zip(batches.get("epoch", []), batches.get("step", []),
                                              strict=False)]
@@ -58,50 +59,57 @@ def curves_figure(batches: dict[str, list[float]], epochs: Sequence[dict[str, An
     val_x = [row["epoch"] + 1 for row in full]
     keep = thin(len(x))
     x_shown = [x[i] for i in keep]
-    for col, metric in ((1, "loss"), (2, "accuracy")):
+    traces: list[dict[str, Any]] = []
+    for axis, metric in (("", "loss"), ("2", "accuracy")):
         raw = batches.get(f"batch_{metric}", [])
         smoothed = smooth(raw, smoothing)
-        raw, smoothed = [raw[i] for i in keep], [smoothed[i] for i in keep]
-        legend = col == 1
-        fig.add_scatter(x=x_shown, y=raw, mode="lines", name="training, per batch", row=1,
-                        col=col,
-                        line=dict(color=TRAIN_COLOR, width=1), opacity=0.25,
-                        showlegend=legend, legendgroup="raw", hoverinfo="skip")
-        fig.add_scatter(x=x_shown, y=smoothed, mode="lines", row=1, col=col,
-                        name="training, smoothed", line=dict(color=TRAIN_COLOR, width=2.5),
-                        showlegend=legend, legendgroup="smooth",
-                        hovertemplate=f"epoch %{{x:.2f}}<br>{metric} %{{y:.3f}}<extra></extra>")
-        fig.add_scatter(x=val_x, y=[row.get(f"val_{metric}") for row in full],
-                        mode="lines+markers", name="validation, per epoch", row=1, col=col,
-                        line=dict(color=VAL_COLOR, width=2), marker=dict(size=9),
-                        showlegend=legend, legendgroup="val",
-                        hovertemplate=f"end of epoch %{{x}}<br>validation {metric} "
-                                      "%{y:.3f}<extra></extra>")
+        on = {"xaxis": f"x{axis}", "yaxis": f"y{axis}", "showlegend": not axis}
+        traces.append(dict(type="scatter", x=x_shown, y=[raw[i] for i in keep], mode="lines",
+                           name="training, per batch", line=dict(color=TRAIN_COLOR, width=1),
+                           opacity=0.25, legendgroup="raw", hoverinfo="skip", **on))
+        traces.append(dict(type="scatter", x=x_shown, y=[smoothed[i] for i in keep],
+                           mode="lines", name="training, smoothed",
+                           line=dict(color=TRAIN_COLOR, width=2.5), legendgroup="smooth",
+                           hovertemplate=f"epoch %{{x:.2f}}<br>{metric} %{{y:.3f}}<extra></extra>",
+                           **on))
+        traces.append(dict(type="scatter", x=val_x, y=[row.get(f"val_{metric}") for row in full],
+                           mode="lines+markers", name="validation, per epoch",
+                           line=dict(color=VAL_COLOR, width=2), marker=dict(size=9),
+                           legendgroup="val",
+                           hovertemplate=f"end of epoch %{{x}}<br>validation {metric} "
+                                         "%{y:.3f}<extra></extra>", **on))
         if cut:
-            fig.add_scatter(
-                x=[stopped_at.get(row["epoch"], row["epoch"] + 1) for row in cut],
-                y=[row.get(f"val_{metric}") for row in cut], mode="markers", row=1, col=col,
-                name="validation when stopped (epoch not finished)", showlegend=legend,
-                legendgroup="val_cut",
+            traces.append(dict(
+                type="scatter", x=[stopped_at.get(row["epoch"], row["epoch"] + 1) for row in cut],
+                y=[row.get(f"val_{metric}") for row in cut], mode="markers",
+                name="validation when stopped (epoch not finished)", legendgroup="val_cut",
                 marker=dict(size=10, color=VAL_COLOR, symbol="circle-open", line_width=2),
                 hovertemplate=f"stopped at epoch %{{x:.2f}}<br>validation {metric} "
-                              "%{y:.3f}<extra></extra>")
-    base_layout(fig, title, "epoch", "loss", height=400)
-    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="center",
-                                  x=0.5), margin=dict(l=50, r=20, t=60, b=70))
+                              "%{y:.3f}<extra></extra>", **on))
     end = total_epochs or max([1, *val_x, *(np.ceil(x[-1:]) if x else [])])
-    ticks = dict(dtick=1) if end <= 20 else {}
-    fig.update_xaxes(title_text="epoch", range=[0, end], **ticks)
+    epoch_axis = dict(title_text="epoch", range=[0, end], **(dict(dtick=1) if end <= 20 else {}))
     losses = [v for v in [*batches.get("batch_loss", []), *(r.get("val_loss") for r in epochs)]
               if v is not None and np.isfinite(v)]
     # Per-batch losses can spike; scale to the bulk of them so the trend stays readable.
     top = float(np.percentile(losses, 98)) * 1.15 if losses else 1.0
-    fig.update_yaxes(title_text="loss", range=[0, max(top, 0.1)], row=1, col=1)
     accuracies = [v for v in batches.get("batch_accuracy", []) if v is not None]
     bottom = min(0.4, float(np.percentile(accuracies, 2)) - 0.02) if accuracies else 0.4
-    fig.update_yaxes(title_text="accuracy", range=[max(0.0, bottom), 1.0], tickformat=".0%",
-                     row=1, col=2)
-    return fig
+    gap = 0.08  # between the two panels, as a share of the width
+    left, right = [0.0, (1 - gap) / 2], [(1 + gap) / 2, 1.0]
+    titles = [dict(text=text, x=sum(domain) / 2, y=1.0, xref="paper", yref="paper",
+                   xanchor="center", yanchor="bottom", showarrow=False, font=dict(size=16))
+              for text, domain in (("Loss", left), ("Accuracy", right))]
+    layout = dict(
+        title=title, height=400, annotations=titles,
+        margin=dict(l=50, r=20, t=60, b=70),
+        legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="center", x=0.5),
+        xaxis=dict(domain=left, anchor="y", **epoch_axis),
+        xaxis2=dict(domain=right, anchor="y2", **epoch_axis),
+        yaxis=dict(anchor="x", title_text="loss", range=[0, max(top, 0.1)]),
+        yaxis2=dict(anchor="x2", title_text="accuracy", range=[max(0.0, bottom), 1.0],
+                    tickformat=".0%"),
+    )
+    return go.Figure(data=traces, layout=layout)
 
 
 def confusion_figure(confusion: Sequence[Sequence[int]],
