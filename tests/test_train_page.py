@@ -209,6 +209,8 @@ def test_a_reload_finds_the_job_and_its_stop_and_no_one_else_can(imdb):
     assert job.wait(120) and job.state == "stopped"
     reloaded.run()
     assert not reloaded.exception
+    if job.result:  # the other tests and the browser share this session's run store
+        RunStore().delete(job.result)
 
 
 def test_missing_dataset_explains_how_to_get_it(tmp_path, monkeypatch, imdb_path):
