@@ -30,6 +30,7 @@ import numpy as np
 import ray
 from benchmarks.procs import PeakMemory
 from core import data, training
+from core.events import Batch
 from core.jobs import CANCELLED, DONE, FAILED, FINISHED, STOPPED, engine
 from core.models import ModelConfig
 
@@ -56,7 +57,7 @@ with PeakMemory([os.getpid()]) as memory:
     for job in cancel:
         engine().cancel(job)
     for job in stop:
-        while not job.finished and not any(e["kind"] == "batch" for e in job.events()):
+        while not job.finished and not any(isinstance(e, Batch) for e in job.events()):
             time.sleep(0.05)
         job.stop()
     for job in jobs:

@@ -33,6 +33,7 @@ from pathlib import Path
 
 from benchmarks.data import _free_port
 from benchmarks.procs import CpuMeter, PeakMemory
+from core.events import Batch
 
 ROOT = Path(__file__).resolve().parents[1]
 ROUNDS = (0, 1, 3, 3, 1, 0)
@@ -62,11 +63,11 @@ def throughput(job, since: float) -> float:
     """Reviews per second over the batches that ended after `since` (the watchers' pages
     are up and the run is past its first seconds), as the job's own batch events timed them:
     what a watched run keeps up, not the one-off cost of loading a page."""
-    late = [e for e in job.events() if e["kind"] == "batch" and e["t"] >= since]
+    late = [e for e in job.events() if isinstance(e, Batch) and e.t >= since]
     if len(late) < 10:
         raise RuntimeError("the benchmark run ended before the pages were up; make it longer")
     size = job.config["model"]["batch_size"]
-    return (len(late) - 1) * size / (late[-1]["t"] - late[0]["t"])
+    return (len(late) - 1) * size / (late[-1].t - late[0].t)
 
 
 def run(emit: Callable[..., None]) -> None:
@@ -112,9 +113,9 @@ def run(emit: Callable[..., None]) -> None:
                         tab.goto(f"{url}/train?u={owner}&train_job_id={job.id}")
                     for tab in tabs:
                         tab.get_by_text("Reviews per second").first.wait_for(timeout=300_000)
-                    while not any(e["kind"] == "batch" for e in job.events()):
+                    while not any(isinstance(e, Batch) for e in job.events()):
                         time.sleep(0.05)
-                    first_batch = next(e["t"] for e in job.events() if e["kind"] == "batch")
+                    first_batch = next(e.t for e in job.events() if isinstance(e, Batch))
                     since = max(time.time(), first_batch + WARM_UP_S)
                     time.sleep(max(0.0, since - time.time()))
                     meter = CpuMeter(server.pid).start()

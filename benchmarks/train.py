@@ -18,7 +18,9 @@ from collections.abc import Callable
 
 from core import data, training
 from core.charts import training as charts
+from core.events import Batch
 from core.jobs import JobContext
+from core.live import live_training
 from core.models import TRAIN_PAGE_OVERRIDES, ModelConfig, build_model, uses_xla
 from core.runs import RunStore
 
@@ -89,7 +91,8 @@ def run(emit: Callable[..., None]) -> None:
     app = build_model(config)
     job = JobContext("benchmark")
     steps = -(-len(x) // config.batch_size)
-    live = training._make_callback_class()(config, job, steps, len(x))
+    live = live_training(job, steps=steps, epochs=2, batch_size=config.batch_size,
+                         samples=len(x))
     # What an open Train page costs: once a second it folds the job's events and builds
     # the live figure (drawing it is the browser's work, not this process's).
     watching = threading.Event()
@@ -107,7 +110,7 @@ def run(emit: Callable[..., None]) -> None:
             shuffle=False, callbacks=[live])
     watching.set()
     watcher.join()
-    app_epoch_s = live.epochs[-1]["epoch_s"]
+    app_epoch_s = live.epoch_events[-1].epoch_s
     app_sps = len(x) / app_epoch_s
     emit("train_app_sps", app_sps, "reviews/s")
     emit("train_app_over_fit", app_sps / fit_sps, "x")
@@ -127,7 +130,7 @@ def run(emit: Callable[..., None]) -> None:
                                    name="benchmark 60 s", store=store)
     started = threading.Event()
     while not job.finished and not started.is_set():
-        if any(e["kind"] == "batch" for e in job.events()[-5:]):
+        if any(isinstance(e, Batch) for e in job.events()[-5:]):
             started.set()
         time.sleep(0.05)
     first_batch = time.time()

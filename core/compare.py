@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from core.baselines import BASELINE_NAMES, BASELINES
+from core.events import Batch, Epoch, Event, ModelStart, Note, Plan, Row, Stage
 from core.models import ARCH_LABELS, ARCHITECTURES, ModelConfig
 from core.training import split_reviews
 
@@ -395,9 +396,8 @@ class _ModelJob:
         self._start, self._weight = start, weight
         self.progress, self.eta_s = 0.0, None
 
-    def publish(self, kind: str, **data: Any) -> None:
-        # Merged, not passed twice: training's own events may carry an `arch` too.
-        self._job.publish(kind, **{**data, "model": self.label, "arch": self.arch})
+    def publish(self, event: Event) -> None:
+        self._job.publish(event.tagged(self.label))
 
     def set_progress(self, fraction: float, eta_s: float | None = None, message: str = "") -> None:
         self.progress, self.eta_s = fraction, eta_s
@@ -422,7 +422,7 @@ class CompareResult:
 
 
 def _publish_row(job: JobContext, entry: Entry) -> None:
-    job.publish("row", entry=dataclasses.asdict(entry))
+    job.publish(Row(entry=dataclasses.asdict(entry), model=entry.label))
 
 
 def _baseline_rows(plan: ComparePlan, data: ImdbData, job: JobContext, position: float,
@@ -437,7 +437,7 @@ def _baseline_rows(plan: ComparePlan, data: ImdbData, job: JobContext, position:
             break
         name = BASELINE_NAMES[key]
         job.set_progress(position, None, f"{name}: scoring {len(test_texts):,} test reviews…")
-        job.publish("model_start", model=name, arch=key)
+        job.publish(ModelStart(model=name, arch=key))
         try:
             if key == "vader":
                 result = baselines.vader_baseline(test_texts, test_labels, use_cache=use_cache)
@@ -481,9 +481,9 @@ def run_comparison(plan: ComparePlan, data: ImdbData, job: JobContext,
     configs = plan.configs()
     sizes = data_sizes(plan.base, data)
     total = BASELINE_WEIGHT * len(plan.baselines) + len(configs)
-    job.publish("plan", models=[c.label for c in configs], archs=[c.arch for c in configs],
-                baselines=list(plan.baselines), preview=preview(plan, data, stores),
-                config=plan.base.to_dict())
+    job.publish(Plan(models=[c.label for c in configs], archs=[c.arch for c in configs],
+                     baselines=list(plan.baselines), preview=preview(plan, data, stores),
+                     settings=plan.base.to_dict()))
     entries = _baseline_rows(plan, data, job, 0.0, BASELINE_WEIGHT / total, cached_baselines)
     texts = labelled_test(data)["text"].head(512).tolist()
     position = BASELINE_WEIGHT * len(plan.baselines) / total
@@ -495,7 +495,7 @@ def run_comparison(plan: ComparePlan, data: ImdbData, job: JobContext,
             entries.append(entry)
             _publish_row(job, entry)
             continue
-        job.publish("model_start", model=label, arch=config.arch)
+        job.publish(ModelStart(model=label, arch=config.arch))
         found = find_reusable(config, stores, sizes)
         try:
             entry = _reused_row(job, label, found, texts, position) if found else None
@@ -515,7 +515,7 @@ def run_comparison(plan: ComparePlan, data: ImdbData, job: JobContext,
                 except RunError as exc:
                     latency = None
                     notes.append(f"latency not measured: {exc}")
-                    job.publish("warning", model=label, message=str(exc))
+                    job.publish(Note(model=label, message=str(exc)))
                 entry = run_entry(store.info(run_id), source=TRAINED, label=label,
                                   latency=latency)
                 entry.note = "; ".join([n for n in (entry.note, *notes) if n])
@@ -545,7 +545,7 @@ def _reused_row(job: JobContext, label: str, found: tuple[RunStore, RunInfo], te
     try:
         latency = measure_latency(run_store, info.run_id, texts)
     except RunError as exc:
-        job.publish("warning", model=label, message=f"{exc} Training it again.")
+        job.publish(Note(model=label, message=f"{exc} Training it again."))
         return None
     entry = run_entry(info, source=REUSED, label=label, latency=latency)
     entry.note = f"reused run “{info.name}” (identical settings and data sizes)"
@@ -557,14 +557,14 @@ def _live_history(job: JobContext, label: str) -> dict[str, list[float]]:
     history: dict[str, list[float]] = {"loss": [], "accuracy": [], "val_loss": [],
                                        "val_accuracy": [], "epoch_s": []}
     for event in job.events():
-        if event.get("kind") == "epoch" and event.get("model") == label:
+        if isinstance(event, Epoch) and event.model == label:
             for name in history:
-                history[name].append(event.get(name))
+                history[name].append(getattr(event, name))
     return history if history["loss"] else {}
 
 
 def submit_comparison(plan: ComparePlan, data: ImdbData, owner: str | None = None,
-                      store: RunStore | None = None) -> Job:
+                      store: RunStore | None = None, user: str | None = None) -> Job:
     """Queue a comparison (one job; it waits behind other training, like any job)."""
     from core.jobs import JobSpec, engine
 
@@ -574,7 +574,7 @@ def submit_comparison(plan: ComparePlan, data: ImdbData, owner: str | None = Non
     title = "Compare " + ", ".join(model_label(a) for a in plan.archs)
     config = {"base": plan.base.to_dict(), "archs": list(plan.archs),
               "baselines": list(plan.baselines)}
-    return engine().submit(JobSpec(JOB_KIND, title, config, owner), data=data, store=store)
+    return engine().submit(JobSpec(JOB_KIND, title, config, owner, user), data=data, store=store)
 
 
 def compare_job(job: JobContext, config: dict[str, Any], data: ImdbData,
@@ -605,48 +605,45 @@ class CompareProgress:
     SMOOTHING = 0.1
 
     @classmethod
-    def from_events(cls, events: Iterable[dict[str, Any]]) -> CompareProgress:
+    def from_events(cls, events: Iterable[Event]) -> CompareProgress:
         progress = cls()
         progress.update(events)
         return progress
 
-    def update(self, events: Iterable[dict[str, Any]]) -> CompareProgress:
+    def update(self, events: Iterable[Event]) -> CompareProgress:
         """Fold in new events (pass `job.events(self.seen)`)."""
         for event in events:
             self.seen += 1
-            kind, model = event.get("kind"), event.get("model")
-            if kind == "plan":
-                self.models = list(event.get("baselines", []))
-                self.models = [BASELINE_NAMES.get(b, b) for b in self.models]
-                self.models += list(event.get("models", []))
-                self.archs.update(zip(event.get("models", []), event.get("archs", []),
-                                      strict=False))
-            elif kind == "model_start":
+            model = event.model
+            if isinstance(event, Plan):
+                self.models = [BASELINE_NAMES.get(b, b) for b in event.baselines]
+                self.models += list(event.models)
+                self.archs.update(zip(event.models, event.archs, strict=False))
+            elif isinstance(event, ModelStart):
                 self.current, self.stage = model, ""
-                self.archs.setdefault(model, event.get("arch", ""))
-            elif kind == "stage":
-                self.stage = str(event.get("message", ""))
-            elif kind == "batch" and model:
+                self.archs.setdefault(model, event.arch)
+            elif isinstance(event, Stage):
+                self.stage = event.message
+            elif isinstance(event, Batch) and model:
                 self._add_batch(model, event)
-            elif kind == "epoch" and model:
+            elif isinstance(event, Epoch) and model:
                 epochs = self.epochs.setdefault(model, {})
                 for name in ("loss", "accuracy", "val_loss", "val_accuracy", "epoch_s"):
-                    epochs.setdefault(name, []).append(event.get(name))
-            elif kind == "row":
-                entry = Entry(**event["entry"])
+                    epochs.setdefault(name, []).append(getattr(event, name))
+            elif isinstance(event, Row):
+                entry = Entry(**event.entry)
                 self.rows = [r for r in self.rows if r.label != entry.label] + [entry]
         return self
 
-    def _add_batch(self, model: str, event: dict[str, Any]) -> None:
+    def _add_batch(self, model: str, event: Batch) -> None:
         curve = self.curves.setdefault(model, {"arch": self.archs.get(model, ""), "x": [],
                                                "loss": []})
-        loss = _number(event.get("batch_loss"))
+        loss = _number(event.batch_loss)
         if loss is None:
             return
         if curve["loss"]:
             loss = self.SMOOTHING * loss + (1 - self.SMOOTHING) * curve["loss"][-1]
-        steps = max(1, int(event.get("steps") or 1))
-        curve["x"].append(int(event.get("epoch", 0)) + (int(event.get("step", 0)) + 1) / steps)
+        curve["x"].append(event.epoch + (event.step + 1) / max(1, event.steps))
         curve["loss"].append(loss)
 
     def status(self, model: str) -> str:

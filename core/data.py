@@ -155,13 +155,24 @@ def download_progress() -> float:
 
 def download_job(job: Any, config: dict[str, Any]) -> str:
     """The "download" job's runner: `config` holds the URL the page saw."""
+    import threading
+
     from core.jobs import JobFailed
 
     settings.IMDB_URL = str(config.get("url") or settings.IMDB_URL)
+    done = threading.Event()
+
+    def report() -> None:  # the share downloaded, as the job's progress
+        while not done.wait(0.5):
+            job.set_progress(download_progress(), None, "Downloading aclImdb_v1.tar.gz…")
+
+    threading.Thread(target=report, daemon=True).start()
     try:
         return str(download_imdb())
     except DatasetMissing as exc:  # already a sentence for the user
         raise JobFailed(str(exc)) from exc
+    finally:
+        done.set()
 
 
 def download_imdb(sha256: str = IMDB_SHA256) -> Path:

@@ -22,12 +22,14 @@ from __future__ import annotations
 import inspect
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from core.events import Result
+from core.live import live_training
 from core.models import ARCH_LABELS
 
 if TYPE_CHECKING:
@@ -100,24 +102,6 @@ def first_to_last_ratio(norms: Sequence[float]) -> float:
 
 
 # --- Stopping from the page ---------------------------------------------------------------
-
-def _stop_callback(job: JobContext | None,
-                   on_epoch: Callable[[int], None] | None = None) -> keras.callbacks.Callback:
-    import keras
-
-    class StopOnRequest(keras.callbacks.Callback):
-        """Ends `fit` at the next batch once the user pressed stop; reports each epoch."""
-
-        def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
-            if job is not None and job.stop_requested:
-                self.model.stop_training = True
-
-        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-            if on_epoch is not None:
-                on_epoch(epoch + 1)
-
-    return StopOnRequest()
-
 
 def _stopped(job: JobContext | None) -> bool:
     return job is not None and job.stop_requested
@@ -214,9 +198,10 @@ def long_range_model(arch: str, units: int, embed_dim: int, vocab_size: int,
 
 
 def train_long_range(arch: str, length: int, settings: LongRangeSettings,
-                     job: JobContext | None = None,
-                     on_epoch: Callable[[int], None] | None = None) -> dict[str, Any]:
-    """Train one model on the task at length L; its test accuracy and gradient norms."""
+                     job: JobContext | None = None, start: float = 0.0,
+                     span: float = 1.0, started: float | None = None) -> dict[str, Any]:
+    """Train one model on the task at length L; its test accuracy and gradient norms.
+    Its progress fills the share `span` of the job's bar from `start`."""
     x_train, y_train = long_range_data(length, settings.train_size, settings.vocab_size,
                                        seed=settings.seed)
     x_test, y_test = long_range_data(length, settings.test_size, settings.vocab_size,
@@ -225,11 +210,14 @@ def train_long_range(arch: str, length: int, settings: LongRangeSettings,
                              settings.learning_rate, settings.seed, settings.input_scale)
     probe = slice(0, min(128, settings.test_size))
     initial_norms = step_gradient_norms(model, x_test[probe], y_test[probe])
-    start = time.perf_counter()
+    start_s = time.perf_counter()
+    callback = live_training(job, steps=math.ceil(len(x_train) / settings.batch_size),
+                             epochs=settings.epochs, batch_size=settings.batch_size,
+                             samples=len(x_train), every=0, start=start, span=span,
+                             started=started, label=f"{ARCH_LABELS[arch]} at L={length}: ")
     history = model.fit(x_train, y_train, epochs=settings.epochs,
-                        batch_size=settings.batch_size, verbose=0,
-                        callbacks=[_stop_callback(job, on_epoch)])
-    train_s = time.perf_counter() - start
+                        batch_size=settings.batch_size, verbose=0, callbacks=[callback])
+    train_s = time.perf_counter() - start_s
     _, accuracy = model.evaluate(x_test, y_test, verbose=0, batch_size=256)
     norms = step_gradient_norms(model, x_test[probe], y_test[probe])
     return {
@@ -241,7 +229,7 @@ def train_long_range(arch: str, length: int, settings: LongRangeSettings,
         "initial_grad_norms": initial_norms.tolist(),
         "ratio": first_to_last_ratio(norms),
         "train_s": train_s,
-        "complete": not _stopped(job),
+        "complete": not callback.stopped,
     }
 
 
@@ -260,19 +248,11 @@ def run_long_range(settings: LongRangeSettings,
     for (length, arch), weight in zip(pairs, weights, strict=True):
         if _stopped(job):
             break
-        message = f"Training {ARCH_LABELS[arch]} at L={length}"
-
-        def on_epoch(epoch: int, base: int = done_weight, weight: int = weight,
-                     message: str = message) -> None:
-            if job is not None:
-                fraction = (base + weight * epoch / settings.epochs) / sum(weights)
-                elapsed = time.perf_counter() - started
-                job.set_progress(fraction, elapsed / fraction * (1 - fraction),
-                                 f"{message}: epoch {epoch} of {settings.epochs}")
-
         if job is not None:
-            job.set_progress(done_weight / sum(weights), job.eta_s, message)
-        result = train_long_range(arch, length, settings, job, on_epoch)
+            job.set_progress(done_weight / sum(weights), job.eta_s,
+                             f"Training {ARCH_LABELS[arch]} at L={length}")
+        result = train_long_range(arch, length, settings, job, done_weight / sum(weights),
+                                  weight / sum(weights), started)
         if not result["complete"]:
             break
         results.append(result)
@@ -280,7 +260,7 @@ def run_long_range(settings: LongRangeSettings,
         if job is not None:
             elapsed = time.perf_counter() - started
             fraction = done_weight / sum(weights)
-            job.publish("result", **result)
+            job.publish(Result(values=result))
             job.set_progress(fraction, elapsed / fraction * (1 - fraction),
                              f"{ARCH_LABELS[arch]} at L={length}: {result['accuracy']:.0%} right")
     return results
@@ -369,9 +349,14 @@ def run_review_gradients(settings: ReviewGradientSettings, data: ImdbData,
         keras.utils.set_random_seed(settings.seed)
         network = build_model(config)
         if settings.train_size:
+            callback = live_training(
+                job, steps=math.ceil(len(x_train) / config.batch_size), epochs=settings.epochs,
+                batch_size=config.batch_size, samples=len(x_train), every=0,
+                start=index / len(settings.archs), span=1 / len(settings.archs),
+                started=started, label=f"{ARCH_LABELS[arch]}: ")
             network.fit(x_train, y_train, epochs=settings.epochs, batch_size=config.batch_size,
-                        verbose=0, callbacks=[_stop_callback(job)])
-            if _stopped(job):
+                        verbose=0, callbacks=[callback])
+            if callback.stopped:
                 break
         norms = step_gradient_norms(network, probe_ids, probe_labels)
         accuracy = float(np.mean((network.predict(probe_ids, verbose=0)[:, 0] > 0.5)
@@ -380,7 +365,7 @@ def run_review_gradients(settings: ReviewGradientSettings, data: ImdbData,
                   "probe_accuracy": accuracy, "reviews": int(len(probe_ids))}
         results.append(result)
         if job is not None:
-            job.publish("result", **result)
+            job.publish(Result(values=result))
             fraction = (index + 1) / len(settings.archs)
             elapsed = time.perf_counter() - started
             job.set_progress(fraction, elapsed / fraction * (1 - fraction),
@@ -452,42 +437,28 @@ def _exploding_model(settings: ExplodingSettings, clipnorm: float | None) -> ker
     return model
 
 
-def _non_finite_guard(record: dict[str, Any], job: JobContext | None) -> keras.callbacks.Callback:
-    import keras
-
-    from core.nan_guard import NanGuardMixin
-
-    class NonFiniteLossGuard(NanGuardMixin, keras.callbacks.Callback):
-        """Records every batch and stops at the first NaN or infinite loss."""
-
-        def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
-            logs = logs or {}
-            record["loss"].append(float(logs.get("loss", np.nan)))
-            record["grad_norm"].append(float(logs.get("grad_norm", np.nan)))
-            if self.guard(logs, 0, batch):
-                record["blew_up_at"] = self.blow_up.step
-                record["message"] = self.blow_up.message()
-            if job is not None and job.stop_requested:
-                self.model.stop_training = True
-
-    return NonFiniteLossGuard()
-
-
 def train_exploding(settings: ExplodingSettings, clipnorm: float | None,
-                    job: JobContext | None = None) -> dict[str, Any]:
+                    job: JobContext | None = None, start: float = 0.0, span: float = 1.0,
+                    label: str = "") -> dict[str, Any]:
     """One SGD run; per-batch loss and gradient norm, and where it blew up (if it did)."""
     x, y = long_range_data(settings.length, settings.steps * settings.batch_size,
                            seed=settings.seed)
     model = _exploding_model(settings, clipnorm)
     initial = step_gradient_norms(model, x[:64], y[:64])
-    record: dict[str, Any] = {"loss": [], "grad_norm": [], "blew_up_at": None, "message": ""}
+    callback = live_training(job, steps=settings.steps, epochs=1,
+                             batch_size=settings.batch_size, every=0, start=start, span=span,
+                             record=("loss", "grad_norm"), label=label)
     model.fit(x, y, epochs=1, batch_size=settings.batch_size, shuffle=False, verbose=0,
-              callbacks=[_non_finite_guard(record, job)])
+              callbacks=[callback])
+    blow_up = callback.blow_up
     return {
         "clipnorm": clipnorm,
         "initial_step_norms": initial.tolist(),
-        "complete": not _stopped(job),
-        **record,
+        "complete": not callback.stopped,
+        "loss": callback.recorded["loss"],
+        "grad_norm": callback.recorded["grad_norm"],
+        "blew_up_at": blow_up.step if blow_up else None,
+        "message": blow_up.message() if blow_up else "",
     }
 
 
@@ -501,15 +472,16 @@ def run_exploding(settings: ExplodingSettings,
     for index, clipnorm in enumerate((None, settings.clipnorm)):
         if _stopped(job):
             break
+        label = f"clipnorm={clipnorm:g}" if clipnorm else "no clipping"
         if job is not None:
-            label = f"clipnorm={clipnorm:g}" if clipnorm else "no clipping"
-            job.set_progress(index / 2, None, f"training with {label}")
-        result = train_exploding(settings, clipnorm, job)
+            job.set_progress(index / 2, None, f"Training with {label}")
+        result = train_exploding(settings, clipnorm, job, index / 2, 1 / 2,
+                                 f"With {label}: ")
         if not result["complete"]:
             break
         results.append(result)
         if job is not None:
-            job.publish("result", **result)
+            job.publish(Result(values=result))
             job.set_progress((index + 1) / 2)
     return results
 

@@ -54,6 +54,7 @@ from pathlib import Path
 from typing import Any
 
 from core import settings
+from core.events import Batch, Epoch, Event, Stage, from_json
 
 QUEUED, RUNNING, DONE, STOPPED, FAILED, CANCELLED, INTERRUPTED = (
     "queued", "running", "done", "stopped", "failed", "cancelled", "interrupted",
@@ -116,12 +117,15 @@ def register_kind(name: str, kind: JobKind) -> None:
 
 @dataclass(frozen=True)
 class JobSpec:
-    """A job as data: what to run (kind), with what settings (config), for whom."""
+    """A job as data: what to run (kind), with what settings (config), for whom: `owner`
+    is the browser session (only it sees and stops the job), `user` the name a person gave
+    (several tabs or devices of one person share that name's limit)."""
 
     kind: str
     name: str
     config: dict[str, Any] = field(default_factory=dict)
     owner: str | None = None
+    user: str | None = None
 
 
 # --- what work sees -----------------------------------------------------------------------
@@ -138,13 +142,12 @@ class JobContext:
         self.progress = 0.0
         self.eta_s: float | None = None
         self.message = ""
-        self._events: list[dict[str, Any]] = []
+        self._events: list[Event] = []
         self._stop = threading.Event()
         self.stop_seen = False
 
-    def publish(self, kind: str, **data: Any) -> None:
-        """Append an event (e.g. "batch", "epoch"); readers get them in order."""
-        event = {"kind": kind, "t": time.time(), **data}
+    def publish(self, event: Event) -> None:
+        """Append an event (`core.events`); readers get them in order."""
         self._events.append(event)
         self._record(event)
 
@@ -168,11 +171,11 @@ class JobContext:
     def stop(self) -> None:
         self._stop.set()
 
-    def events(self, since: int = 0) -> list[dict[str, Any]]:
+    def events(self, since: int = 0) -> list[Event]:
         return list(self._events[since:])
 
     # Hooks for the file-backed context.
-    def _record(self, event: dict[str, Any]) -> None:
+    def _record(self, event: Event) -> None:
         pass
 
     def _progressed(self) -> None:
@@ -185,12 +188,11 @@ class JobContext:
 class ConsoleJobContext(JobContext):
     """A job run in the foreground (`make pretrain`) that logs its progress instead."""
 
-    def _record(self, event: dict[str, Any]) -> None:
-        kind = event["kind"]
-        if kind in ("epoch", "stage") or (kind == "batch" and event.get("step", 0) % 50 == 0):
+    def _record(self, event: Event) -> None:
+        if isinstance(event, (Epoch, Stage)) or (isinstance(event, Batch) and event.step % 50 == 0):
             shown = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
-                              for k, v in event.items() if k not in ("kind", "t"))
-            print(f"[{time.strftime('%H:%M:%S')}] {self.name} {kind}: {shown}", flush=True)
+                              for k, v in event.to_json().items() if k not in ("kind", "t"))
+            print(f"[{time.strftime('%H:%M:%S')}] {self.name} {event.KIND}: {shown}", flush=True)
 
 
 class FileJobContext(JobContext):
@@ -206,8 +208,8 @@ class FileJobContext(JobContext):
         self._last_progress = 0.0
         self._stop_file = folder / "stop"
 
-    def _record(self, event: dict[str, Any]) -> None:
-        self._log.write(json.dumps(event, default=_jsonable) + "\n")
+    def _record(self, event: Event) -> None:
+        self._log.write(json.dumps(event.to_json(), default=_jsonable) + "\n")
         self._log.flush()
 
     def _progressed(self) -> None:
@@ -385,8 +387,11 @@ class Job:
         self.kind: str = spec.get("kind", "")
         self.name: str = spec.get("name", "")
         self.owner: str | None = spec.get("owner")
+        self.user: str | None = spec.get("user")
         self.config: dict[str, Any] = spec.get("config") or {}
         self.submitted_at: float = float(spec.get("submitted_at") or 0.0)
+        self._state_key: tuple[int, int, int] | None = None
+        self._state_value: dict[str, Any] = {}
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Job) and other.folder == self.folder
@@ -398,10 +403,21 @@ class Job:
         return f"Job({self.id!r}, {self.kind!r}, {self.state!r})"
 
     def _state(self) -> dict[str, Any]:
-        state = _read_json(self.folder / "state.json") or {}
+        """state.json, parsed again only when it changed (each write replaces the file,
+        so a new inode or time means new content): a page reads a dozen properties."""
+        path = self.folder / "state.json"
+        try:
+            info = path.stat()
+            key = (info.st_ino, info.st_mtime_ns, info.st_size)
+        except OSError:
+            key = None
+        if key is None or key != self._state_key:
+            self._state_key, self._state_value = key, _read_json(path) or {}
+        state = self._state_value
         if state.get("state") in (QUEUED, RUNNING) and self._abandoned():
             _finish(self.folder, INTERRUPTED, error=INTERRUPTED_MESSAGE)
-            state = _read_json(self.folder / "state.json") or {}
+            self._state_key = None
+            return self._state()
         return state
 
     def _abandoned(self) -> bool:
@@ -484,9 +500,9 @@ class Job:
     def stop_asked(self) -> bool:
         return (self.folder / "stop").exists()
 
-    def read_events(self, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    def read_events(self, offset: int = 0) -> tuple[list[Event], int]:
         """Events appended since byte `offset`, and the offset to pass next time. A line
-        still being written is left for the next call."""
+        still being written is left for the next call; a damaged one is skipped."""
         try:
             with open(self.folder / "events.jsonl", "rb") as log:
                 log.seek(offset)
@@ -497,10 +513,12 @@ class Job:
         events = []
         for line in chunk[:end].splitlines():
             with contextlib.suppress(ValueError):
-                events.append(json.loads(line))
+                event = from_json(json.loads(line))
+                if event is not None:
+                    events.append(event)
         return events, offset + end
 
-    def events(self, since: int = 0) -> list[dict[str, Any]]:
+    def events(self, since: int = 0) -> list[Event]:
         return self.read_events()[0][since:]
 
     def wait(self, timeout: float | None = None) -> bool:
@@ -578,7 +596,7 @@ class JobEngine:
         store, each large one once per process."""
         if spec.kind not in KINDS:
             raise ValueError(f"Unknown job kind {spec.kind!r}.")
-        self._check_owner_limit(spec.owner)
+        self._check_limit(spec.owner, spec.user)
         self.ray_ready()
 
         job_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(6)}"
@@ -612,12 +630,12 @@ class JobEngine:
         its worker backed up; `inputs` as for `submit`."""
         if not job.resumable:
             raise JobRejected("This job has no saved epoch to continue from; start it again.")
-        self._check_owner_limit(job.owner)
+        self._check_limit(job.owner, job.user)
         self.ray_ready()
         (job.folder / "stop").unlink(missing_ok=True)
         _write_json(job.folder / "state.json", {"state": QUEUED, "progress": job.progress,
                                                 "message": "Waiting to resume…"})
-        spec = JobSpec(job.kind, job.name, job.config, job.owner)
+        spec = JobSpec(job.kind, job.name, job.config, job.owner, job.user)
         return self._launch(job.folder, spec, inputs)
 
     def _put(self, value: Any) -> Any:
@@ -637,16 +655,21 @@ class JobEngine:
                 self._puts.pop(next(iter(self._puts)))
         return shipped
 
-    def _check_owner_limit(self, owner: str | None) -> None:
-        if owner is None:
+    def _check_limit(self, owner: str | None, user: str | None) -> None:
+        """At most `RNNLAB_JOBS_PER_USER` unfinished jobs per browser session, and as many
+        per user name across all sessions that gave it."""
+        if owner is None and not user:
             return
         limit = int(os.environ.get(PER_OWNER_VAR) or DEFAULT_PER_OWNER)
-        active = [j for j in self.jobs(owner) if not j.finished]
+        active = [j for j in self.jobs() if (j.owner == owner if owner is not None else False)
+                  or (user and j.user and j.user.casefold() == user.casefold())]
+        active = [j for j in active if not j.finished]
         if len(active) >= limit:
+            who = "You already have" if not user else f"{user} already has"
             raise JobRejected(
-                f"You already have {len(active)} job(s) waiting or running, the most one "
-                "person may have at once so that a whole class gets its turn. Wait for one "
-                "to finish, or stop it.")
+                f"{who} {len(active)} job(s) waiting or running, the most one person may "
+                "have at once so that a whole class gets its turn. Wait for one to finish, "
+                "or stop it.")
 
     def get(self, job_id: str | None, owner: str | None = None) -> Job | None:
         """The job with this id, if `owner` may see it (None: any owner, for tools)."""
@@ -736,9 +759,10 @@ class JobEngine:
                     state = (_read_json(folder / "state.json") or {}).get("state")
                     if state not in FINISHED:
                         cancelled = type(exc).__name__ == "TaskCancelledError"
-                        _finish(folder, CANCELLED if cancelled else FAILED,
-                                error=None if cancelled else WORKER_DIED_MESSAGE,
-                                details=None if cancelled else str(exc))
+                        with contextlib.suppress(OSError):  # its folder may be gone
+                            _finish(folder, CANCELLED if cancelled else FAILED,
+                                    error=None if cancelled else WORKER_DIED_MESSAGE,
+                                    details=None if cancelled else str(exc))
                 with self._lock:
                     self._refs.pop(job_id, None)
                     self._folders.pop(job_id, None)

@@ -730,103 +730,64 @@ def user_training_data(text: str) -> LMTrainingData:
     return LMTrainingData(documents=split_user_text(text), held_out=None, source="your text")
 
 
-def live_curves_callback(job: JobContext | None, steps: int, epochs: int, every: int = 5,
-                         scorer: LanguageModel | None = None,
-                         validation: tuple[np.ndarray, np.ndarray] | None = None) -> Any:
-    """A Keras callback that publishes batch and epoch figures, honours stop requests and
-    stops at the first NaN/infinite loss (its `blow_up` then says where).
+def live_callback(job: JobContext | None, steps: int, epochs: int, batch_size: int,
+                  every: int = 5, scorer: LanguageModel | None = None,
+                  validation: tuple[np.ndarray, np.ndarray] | None = None) -> Any:
+    """The live callback (`core.live.live_training`) set up for a language model.
 
-    Batch rows carry the training `loss` every `every` batches. With a `scorer` (a
+    A `Batch` event every `every` batches carries the training `loss`. With a `scorer` (a
     `LanguageModel` around the network being trained) and `validation` windows, about
-    `PROBES_PER_RUN` batch rows also carry `val_loss`, `val_perplexity`, `val_top1` and
-    `val_top3` of the first `PROBE_WINDOWS` validation windows, and each epoch row the
-    same figures over up to `VALIDATION_WINDOWS` of them: full softmax, `<unk>` never a
-    hit, exactly as the held-out evaluation counts.
-
-    Every row carries `step`, the training step it was taken at, so an epoch's validation
-    figures sit where that epoch really ended, after a stop mid-epoch too; an epoch row's
-    `complete` says whether the whole epoch ran.
-
-    Defined inside a function so that importing this module does not import Keras.
+    `PROBES_PER_RUN` of them also carry, in `extra`, `val_loss`, `val_perplexity`,
+    `val_top1` and `val_top3` of the first `PROBE_WINDOWS` validation windows, and each
+    `Epoch` the same figures over up to `VALIDATION_WINDOWS` of them: full softmax,
+    `<unk>` never a hit, exactly as the held-out evaluation counts.
     """
-    import keras
-
-    from core.nan_guard import NanGuardMixin
+    from core.live import live_training
 
     has_validation = scorer is not None and validation is not None and len(validation[0]) > 0
+    probe = validate = None
     if has_validation:
-        validation = (validation[0][:VALIDATION_WINDOWS], validation[1][:VALIDATION_WINDOWS])
-    probe = (validation[0][:PROBE_WINDOWS], validation[1][:PROBE_WINDOWS]) \
-        if has_validation else None
-    probe_every = max(1, steps * epochs // PROBES_PER_RUN)
+        full = (validation[0][:VALIDATION_WINDOWS], validation[1][:VALIDATION_WINDOWS])
+        sample = (full[0][:PROBE_WINDOWS], full[1][:PROBE_WINDOWS])
 
-    def held_out(x: np.ndarray, y: np.ndarray) -> dict[str, float]:
-        result = scorer.evaluate_windows(x, y)
-        return {"val_loss": math.log(result.perplexity), "val_perplexity": result.perplexity,
-                "val_top1": result.top1, "val_top3": result.top3}
+        def held_out(x: np.ndarray, y: np.ndarray) -> dict[str, float]:
+            result = scorer.evaluate_windows(x, y)
+            return {"val_loss": math.log(result.perplexity),
+                    "val_perplexity": result.perplexity,
+                    "val_top1": result.top1, "val_top3": result.top3}
 
-    class LiveCurves(NanGuardMixin, keras.callbacks.Callback):
-        def __init__(self) -> None:
-            super().__init__()
-            self.job, self.steps, self.epochs, self.every = job, steps, epochs, every
-            self.epoch, self.start = 0, time.time()
-            self.steps_done = 0  # batches trained with a finite loss, over all epochs
-            self.epoch_steps = 0
-            self.batches: list[dict[str, float]] = []
-            self.epoch_rows: list[dict[str, float]] = []
+        def probe() -> dict[str, float]:
+            return held_out(*sample)
 
-        def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-            self.epoch, self.epoch_start, self.epoch_steps = epoch, time.time(), 0
+        def validate() -> dict[str, float]:
+            return held_out(*full)
 
-        def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
-            if self.guard(logs, self.epoch, batch):
-                return
-            logs = logs or {}
-            self.steps_done += 1
-            self.epoch_steps = batch + 1
-            done = self.steps_done
-            last = batch + 1 == self.steps
-            row: dict[str, float] = {}
-            if batch % self.every == 0 or last:
-                row = {"epoch": self.epoch + 1, "step": done,
-                       "loss": float(logs.get("loss", float("nan"))),
-                       "sampled_words": int(getattr(self.model, "sampled", 0))}
-            if probe is not None and (done % probe_every == 0 or done == 1 or last):
-                row = {"epoch": self.epoch + 1, "step": done,
-                       "loss": float(logs.get("loss", float("nan"))),
-                       "sampled_words": int(getattr(self.model, "sampled", 0)),
-                       **held_out(*probe)}
-            if row:
-                self.batches.append(row)
-                if self.job is not None:
-                    self.job.publish("batch", **row)
-            if self.job is not None:
-                elapsed = time.time() - self.start
-                total = self.steps * self.epochs
-                eta = elapsed / done * (total - done) if done else None
-                self.job.set_progress(
-                    0.9 * done / total, eta,
-                    f"Epoch {self.epoch + 1}/{self.epochs}, batch {batch + 1}/{self.steps}",
-                )
-                if self.job.stop_requested:
-                    self.model.stop_training = True
+    return live_training(job, steps=steps, epochs=epochs, batch_size=batch_size,
+                         every=every, span=0.9, probe=probe,
+                         probe_every=max(1, steps * epochs // PROBES_PER_RUN),
+                         validate=validate)
 
-        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-            if self.blow_up is not None:
-                return  # its figures are NaN; the job fails with the explanation instead
-            logs = logs or {}
-            row = {"epoch": epoch + 1, "step": self.steps_done,
-                   "complete": self.epoch_steps == self.steps,
-                   "epoch_s": time.time() - self.epoch_start}
-            if "loss" in logs:
-                row["loss"] = float(logs["loss"])
-            if has_validation:
-                row.update(held_out(*validation))
-            self.epoch_rows.append(row)
-            if self.job is not None:
-                self.job.publish("epoch", **row)
 
-    return LiveCurves()
+def curve_rows(events: Sequence[Any], sampled_words: int = 0
+               ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Batch and epoch events as the rows the curves chart reads and history.json keeps:
+    `epoch` 1-based, `step` the training step over the whole run (so an epoch's validation
+    figures sit where that epoch really ended, after a stop mid-epoch too)."""
+    from core.events import Batch, Epoch
+
+    batches, epochs = [], []
+    for event in events:
+        if isinstance(event, Batch):
+            batches.append({"epoch": event.epoch + 1, "step": event.global_step,
+                            "loss": event.loss, "sampled_words": sampled_words,
+                            **event.extra})
+        elif isinstance(event, Epoch):
+            row = {"epoch": event.epoch + 1, "step": event.step, "complete": event.complete,
+                   "epoch_s": event.epoch_s, **event.extra}
+            if event.loss is not None:
+                row["loss"] = event.loss
+            epochs.append(row)
+    return batches, epochs
 
 
 def measure_latency(model: LanguageModel, prefixes: Sequence[str], repeats: int = 3) -> float:
@@ -888,16 +849,16 @@ def train_language_model(
     steps = math.ceil(len(x) / config.batch_size)
     trainer = make_trainer(network, config, steps * config.epochs)
     scorer = LanguageModel(network, corpus.vocabulary, config)
-    curves = live_curves_callback(job, steps, config.epochs, scorer=scorer,
-                                  validation=scoring_windows(corpus.val, config.window))
+    curves = live_callback(job, steps, config.epochs, config.batch_size, scorer=scorer,
+                           validation=scoring_windows(corpus.val, config.window))
     start = time.time()
     trainer.fit(x, y, batch_size=config.batch_size, epochs=config.epochs, shuffle=True,
                 callbacks=[curves], verbose=0)
     train_s = time.time() - start
     if curves.blow_up is not None:
         raise JobFailed(curves.blow_up.message("Training was stopped and nothing was saved."))
-    stopped = job is not None and job.stop_requested
-    if stopped and curves.steps_done <= 1:
+    stopped = curves.stopped
+    if stopped and curves.done_steps <= 1:
         return None  # Keras always finishes the batch it is in: one update is not a model
 
     progress(0.9, "Evaluating on held-out text…")
@@ -915,12 +876,14 @@ def train_language_model(
         "suggest_ms_p50": measure_latency(model, LATENCY_PREFIXES),
         "train_s": train_s,
         "sampled_words": trainer.sampled,
-        "epochs_done": sum(1 for row in curves.epoch_rows if row["complete"]),
+        "epochs_done": sum(1 for event in curves.epoch_events if event.complete),
         "source": data.source,
         **corpus.summary(),
         **data.notes,
     }
-    history = {"epochs": curves.epoch_rows, "batches": curves.batches}
+    batch_rows, epoch_rows = curve_rows(curves.batch_events + curves.epoch_events,
+                                        trainer.sampled)
+    history = {"epochs": epoch_rows, "batches": batch_rows}
     run_id = store.save(
         model=model.network, kind=KIND, config=config.to_dict(),
         name=name or f"LSTM LM on {data.source}", status=STOPPED if stopped else DONE,
@@ -932,13 +895,14 @@ def train_language_model(
 
 
 def submit_lm_training(config: LMConfig, data: LMTrainingData, name: str | None = None,
-                       owner: str | None = None, store: RunStore | None = None) -> Job:
+                       owner: str | None = None, store: RunStore | None = None,
+                       user: str | None = None) -> Job:
     """Queue a language-model training job; its result is the saved run's id (None when
     it was stopped before training began)."""
     from core.jobs import JobSpec, engine
 
     spec = JobSpec(KIND, name or "LSTM language model",
-                   {"model": config.to_dict(), "name": name}, owner)
+                   {"model": config.to_dict(), "name": name}, owner, user)
     return engine().submit(spec, data=data, store=store)
 
 

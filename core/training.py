@@ -4,19 +4,12 @@ on the test set, and saving the run.
     job = submit_training(ModelConfig(arch="gru"), imdb)   # from a page: queued, one at a time
     run_id = train_sentiment(config, imdb)                  # or directly (scripts, benchmarks)
 
-The page follows a job through its events, in order:
-
-    config {every ModelConfig field}   first
-    stage  {stage, message}        preparing, training, evaluating, saving, saved
-    glove  {coverage, found, words, dim, missing}   only with pretrained GloVe vectors
-    batch  {epoch, step, steps, seen, loss, accuracy, batch_loss, batch_accuracy, samples_per_s}
-    epoch  {epoch, loss, accuracy, val_loss, val_accuracy, epoch_s, complete}
-    saved  {run_id, test_accuracy}   last, once the run is in the store
-
-`loss`/`accuracy` in a batch event are Keras's running means over the epoch so far;
-`batch_loss`/`batch_accuracy` are recovered for that batch alone (for a smoothed curve).
-An epoch cut short by Stop still gets an epoch event (Keras validates after a stop) with
-`complete` False: its numbers are not an end-of-epoch point.
+The page follows a job through its events (`core.events`), in order: `Config` first;
+`Stage` (preparing, training, evaluating, saving, saved); `Glove` only with pretrained
+vectors; a `Batch` per batch and an `Epoch` per epoch (from `core.live.live_training`);
+`Saved` last, once the run is in the store. An epoch cut short by Stop still gets an
+`Epoch` (Keras validates after a stop) with `complete` False: its numbers are not an
+end-of-epoch point. `live_view` folds the events into what the live panel draws.
 """
 
 from __future__ import annotations
@@ -31,7 +24,9 @@ import numpy as np
 import pandas as pd
 
 from core import text
+from core.events import Batch, Config, Epoch, Event, Glove, Resume, Saved, Stage
 from core.jobs import Job, JobContext, JobFailed, JobSpec, engine
+from core.live import live_training
 from core.models import FIELD_LABELS, ModelConfig, build_model, end_to_end
 from core.runs import RunStore
 
@@ -158,122 +153,11 @@ def eval_dataset(x: np.ndarray, y: np.ndarray, batch_size: int):
     return tf.data.Dataset.from_tensor_slices((x, y)).batch(batch_size).prefetch(2)
 
 
-# --- the live callback ---------------------------------------------------------------------
-
-def _make_callback_class() -> type:
-    import keras
-
-    from core.nan_guard import NanGuardMixin
-
-    class LiveProgress(NanGuardMixin, keras.callbacks.Callback):
-        """Publishes batch and epoch events, honours Stop, and guards against NaN losses.
-
-        It only reads the logs Keras already computed, so it adds no extra device sync.
-        """
-
-        def __init__(self, config: ModelConfig, job: JobContext | None, steps: int,
-                     train_samples: int) -> None:
-            super().__init__()
-            self.config, self.job, self.steps = config, job, steps
-            self.train_samples = train_samples
-            self.total_steps = steps * config.epochs
-            self.epoch_times: list[float] = []
-            self.batches: dict[str, list[float]] = {
-                "epoch": [], "step": [], "loss": [], "accuracy": [],
-                "batch_loss": [], "batch_accuracy": []}
-            self.epochs: list[dict[str, float]] = []
-            self.stopped = False
-            self.done_steps = 0
-            self.train_s = 0.0
-
-        def restore(self, events: list[dict[str, Any]], epoch: int) -> None:
-            """Carry the curves of the `epoch` epochs a resumed job has already done."""
-            for event in events:
-                if event["kind"] == "batch" and event["epoch"] < epoch:
-                    for key in self.batches:
-                        self.batches[key].append(event[key])
-                elif event["kind"] == "epoch" and event["epoch"] < epoch:
-                    row = {k: v for k, v in event.items() if k not in ("kind", "t")}
-                    self.epochs.append(row)
-                    if row.get("complete"):
-                        self.epoch_times.append(row["epoch_s"])
-            self.done_steps = epoch * self.steps
-
-        def on_train_begin(self, logs=None) -> None:
-            self.fit_start = time.perf_counter()
-            self.start_steps = self.done_steps
-
-        def on_epoch_begin(self, epoch, logs=None) -> None:
-            self.epoch = epoch
-            self.epoch_start = time.perf_counter()
-            self.seen = 0
-            self.prev_loss = self.prev_acc = 0.0
-
-        def on_train_batch_begin(self, batch, logs=None) -> None:
-            self.batch_start = time.perf_counter()
-
-        def on_train_batch_end(self, batch, logs=None) -> None:
-            now = time.perf_counter()
-            self.train_s += now - self.batch_start
-            logs = logs or {}
-            loss = float(logs.get("loss", math.nan))
-            accuracy = float(logs.get("accuracy", math.nan))
-            size = min(self.config.batch_size, self.train_samples - self.seen)
-            before, self.seen = self.seen, self.seen + size
-            # Keras reports running means weighted by samples; undo the mean for this batch.
-            batch_loss = (loss * self.seen - self.prev_loss * before) / size
-            batch_acc = (accuracy * self.seen - self.prev_acc * before) / size
-            self.prev_loss, self.prev_acc = loss, accuracy
-            self.done_steps += 1
-            if self.guard(logs, self.epoch, batch):
-                return
-            for key, value in (("epoch", self.epoch), ("step", batch), ("loss", loss),
-                               ("accuracy", accuracy), ("batch_loss", batch_loss),
-                               ("batch_accuracy", batch_acc)):
-                self.batches[key].append(value)
-            samples_per_s = ((self.done_steps - self.start_steps) * self.config.batch_size
-                             / max(self.train_s, 1e-9))
-            if self.job is not None:
-                self.job.publish(
-                    "batch", epoch=self.epoch, step=batch, steps=self.steps, seen=self.seen,
-                    loss=loss, accuracy=accuracy, batch_loss=batch_loss,
-                    batch_accuracy=batch_acc, samples_per_s=samples_per_s)
-                left = self.total_steps - self.done_steps
-                eta = left * (now - self.fit_start) / (self.done_steps - self.start_steps)
-                self.job.set_progress(
-                    self.done_steps / self.total_steps, eta,
-                    f"Epoch {self.epoch + 1}/{self.config.epochs}, batch {batch + 1}/{self.steps}")
-                # After the very last batch there is nothing left to stop: the run is
-                # complete, and reading the flag would mark the job as stopped.
-                if self.done_steps < self.total_steps and self.job.stop_requested:
-                    self.stopped = True
-                    self.model.stop_training = True
-
-        def on_epoch_end(self, epoch, logs=None) -> None:
-            if self.blow_up:
-                return
-            logs = logs or {}
-            epoch_s = time.perf_counter() - self.epoch_start
-            complete = self.seen >= self.train_samples
-            row = {"epoch": epoch, "loss": float(logs.get("loss", math.nan)),
-                   "accuracy": float(logs.get("accuracy", math.nan)),
-                   "val_loss": float(logs.get("val_loss", math.nan)),
-                   "val_accuracy": float(logs.get("val_accuracy", math.nan)),
-                   "epoch_s": epoch_s, "complete": complete}
-            self.epochs.append(row)
-            if complete:
-                self.epoch_times.append(epoch_s)
-            if self.job is not None:
-                self.job.publish("epoch", **row)
-
-    return LiveProgress
-
-
 # --- the whole run -------------------------------------------------------------------------
 
 def _stage(job: JobContext | None, stage: str, message: str) -> None:
     if job is not None:
-        job.publish("stage", stage=stage, message=message)
+        job.publish(Stage(stage=stage, message=message))
         job.set_progress(job.progress, job.eta_s, message)
 
 
@@ -292,7 +176,7 @@ def train_sentiment(config: ModelConfig, data: ImdbData, job: JobContext | None 
                                   for k, v in problems.items()))
     start = time.perf_counter()
     if job is not None:
-        job.publish("config", **config.to_dict())
+        job.publish(Config(settings=config.to_dict()))
     _stage(job, "preparing", "Preparing the data (vocabulary and token ids)…")
     prepared = prepare_data(config, data)
 
@@ -318,8 +202,8 @@ def train_sentiment(config: ModelConfig, data: ImdbData, job: JobContext | None 
         notes = {"glove_coverage": match.coverage, "glove_dim": match.dim,
                  "glove_missing": match.missing[:10]}
         if job is not None:
-            job.publish("glove", coverage=match.coverage, found=match.found,
-                        words=match.words, dim=match.dim, missing=match.missing[:10])
+            job.publish(Glove(coverage=match.coverage, found=match.found,
+                              words=match.words, dim=match.dim, missing=match.missing[:10]))
 
     # Same seed and settings, same curve: seeds Python, NumPy and TF, and the shuffle order
     # is drawn from the same seed. (On CPU the kernels used here are deterministic already;
@@ -327,7 +211,8 @@ def train_sentiment(config: ModelConfig, data: ImdbData, job: JobContext | None 
     keras.utils.set_random_seed(config.seed)
     model = build_model(config, embedding_matrix)
     steps = math.ceil(len(prepared.x_train) / config.batch_size)
-    callback = _make_callback_class()(config, job, steps, len(prepared.x_train))
+    callback = live_training(job, steps=steps, epochs=config.epochs,
+                             batch_size=config.batch_size, samples=len(prepared.x_train))
     callbacks = [callback]
     folder = getattr(job, "folder", None)
     if folder is not None:
@@ -339,7 +224,7 @@ def train_sentiment(config: ModelConfig, data: ImdbData, job: JobContext | None 
         restored = _backed_up_epoch(backup)
         if restored:
             callback.restore(job.events(), restored)
-            job.publish("resume", epoch=restored)
+            job.publish(Resume(epoch=restored))
         callbacks.insert(0, keras.callbacks.BackupAndRestore(str(backup),
                                                              double_checkpoint=True))
     if job is not None and job.stop_requested:
@@ -355,7 +240,8 @@ def train_sentiment(config: ModelConfig, data: ImdbData, job: JobContext | None 
     if callback.blow_up:
         raise JobFailed(callback.blow_up.message(
             "Training was stopped there and nothing was saved."))
-    if callback.stopped and not any(row["complete"] for row in callback.epochs):
+    epochs = [event.row() for event in callback.epoch_events]
+    if callback.stopped and not any(row["complete"] for row in epochs):
         # A model that has not read every training review once is not worth keeping, and
         # would be offered on Classify as a coin toss.
         return None
@@ -374,17 +260,16 @@ def train_sentiment(config: ModelConfig, data: ImdbData, job: JobContext | None 
     metrics = {
         "test_accuracy": float(test_accuracy),
         "test_loss": float(test_loss),
-        "val_accuracy": callback.epochs[-1]["val_accuracy"] if callback.epochs else None,
+        "val_accuracy": epochs[-1]["val_accuracy"] if epochs else None,
         "time_per_epoch_s": (float(np.mean(callback.epoch_times)) if callback.epoch_times
                              else None),
-        "epoch_s": [row["epoch_s"] for row in callback.epochs],
+        "epoch_s": [row["epoch_s"] for row in epochs],
         "train_s": fit_s,
         "total_s": 0.0,  # filled in below, after the latency measurement
-        "samples_per_s": ((callback.done_steps - callback.start_steps) * config.batch_size
-                          / max(callback.train_s, 1e-9)),
+        "samples_per_s": callback.samples_per_s,
         "latency_ms": inference_latency_ms(exported, test_frame["text"].iloc[0]),
         "params": int(model.count_params()),
-        "epochs_done": sum(1 for row in callback.epochs if row["complete"]),
+        "epochs_done": sum(1 for row in epochs if row["complete"]),
         "train_reviews": len(prepared.x_train),
         "val_reviews": len(prepared.x_val),
         "test_reviews": len(x_test),
@@ -393,14 +278,9 @@ def train_sentiment(config: ModelConfig, data: ImdbData, job: JobContext | None 
     }
     metrics["total_s"] = time.perf_counter() - start
     history = {
-        "loss": [row["loss"] for row in callback.epochs],
-        "accuracy": [row["accuracy"] for row in callback.epochs],
-        "val_loss": [row["val_loss"] for row in callback.epochs],
-        "val_accuracy": [row["val_accuracy"] for row in callback.epochs],
-        "epoch_s": [row["epoch_s"] for row in callback.epochs],
-        "complete": [row["complete"] for row in callback.epochs],
+        **{key: [row[key] for row in epochs] for key in (*EPOCH_SERIES, "epoch_s", "complete")},
         "steps_per_epoch": steps,
-        "batches": callback.batches,
+        "batches": batch_series(callback.batch_events),
     }
     # Only a stop that cut training short counts: one that arrives while testing or saving
     # leaves a fully trained model, saved as done.
@@ -415,7 +295,7 @@ def train_sentiment(config: ModelConfig, data: ImdbData, job: JobContext | None 
     )
     _stage(job, "saved", f"Saved as run {run_id}.")
     if job is not None:
-        job.publish("saved", run_id=run_id, test_accuracy=float(test_accuracy))
+        job.publish(Saved(run_id=run_id, test_accuracy=float(test_accuracy)))
     return run_id
 
 
@@ -494,13 +374,14 @@ def _json(value: Any) -> str:
 # --- jobs ----------------------------------------------------------------------------------
 
 def submit_training(config: ModelConfig, data: ImdbData, name: str | None = None,
-                    owner: str | None = None, store: RunStore | None = None) -> Job:
+                    owner: str | None = None, store: RunStore | None = None,
+                    user: str | None = None) -> Job:
     """Queue a training job on the job engine (a Ray worker with a node's CPUs)."""
     problems = check_against_data(config, data)
     if problems:
         raise ValueError("; ".join(problems.values()))
     spec = JobSpec(JOB_KIND, name or config.label, {"model": config.to_dict(), "name": name},
-                   owner)
+                   owner, user)
     return engine().submit(spec, data=data, store=store)
 
 
@@ -534,9 +415,10 @@ def score_run(store: RunStore, run_id: str, data: ImdbData,
 
 
 def submit_scoring(run_id: str, data: ImdbData, owner: str | None = None,
-                   store: RunStore | None = None) -> Job:
+                   store: RunStore | None = None, user: str | None = None) -> Job:
     """Score a saved run on the whole test set, as a job."""
-    spec = JobSpec("score", f"Score {run_id} on every test review", {"run_id": run_id}, owner)
+    spec = JobSpec("score", f"Score {run_id} on every test review", {"run_id": run_id},
+                   owner, user)
     return engine().submit(spec, data=data, store=store)
 
 
@@ -557,6 +439,11 @@ BATCH_SERIES = ("epoch", "step", "loss", "accuracy", "batch_loss", "batch_accura
 EPOCH_SERIES = ("loss", "accuracy", "val_loss", "val_accuracy")
 
 
+def batch_series(batches: list[Batch]) -> dict[str, list[float]]:
+    """Batch events as the columns a run's history.json keeps and the curves chart reads."""
+    return {key: [getattr(event, key) for event in batches] for key in BATCH_SERIES}
+
+
 @dataclass
 class LiveView:
     """A job's events folded into what the live panel draws."""
@@ -564,9 +451,9 @@ class LiveView:
     batches: dict[str, list[float]]
     epochs: list[dict[str, Any]]  # every epoch event, cut-short ones with complete=False
     steps_per_epoch: int
-    last_batch: dict[str, Any] | None
+    last_batch: Batch | None
     stage: str
-    glove: dict[str, Any] | None
+    glove: Glove | None
     run_id: str | None
     config: dict[str, Any]
     test_accuracy: float | None
@@ -576,33 +463,31 @@ class LiveView:
         return [row for row in self.epochs if row.get("complete", True)]
 
 
-def live_view(events: list[dict[str, Any]]) -> LiveView:
-    batches: dict[str, list[float]] = {k: [] for k in BATCH_SERIES}
-    epochs: list[dict[str, Any]] = []
-    last_batch, stage, glove, run_id, steps, test_accuracy = None, "", None, None, 1, None
-    config: dict[str, Any] = {}
+def live_view(events: list[Event]) -> LiveView:
+    batches: list[Batch] = []
+    epochs: list[Epoch] = []
+    stage, glove, saved, config = "", None, None, {}
     for event in events:
-        kind = event["kind"]
-        if kind == "config":
-            config = {k: v for k, v in event.items() if k not in ("kind", "t")}
-        elif kind == "batch":
-            for key in batches:
-                batches[key].append(event[key])
-            last_batch, steps = event, event["steps"]
-        elif kind == "epoch":
+        if isinstance(event, Batch):
+            batches.append(event)
+        elif isinstance(event, Epoch):
             epochs.append(event)
-        elif kind == "stage":
-            stage = event["message"]
-        elif kind == "glove":
+        elif isinstance(event, Config):
+            config = event.settings
+        elif isinstance(event, Stage):
+            stage = event.message
+        elif isinstance(event, Glove):
             glove = event
-        elif kind == "saved":
-            run_id, test_accuracy = event["run_id"], event["test_accuracy"]
-        elif kind == "resume":  # the interrupted epoch starts again: drop its first try
-            keep = [i for i, e in enumerate(batches["epoch"]) if e < event["epoch"]]
-            batches = {key: [values[i] for i in keep] for key, values in batches.items()}
-            epochs = [row for row in epochs if row["epoch"] < event["epoch"]]
-    return LiveView(batches, epochs, steps, last_batch, stage, glove, run_id, config,
-                    test_accuracy)
+        elif isinstance(event, Saved):
+            saved = event
+        elif isinstance(event, Resume):  # the interrupted epoch starts again: drop its try
+            batches = [b for b in batches if b.epoch < event.epoch]
+            epochs = [e for e in epochs if e.epoch < event.epoch]
+    last = batches[-1] if batches else None
+    return LiveView(batch_series(batches), [e.row() for e in epochs],
+                    last.steps if last else 1, last, stage, glove,
+                    saved.run_id if saved else None, config,
+                    saved.test_accuracy if saved else None)
 
 
 # Saved files are read back defensively: a run folder can be edited or damaged on disk,

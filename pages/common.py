@@ -1,5 +1,6 @@
 """UI pieces shared by pages: the dataset sidebar, the cached dataset loader, the browser
-session's owner id, and finding a session's background jobs again (also after a reload)."""
+session's owner id and user name, and the one panel that shows a background job on every
+page (found again after a reload)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,19 @@ from typing import Any
 import streamlit as st
 
 from core import data, settings
-from core.jobs import Job, JobSpec, engine
+from core.events import Event
+from core.jobs import (
+    CANCELLED,
+    DONE,
+    FAILED,
+    INTERRUPTED,
+    QUEUED,
+    RUNNING,
+    STOPPED,
+    Job,
+    JobSpec,
+    engine,
+)
 from core.text import escape_markdown
 
 
@@ -38,6 +51,9 @@ OWNER_KEY = "owner"
 
 
 OWNER_PARAM = "u"
+USER_KEY = "user_name"
+USER_PARAM = "name"
+USER_NAME_CHARS = 40
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 EVENTS_KEY = "_job_events"
 
@@ -56,6 +72,36 @@ def session_owner() -> str:
     if st.query_params.get(OWNER_PARAM) != owner:
         st.query_params[OWNER_PARAM] = owner
     return owner
+
+
+def session_user() -> str | None:
+    """The name this person typed in the sidebar (None when none): every session that
+    gives the same name shares one limit of running jobs."""
+    name = " ".join(str(st.session_state.get(USER_KEY) or "").split())[:USER_NAME_CHARS]
+    return name or None
+
+
+def identity() -> dict[str, str | None]:
+    """`owner=` and `user=` for a submission made by this session."""
+    return {"owner": session_owner(), "user": session_user()}
+
+
+def user_sidebar() -> None:
+    """The optional name of the person at this browser (kept in the URL over a reload)."""
+    if USER_KEY not in st.session_state:
+        st.session_state[USER_KEY] = st.query_params.get(USER_PARAM, "")[:USER_NAME_CHARS]
+    with st.sidebar:
+        st.text_input(
+            "Your name (optional)", key=USER_KEY, max_chars=USER_NAME_CHARS,
+            placeholder="e.g. Ada L.",
+            help=("In a class, each person may run a few jobs at once. With a name, all "
+                  "your tabs and devices share that limit. It is used for nothing else, "
+                  "and no one else sees your jobs."))
+    name = session_user()
+    if name and st.query_params.get(USER_PARAM) != name:
+        st.query_params[USER_PARAM] = name
+    elif not name and USER_PARAM in st.query_params:
+        del st.query_params[USER_PARAM]
 
 
 def current_job(key: str) -> Job | None:
@@ -92,7 +138,7 @@ def remember_job(key: str, job: Job) -> None:
     st.query_params[key] = job.id
 
 
-def job_events(job: Job) -> list[dict[str, Any]]:
+def job_events(job: Job) -> list[Event]:
     """All of a job's events, reading only what was appended since this session's last
     look (a long run has thousands)."""
     cache = st.session_state.setdefault(EVENTS_KEY, {})
@@ -102,6 +148,89 @@ def job_events(job: Job) -> list[dict[str, Any]]:
         events = events + new
     cache[job.id] = (events, offset)
     return events
+
+
+ENDINGS = {
+    DONE: "Finished.",
+    STOPPED: "Stopped: showing what finished before the stop.",
+    CANCELLED: "Cancelled before it started.",
+}
+Draw = Callable[[Job, list[Event]], None]
+
+
+def job_panel(key: str, draw: Draw | None = None, *, every: float = 2.0,
+              endings: dict[str, str | None] | None = None, stop_help: str | None = None,
+              stopping: str = "Stopping after this batch…",
+              on_finish: Callable[[Job], None] | None = None,
+              resume: Callable[[Job], Job] | None = None,
+              prefix: str | None = None) -> Job | None:
+    """The panel of this session's job under `key`, the same on every page.
+
+    Waiting: its place in the queue, the expected wait and Cancel. Running: progress, ETA
+    and Stop. Then the page's own view, `draw(job, events)`, with every event so far.
+    Ended: how (failed with its message and details, interrupted with Resume when
+    `resume` can continue it, or `endings[state]`). While the job is unfinished the panel
+    redraws itself every `every` seconds, reading only new events; once it ends, the
+    whole page runs once more (after `on_finish(job)`) so it can show the results, and
+    then nothing refreshes any more. Its buttons' keys start with `prefix` (default `key`):
+    "<prefix>_stop", "<prefix>_cancel", "<prefix>_resume".
+    """
+    job = current_job(key)
+    if job is None:
+        return None
+    arguments = (key, job.id, draw, {**ENDINGS, **(endings or {})}, stop_help, stopping,
+                 on_finish, resume, prefix or key)
+    if job.finished:
+        _panel(*arguments)
+    else:
+        st.fragment(_panel, run_every=every)(*arguments)
+    return job
+
+
+def _panel(key: str, job_id: str, draw: Draw | None, endings: dict[str, str | None],
+           stop_help: str | None, stopping: str, on_finish: Callable[[Job], None] | None,
+           resume: Callable[[Job], Job] | None, prefix: str) -> None:
+    job = current_job(key)
+    if job is None or job.id != job_id:
+        return
+    state = job.state
+    if state == QUEUED:
+        st.info(queue_text(job), icon="⏳")
+        if st.button("Cancel", key=f"{prefix}_cancel", help="Take it out of the queue."):
+            if not engine().cancel(job):
+                job.stop()  # it started in the meantime
+            st.rerun()
+    elif state == RUNNING:
+        asked, done = job.stop_asked, job.progress
+        # Work made of parts reports no ETA of its own: extrapolate the bar instead.
+        left = job.eta_s or (job.elapsed_s * (1 - done) / done if done > 0.02 else None)
+        eta = "" if asked or not left else f" · about {format_seconds(left)} left"
+        message = stopping if asked else (job.message or "Starting…")
+        st.progress(job.progress, text=f"{escape_markdown(message)}{eta}")
+        if st.button("⏹ Stop", key=f"{prefix}_stop", disabled=asked,
+                     help=stop_help or "Stops within one batch."):
+            job.stop()
+            st.rerun()
+    if draw is not None:
+        draw(job, job_events(job))
+    if state == FAILED:
+        job_error(job)
+    elif state == INTERRUPTED:
+        st.warning(escape_markdown(job.error or "Interrupted."), icon="⚡")
+    elif endings.get(state) and state == DONE:
+        st.success(endings[state], icon="✅")
+    elif endings.get(state):
+        st.info(endings[state], icon="⏹️" if state == STOPPED else "🚫")
+    if resume is not None and job.resumable and st.button(
+            "↻ Resume from the last finished epoch", key=f"{prefix}_resume"):
+        if submit_job(key, resume, job):
+            st.rerun(scope="app")
+    if job.finished and st.session_state.get(f"{key}_ended") != job.id:
+        # Once per job: the page runs again to show the results, and stops refreshing.
+        st.session_state[f"{key}_ended"] = job.id
+        if on_finish is not None:
+            on_finish(job)
+        st.rerun(scope="app")
 
 
 def queue_text(job: Job) -> str:
@@ -168,31 +297,18 @@ def dataset_missing_panel(message: str) -> None:
     )
     job = current_job(DOWNLOAD_JOB_KEY)
     if job is None or job.finished:
-        if job is not None and job.error:
-            st.error(escape_markdown(job.error))
         if st.button("Download the IMDB archive (about 80 MB)", key="download_imdb"):
             spec = JobSpec("download", "Download IMDB", {"url": settings.IMDB_URL},
-                           session_owner())
+                           **identity())
             if submit_job(DOWNLOAD_JOB_KEY, engine().submit, spec) is not None:
                 st.rerun()
-    if job is not None and not job.finished:
-        _download_progress(job.id)
-
-
-@st.fragment(run_every=1.0)
-def _download_progress(job_id: str) -> None:
-    job = engine().get(job_id)
-    if job is None:
-        return
-    if job.finished:
-        _load_imdb.clear()
-        st.rerun(scope="app")
-    share = data.download_progress()
-    st.progress(share, text=f"Downloading aclImdb_v1.tar.gz: {share:.0%}")
+    job_panel(DOWNLOAD_JOB_KEY, every=1.0, endings={DONE: None},
+              on_finish=lambda job: _load_imdb.clear())
 
 
 def dataset_sidebar() -> None:
-    """The dataset source and its status, on every page."""
+    """The dataset source and its status, and the user's name, on every page."""
+    user_sidebar()
     with st.sidebar:
         st.subheader("Dataset")
         st.text_input(

@@ -8,7 +8,7 @@ import streamlit as st
 from core import compare
 from core.baselines import BASELINE_NAMES, BASELINES
 from core.charts import compare as charts
-from core.jobs import DONE, FAILED, INTERRUPTED, QUEUED, RUNNING
+from core.jobs import DONE
 from core.models import (
     ARCH_LABELS,
     ARCHITECTURES,
@@ -25,12 +25,11 @@ from core.text import escape_markdown
 from pages.common import (
     current_job,
     format_seconds,
+    identity,
     imdb_data,
-    job_error,
     job_events,
-    queue_text,
+    job_panel,
     remember_job,
-    session_owner,
 )
 
 JOB_KEY, PROGRESS_KEY = "compare_job", "compare_progress"
@@ -48,7 +47,6 @@ st.markdown(
 imdb = imdb_data()
 if imdb is None:
     st.stop()
-owner = session_owner()
 store = RunStore()
 
 
@@ -131,7 +129,7 @@ clicked = st.button("▶ Compare", type="primary", disabled=bool(problems) or bu
                     key="cmp_start")
 if clicked and not busy:
     try:
-        job = compare.submit_comparison(plan, imdb, owner=owner)
+        job = compare.submit_comparison(plan, imdb, **identity())
     except ValueError as exc:
         st.error(str(exc))
     else:
@@ -149,43 +147,34 @@ def progress_of(current) -> compare.CompareProgress:
     return progress
 
 
-@st.fragment(run_every=1.0 if busy else None)
-def live() -> None:
-    current = current_job(JOB_KEY)
-    if current is None:
-        return
+def draw_live(current, events) -> None:
+    """The models' states and their live curves, under the job's progress and Stop."""
     progress = progress_of(current)
     # Each finished model redraws the whole page, so the table grows row by row.
-    marker = (current.id, len(progress.rows), current.finished)
+    marker = (current.id, len(progress.rows))
     if st.session_state.get("cmp_drawn") != marker:
         st.session_state["cmp_drawn"] = marker
-        if progress.rows or current.finished:
+        if progress.rows and not current.finished:
             st.rerun(scope="app")
     if current.finished:
         return
-    with st.container(border=True):
-        if current.state == QUEUED:
-            st.info(queue_text(current), icon="⏳")
-        text = escape_markdown(current.message) if current.message else "Starting…"
-        if current.state == RUNNING and current.progress > 0.02:
-            left_s = current.elapsed_s * (1 - current.progress) / current.progress
-            text += f" · about {max(1, round(left_s / 60))} min left"
-        st.progress(current.progress, text=text)
-        icons = {"waiting": "⏸️", "running": "🏃", compare.DONE: "✅", compare.FAILED: "❌",
-                 compare.STOPPED: "⏹️", compare.SKIPPED: "⏭️"}
-        st.markdown(" · ".join(f"{icons.get(progress.status(m), '•')} {escape_markdown(m)}"
-                               for m in progress.models))
-        if current.state == RUNNING and st.button("⏹ Stop", key="cmp_stop"):
-            current.stop()
-            st.toast("Stopping after the current batch…")
-        left, right = st.columns(2)
-        left.plotly_chart(charts.live_figure(progress.curves), width="stretch",
-                          key="cmp_live_loss")
-        right.plotly_chart(charts.history_figure(progress.live_entries(), "val_accuracy"),
-                           width="stretch", key="cmp_live_val")
+    icons = {"waiting": "⏸️", "running": "🏃", compare.DONE: "✅", compare.FAILED: "❌",
+             compare.STOPPED: "⏹️", compare.SKIPPED: "⏭️"}
+    st.markdown(" · ".join(f"{icons.get(progress.status(m), '•')} {escape_markdown(m)}"
+                           for m in progress.models))
+    left, right = st.columns(2)
+    left.plotly_chart(charts.live_figure(progress.curves), width="stretch",
+                      key="cmp_live_loss")
+    right.plotly_chart(charts.history_figure(progress.live_entries(), "val_accuracy"),
+                       width="stretch", key="cmp_live_val")
 
 
-live()
+with st.container(border=True) if busy else st.container():
+    job_panel(JOB_KEY, draw_live, every=1.0, prefix="cmp",
+              endings={DONE: None, compare.STOPPED: "Stopped: the table shows the models "
+                       "that finished, and the stopped one as far as it got."},
+              stop_help="Ends the model in training within one batch (its run is saved "
+                        "if an epoch finished) and skips the rest.")
 
 # --- results -----------------------------------------------------------------------------------
 entries: list[compare.Entry] = []
@@ -194,10 +183,6 @@ if job is not None:
     entries = list(result.entries) if result else list(progress_of(job).rows)
     if job.state == DONE:
         st.success(f"Comparison finished in {format_seconds(job.elapsed_s)}.", icon="✅")
-    elif job.state == FAILED:
-        job_error(job)
-    elif job.state == INTERRUPTED:
-        st.warning(escape_markdown(job.error or "Interrupted."), icon="⚡")
 
 stores = {"yours": store, "shipped": shipped_store()}
 choices = {(origin, r.run_id): r for origin, source in stores.items()

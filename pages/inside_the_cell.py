@@ -9,18 +9,16 @@ from typing import Any
 import streamlit as st
 
 from core import gradients
-from core.jobs import Job, JobSpec, engine
+from core.events import Result
+from core.jobs import DONE, Job, JobSpec, engine
 from core.models import ARCH_LABELS
 from core.sentiment import model_label as verdict_of
 from pages.common import (
-    current_job,
     dataset_missing_panel,
+    identity,
     imdb_data,
     imdb_missing,
-    job_error,
-    job_events,
-    queue_text,
-    session_owner,
+    job_panel,
     submit_job,
 )
 
@@ -48,40 +46,21 @@ st.markdown(
 # --- Jobs: submit, poll, stop ---------------------------------------------------------------
 
 def job_status(key: str, draw: Callable[[list[dict[str, Any]], Job], None] | None = None) -> None:
-    """Progress, a stop button and the results so far; refreshes every second while running."""
-    job = current_job(key)
-    if job is None:
-        return
+    """The job's panel (`pages.common.job_panel`), with the experiments finished so far
+    drawn by `draw(results, job)`; it refreshes every second while the job runs."""
 
-    @st.fragment(run_every=None if job.finished else 1.0)
-    def panel() -> None:
-        if job.state == "queued":
-            st.info(queue_text(job), icon="⏳")
-        elif job.state == "running":
-            eta = f", about {job.eta_s:.0f} s left" if job.eta_s else ""
-            st.progress(job.progress, text=f"{job.message or 'Starting…'}{eta}")
-        if not job.finished and st.button("Stop", key=f"{key}_stop", icon="⏹️"):
-            job.stop()
-        if job.state == "failed":
-            job_error(job)
-        elif job.state == "interrupted":
-            st.warning(job.error or "Interrupted.", icon="⚡")
-        elif job.state == "stopped":
-            st.warning("Stopped: showing the parts that finished.")
-        events = [e for e in job_events(job) if e["kind"] == "result"]
-        if events and draw is not None:
-            draw(events, job)
-        if job.finished and st.session_state.get(f"{key}_drawn") != job.id:
-            st.session_state[f"{key}_drawn"] = job.id
-            st.rerun()  # one last full run, so the page stops polling
+    def draw_results(job: Job, events: list[Any]) -> None:
+        results = [event.values for event in events if isinstance(event, Result)]
+        if results and draw is not None:
+            draw(results, job)
 
-    panel()
+    job_panel(key, draw_results, every=1.0, endings={DONE: None})
 
 
 def submit(key: str, name: str, experiment: str, settings: Any, data: Any = None) -> None:
     """Run one experiment (a key of `gradients.EXPERIMENTS`) as a job for this session."""
     spec = JobSpec("cell", name, {"experiment": experiment, "settings": asdict(settings)},
-                   session_owner())
+                   **identity())
     submit_job(key, engine().submit, spec, data=data)
 
 
@@ -334,9 +313,8 @@ with gates_tab:
 
                 config = ModelConfig(arch="lstm", vocab_size=5000, seq_len=150, embed_dim=32,
                                      units=32, epochs=1, train_size=4000)
-                job = submit_training(config, data, name="Small LSTM (Inside the cell)",
-                                      owner=session_owner())
-                st.session_state["cell_gates_train_job"] = job.id
+                submit_job("cell_gates_train_job", submit_training, config, data,
+                           name="Small LSTM (Inside the cell)", **identity())
         job_status("cell_gates_train_job")
     else:
         def model_label(store, info) -> str:

@@ -8,18 +8,15 @@ import streamlit as st
 
 from core import language_model as lm
 from core.charts import nextword as charts
-from core.jobs import engine
 from core.runs import RunError, RunStore
 from core.text import escape_markdown
 from pages.common import (
     current_job,
     dataset_missing_panel,
+    identity,
     imdb_data,
     imdb_missing,
-    job_error,
-    job_events,
-    queue_text,
-    session_owner,
+    job_panel,
     submit_job,
 )
 
@@ -228,48 +225,27 @@ with quality_tab:
         st.caption("Settings: " + ", ".join(f"{k}={v}" for k, v in model.config.to_dict().items()))
 
 
-def show_job() -> None:
-    """Progress, live curves and a stop (or cancel) button for the training job."""
-    job = current_job(JOB_KEY)
-    if job is None:
-        return
-    events = job_events(job)
-    batches = [e for e in events if e["kind"] == "batch"]
-    epochs = [e for e in events if e["kind"] == "epoch"]
-    if job.state == "queued":
-        st.info(queue_text(job), icon="⏳")
-        if st.button("Cancel", key="nw_cancel"):
-            engine().cancel(job)  # False if it has just started: then Stop is offered
-            st.rerun()
-    elif not job.finished:
-        eta = f", about {job.eta_s:.0f} s left" if job.eta_s else ""
-        st.progress(job.progress, text=f"{job.message}{eta}")
-        if st.button("Stop training", key="nw_stop"):
-            job.stop()
+def draw_job(job, events) -> None:
+    """The live curves of the language model in training, under its progress and Stop."""
+    batches, epochs = lm.curve_rows(events)
     if batches:
         st.plotly_chart(charts.training_curves(batches, epochs), key="nw_live")
         st.caption(LIVE_TOPK_NOTE)
-    if job.state == "done":
-        st.success("Trained and saved. Pick it in the model list above.")
-    elif job.state == "stopped" and job.result:
-        st.success("Stopped early; what it learned so far is saved. Pick it in the model "
-                   "list above.")
-    elif job.state == "stopped":
+    if job.state == "stopped" and not job.result:
         st.info("Stopped before training began: nothing was saved.")
-    elif job.state == "cancelled":
-        st.info("Cancelled before it started: nothing was trained.")
-    elif job.state == "failed":
-        job_error(job)
-    elif job.state == "interrupted":
-        st.warning(escape_markdown(job.error or "Interrupted."), icon="⚡")
 
 
-@st.fragment(run_every=1.0)
-def live_job_panel() -> None:
+def show_job() -> None:
+    """Progress, live curves and Stop (or Cancel) for the training job; it refreshes every
+    second while the job runs, and the whole page once it ends (the model list then holds
+    the new run)."""
     job = current_job(JOB_KEY)
-    if job is not None and job.finished:
-        st.rerun()  # the whole page: the model list now holds the new run
-    show_job()
+    saved = job is not None and bool(job.result)
+    job_panel(JOB_KEY, draw_job, every=1.0, prefix="nw", endings={
+        "done": "Trained and saved. Pick it in the model list above.",
+        "stopped": ("Stopped early; what it learned so far is saved. Pick it in the model "
+                    "list above.") if saved else None,
+    }, stop_help="Stops within one batch; what was learned so far is saved.")
 
 
 with train_tab:
@@ -349,9 +325,5 @@ with train_tab:
             data = lm.user_training_data(user_text)
         if data is not None:
             submit_job(JOB_KEY, lm.submit_lm_training, config, data, name=name or None,
-                       owner=session_owner())
-    current = current_job(JOB_KEY)
-    if current is not None and current.finished:
-        show_job()
-    elif current is not None:
-        live_job_panel()  # polls only while the job runs
+                       **identity())
+    show_job()

@@ -26,10 +26,9 @@ from core.text import escape_markdown
 from pages.common import (
     current_job,
     format_seconds,
+    identity,
     imdb_data,
-    job_error,
-    job_events,
-    queue_text,
+    job_panel,
     remember_job,
     session_owner,
     submit_job,
@@ -54,7 +53,7 @@ data = imdb_data()
 if data is None:
     st.stop()
 
-owner = session_owner()
+session_owner()  # in the URL from the first look, so a reload is the same person
 store = RunStore()
 problems: dict[str, str] = st.session_state.get(PROBLEMS_KEY, {})
 
@@ -148,7 +147,7 @@ if submitted:
     if not problems:
         try:
             job = training.submit_training(config, data, name=run_name.strip() or None,
-                                           owner=owner)
+                                           **identity())
         except ValueError as exc:  # refused by the engine, e.g. too many jobs at once
             problems["engine"] = str(exc)
         else:
@@ -168,9 +167,10 @@ if problems:
 
 # --- the live panel ------------------------------------------------------------------------
 def live_panel() -> None:
-    """The current job's panel: it refreshes itself only while the job waits or trains."""
-    job = current_job(JOB_KEY)
-    if job is None:
+    """The current job's panel (`pages.common.job_panel`): it refreshes itself every 2 s
+    while the job waits or trains; the numbers move each batch, but a redraw costs the
+    browser and the server CPU that the training would rather have."""
+    if current_job(JOB_KEY) is None:
         st.info("Choose settings on the left and press **Start training**. The defaults train "
                 "an LSTM to about 85% test accuracy in a minute or two on two CPU cores.",
                 icon="👈")
@@ -179,56 +179,42 @@ def live_panel() -> None:
             st.caption(f"{len(busy)} job(s) from other pages or users are waiting or running; "
                        "a new job may wait for a free worker.")
         return
-    if job.finished:
-        job_panel(job.id)
-    else:
-        # Every 2 s: the numbers move each batch, but a redraw costs the browser and the
-        # server CPU that the training would rather have.
-        st.fragment(job_panel, run_every=2.0)(job.id)
+    job_panel(
+        JOB_KEY, draw_training, every=2.0, prefix="train",
+        endings={DONE: None, STOPPED: None},
+        stop_help="Stops within one batch and saves what was trained so far (if a whole "
+                  "epoch finished), marked as stopped.",
+        stopping="Stopping: saving what was trained so far…",
+        on_finish=preselect_result,
+        resume=lambda job: engine().resume(job, data=data))
 
 
-def job_panel(job_id: str) -> None:
-    job = current_job(JOB_KEY)
-    if job is None or job.id != job_id:
-        return
+def draw_training(job, events) -> None:
+    """What only a training job shows: its figures, the live curves, how it was saved."""
     state = job.state
-    view = training.live_view(job_events(job))
+    view = training.live_view(events)
     st.subheader(f"{STATE_LABELS.get(state, state)} · {escape_markdown(job.name)}",
                  anchor=False)
     if state == QUEUED:
-        st.info(queue_text(job) + " Each training gets a worker's CPU cores to itself.",
-                icon="⏳")
-        if st.button("Cancel", key="train_cancel"):
-            if not engine().cancel(job):
-                job.stop()  # it started in the meantime
+        st.caption("Each training gets a worker's CPU cores to itself.")
     elif state == RUNNING:
-        stopping = job.stop_asked
-        eta = "" if stopping or not job.eta_s else f" · about {seconds(job.eta_s)} left"
-        message = "Stopping: saving what was trained so far…" if stopping else (
-            job.message or view.stage)
-        st.progress(job.progress, text=f"{message}{eta}")
         a, b, c, d = st.columns(4)
         last = view.last_batch
-        a.metric("Epoch", f"{last['epoch'] + 1}" if last else "–")
-        b.metric("Reviews per second", f"{last['samples_per_s']:,.0f}" if last else "–")
+        a.metric("Epoch", f"{last.epoch + 1}" if last else "–")
+        b.metric("Reviews per second", f"{last.samples_per_s:,.0f}" if last else "–")
         epochs = view.complete_epochs
         c.metric("Validation accuracy", f"{epochs[-1]['val_accuracy']:.1%}" if epochs else "–",
                  help="Measured on the held-back reviews at the end of every epoch.")
         d.metric("Elapsed", seconds(job.elapsed_s))
-        if st.button("⏹ Stop", key="train_stop", help="Stops within one batch and saves what "
-                     "was trained so far (if a whole epoch finished), marked as stopped.",
-                     disabled=stopping):
-            job.stop()
-            st.rerun(scope="fragment")
-        if stopping:
+        if job.stop_asked:
             st.caption("Stopping after this batch; the model is then scored on a quick sample "
                        "of the test reviews and saved.")
     if view.glove:
         g = view.glove
         source = ("IMDB word vectors" if view.config.get("embeddings") == "imdb"
                   else "GloVe vectors")
-        st.caption(f"{source} ({g['dim']} numbers each) found for {g['coverage']:.0%} of "
-                   f"the vocabulary ({g['found']:,} of {g['words']:,} words).")
+        st.caption(f"{source} ({g.dim} numbers each) found for {g.coverage:.0%} of "
+                   f"the vocabulary ({g.found:,} of {g.words:,} words).")
     result = job.result if state in (DONE, STOPPED) else None
     if result:
         st.success(f"Saved. Test accuracy {view.test_accuracy:.1%}; the results are below."
@@ -237,26 +223,16 @@ def job_panel(job_id: str) -> None:
         figure = charts.curves_figure(view.batches, view.epochs, view.steps_per_epoch,
                                       total_epochs=view.config.get("epochs"))
         st.plotly_chart(figure, width="stretch", key="train_live_curves")
-    if state == FAILED:
-        job_error(job)  # the message may quote the user's GloVe file: shown as text
-    elif state == INTERRUPTED:
-        st.warning(escape_markdown(job.error or "Interrupted."), icon="⚡")
-    if job.resumable and st.button("↻ Resume from the last finished epoch", key="train_resume"):
-        if submit_job(JOB_KEY, engine().resume, job, data=data):
-            st.rerun(scope="app")
-    elif state == CANCELLED:
-        st.info("Cancelled before it started.")
-    elif state == STOPPED and not result:
+    if state == STOPPED and not result:
         st.info("Stopped before the first epoch finished, so there was nothing worth "
                 "saving: a model that has not read every training review once is not kept.")
-    if job.finished and not st.session_state.get(f"train_seen_{job.id}"):
-        # Once per job: show its results and the updated run list below.
-        st.session_state[f"train_seen_{job.id}"] = True
-        if result:
-            # The new run is shown below and preselected in the saved-runs picker.
-            st.session_state[SELECTED_KEY] = result
-            st.session_state[CHOICE_KEY] = result
-        st.rerun(scope="app")
+
+
+def preselect_result(job) -> None:
+    """A finished run is shown below and preselected in the saved-runs picker."""
+    if job.state in (DONE, STOPPED) and job.result:
+        st.session_state[SELECTED_KEY] = job.result
+        st.session_state[CHOICE_KEY] = job.result
 
 
 # --- results of one run --------------------------------------------------------------------
@@ -267,24 +243,10 @@ def score_panel(run_id: str, reviews: int) -> None:
             icon="⏱️")
     job = current_job(SCORE_KEY)
     if job is not None and job.config.get("run_id") == run_id and not job.finished:
-        st.fragment(score_progress, run_every=1.0)(job.id)
+        job_panel(SCORE_KEY, every=1.0, endings={DONE: None}, prefix="train_score")
     elif st.button("Score on every test review", key="train_score"):
-        if submit_job(SCORE_KEY, training.submit_scoring, run_id, data, owner=owner):
+        if submit_job(SCORE_KEY, training.submit_scoring, run_id, data, **identity()):
             st.rerun()
-
-
-def score_progress(job_id: str) -> None:
-    job = current_job(SCORE_KEY)
-    if job is None or job.id != job_id:
-        return
-    if job.finished:
-        if job.state == FAILED:
-            job_error(job)
-        else:
-            st.rerun(scope="app")  # the run's figures have changed
-        return
-    message = queue_text(job) if job.state == QUEUED else job.message or "Scoring…"
-    st.progress(job.progress, text=message)
 
 
 def results_panel(run_id: str) -> None:

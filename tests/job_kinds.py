@@ -6,22 +6,36 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.events import Event, event_kind
 from core.jobs import JobContext, JobFailed, JobKind, register_kind
+
+
+@event_kind("started")
+@dataclass(frozen=True, kw_only=True)
+class Started(Event):
+    pid: int
+
+
+@event_kind("tick")
+@dataclass(frozen=True, kw_only=True)
+class Tick(Event):
+    n: int
 
 
 def hold(job: JobContext, config: dict[str, Any]) -> dict[str, Any]:
     """Publish a "tick" every 20 ms until the file `config["release"]` exists or a stop."""
     release = Path(config["release"])
     ticks = 0
-    job.publish("started", pid=os.getpid())
+    job.publish(Started(pid=os.getpid()))
     while not release.exists():
         if job.stop_requested:
             break
         ticks += 1
-        job.publish("tick", n=ticks)
+        job.publish(Tick(n=ticks))
         job.set_progress(min(0.99, ticks / 1000), None, f"tick {ticks}")
         time.sleep(0.02)
         if ticks > 30_000:  # ten minutes: a test that forgot to release it

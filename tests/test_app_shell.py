@@ -34,3 +34,13 @@ def test_sidebar_shows_a_typed_path_whole_and_as_text(monkeypatch, tmp_path):
     assert not at.exception
     warning = at.sidebar.warning[0].value
     assert "Nothing at" in warning and escape_markdown(typed) in warning  # not cut at ". "
+
+
+def test_a_name_in_the_link_fills_the_sidebar_again_after_a_reload(imdb_path):
+    # The sidebar keeps a typed name in the URL (`?name=`): a reload, a new session with
+    # the same URL, finds it there.
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["name"] = "Ada <b>L.</b>"
+    at.run()
+    assert not at.exception
+    assert at.sidebar.text_input(key="user_name").value == "Ada <b>L.</b>"

@@ -13,6 +13,7 @@ import pytest
 from core import compare
 from core.charts import compare as charts
 from core.data import ImdbData
+from core.events import Batch, Epoch, ModelStart, Note, Plan, Row
 from core.jobs import DONE, JobContext
 from core.models import ModelConfig
 from core.runs import RunStore
@@ -114,16 +115,15 @@ def test_charts_draw_what_the_table_says():
 
 def test_progress_follows_the_events_of_a_comparison():
     events = [
-        {"kind": "plan", "models": ["LSTM 8×1", "GRU 8×1"], "archs": ["lstm", "gru"],
-         "baselines": ["vader"]},
-        {"kind": "model_start", "model": "VADER (lexicon)", "arch": "vader"},
-        {"kind": "row", "entry": {"label": "VADER (lexicon)", "arch": "vader",
-                                  "metrics": {"test_accuracy": 0.7}}},
-        {"kind": "model_start", "model": "LSTM 8×1", "arch": "lstm"},
-        *[{"kind": "batch", "model": "LSTM 8×1", "epoch": 0, "step": s, "steps": 4,
-           "batch_loss": 0.7 - 0.1 * s} for s in range(4)],
-        {"kind": "epoch", "model": "LSTM 8×1", "val_accuracy": 0.6, "val_loss": 0.65,
-         "loss": 0.6, "accuracy": 0.6, "epoch_s": 1.0},
+        Plan(models=["LSTM 8×1", "GRU 8×1"], archs=["lstm", "gru"], baselines=["vader"]),
+        ModelStart(model="VADER (lexicon)", arch="vader"),
+        Row(entry={"label": "VADER (lexicon)", "arch": "vader",
+                   "metrics": {"test_accuracy": 0.7}}),
+        ModelStart(model="LSTM 8×1", arch="lstm"),
+        *[Batch(model="LSTM 8×1", epoch=0, step=s, steps=4, seen=8 * (s + 1), loss=0.7,
+                batch_loss=0.7 - 0.1 * s) for s in range(4)],
+        Epoch(model="LSTM 8×1", epoch=0, val_accuracy=0.6, val_loss=0.65, loss=0.6,
+              accuracy=0.6, epoch_s=1.0),
     ]
     progress = compare.CompareProgress.from_events(events[:5])
     progress.update(events[5:])
@@ -202,7 +202,7 @@ def test_identical_runs_are_reused_not_retrained(compared, tiny_imdb):
     old = {e.arch: e for e in compare.CompareResult.from_json(first.result).entries}
     assert rows["gru"].run_id == old["gru"].run_id
     assert rows["gru"].metrics["test_accuracy"] == old["gru"].metrics["test_accuracy"]
-    assert not any(e.get("kind") == "batch" for e in job.events())  # nothing trained
+    assert not any(e.KIND == "batch" for e in job.events())  # nothing trained
     changed = compare.ComparePlan(ModelConfig(**{**TINY.to_dict(), "seed": 8}), archs=("lstm",))
     assert compare.preview(changed, tiny_imdb, [store])[0]["action"] == "train"
 
@@ -214,7 +214,7 @@ def test_identical_runs_are_reused_not_retrained(compared, tiny_imdb):
     [row] = compare.CompareResult.from_json(job.result).entries
     assert row.status == compare.DONE and row.source == compare.TRAINED
     assert "could not be loaded" in row.note and row.run_id not in before
-    assert any(e["kind"] == "warning" and "corrupted" in e["message"] for e in job.events())
+    assert any(isinstance(e, Note) and "corrupted" in e.message for e in job.events())
 
 
 def gru_run(store):

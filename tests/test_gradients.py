@@ -41,7 +41,7 @@ def test_long_range_experiment_publishes_each_run_and_honours_stop():
     results = gradients.run_long_range(settings, job)
     assert [(r["length"], r["arch"]) for r in results] == [
         (2, "simple_rnn"), (2, "gru"), (4, "simple_rnn"), (4, "gru")]
-    events = [e for e in job.events() if e["kind"] == "result"]
+    events = [e for e in job.events() if e.KIND == "result"]
     assert len(events) == 4 and job.progress == 1.0
     for result in results:
         assert 0.0 <= result["accuracy"] <= 1.0
@@ -81,7 +81,7 @@ def test_training_without_clipping_blows_up_and_with_clipping_does_not():
 
 
 def test_the_shared_nan_guard_explains_the_blow_up_and_advises():
-    from core.nan_guard import BlowUp
+    from core.live import BlowUp
 
     unclipped = BlowUp(epoch=0, batch=4, step=5, loss=float("nan"), learning_rate=0.05)
     text = unclipped.message("Nothing was saved.")
@@ -103,4 +103,4 @@ def test_gradients_on_real_reviews(imdb):
     for result in results:
         assert len(result["grad_norms"]) == 40 and result["reviews"] == 6
         assert np.isfinite(result["grad_norms"]).all()
-    assert len([e for e in job.events() if e["kind"] == "result"]) == 2
+    assert len([e for e in job.events() if e.KIND == "result"]) == 2

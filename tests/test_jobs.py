@@ -11,6 +11,7 @@ from pathlib import Path
 
 import job_kinds
 import pytest
+from job_kinds import Started, Tick
 
 from core import jobs
 from core.jobs import (
@@ -53,12 +54,12 @@ def test_a_job_runs_in_a_worker_process_and_its_events_arrive_in_order(tmp_path)
     wait_for(lambda: len(job.events()) > 5)
     assert job.state == RUNNING and job.pid != os.getpid()
     events, offset = job.read_events()
-    assert events[0] == {**events[0], "kind": "started", "pid": job.pid}
-    ticks = [e["n"] for e in events if e["kind"] == "tick"]
+    assert isinstance(events[0], Started) and events[0].pid == job.pid
+    ticks = [e.n for e in events if isinstance(e, Tick)]
     assert ticks == list(range(1, len(ticks) + 1))
     wait_for(lambda: len(job.read_events(offset)[0]) > 0)
     newer, _ = job.read_events(offset)  # only what came after the first look
-    assert newer[0]["kind"] == "tick" and newer[0]["n"] == ticks[-1] + 1
+    assert isinstance(newer[0], Tick) and newer[0].n == ticks[-1] + 1
     release.touch()
     assert job.wait(60) and job.state == DONE
     assert job.result == {"ticks": job.result["ticks"], "pid": job.pid, "value": "a"}
@@ -93,6 +94,22 @@ def test_owners_see_only_their_jobs_and_have_a_limit(tmp_path, monkeypatch):
     (tmp_path / "release-ben").touch()
     assert ann.wait(60) and ben.wait(60) and ann.state == DONE and ben.state == DONE
     assert engine().get("../../etc", owner="ann") is None
+
+
+def test_one_user_name_shares_one_limit_across_browser_sessions(tmp_path, monkeypatch):
+    monkeypatch.setenv(jobs.PER_OWNER_VAR, "1")
+    release = tmp_path / "release-ada"
+    spec = {"release": str(release)}
+    first = engine().submit(JobSpec("hold_light", "tab 1", spec, owner="tab1", user="Ada L."))
+    # Another tab (another session) of the same person: the name's limit applies.
+    with pytest.raises(JobRejected, match="(?i)ada l. already has 1 job"):
+        engine().submit(JobSpec("hold_light", "tab 2", spec, owner="tab2", user="ada l."))
+    other = engine().submit(JobSpec("hold_light", "Grace", spec, owner="tab3", user="Grace"))
+    assert engine().get(first.id, owner="tab2") is None  # the name does not share jobs
+    release.touch()
+    assert first.wait(60) and other.wait(60)
+    again = engine().submit(JobSpec("hold_light", "tab 2", spec, owner="tab2", user="Ada L."))
+    assert again.wait(60) and again.user == "Ada L."
 
 
 def test_failures_reach_the_user_as_a_sentence_with_the_trace_apart(tmp_path):
@@ -131,12 +148,12 @@ def test_a_job_nobody_keeps_alive_reads_as_interrupted(tmp_path):
 
 def test_a_local_context_is_what_scripts_and_tests_pass_to_work():
     job = JobContext("direct")
-    job.publish("batch", loss=0.5)
+    job.publish(Tick(n=5))
     job.set_progress(0.5, 3.0, "half way")
     assert not job.stop_requested
     job.stop()
     assert job.stop_requested and job.stop_seen
-    assert job.events()[0]["loss"] == 0.5 and job.message == "half way"
+    assert job.events() == [Tick(n=5, t=job.events()[0].t)] and job.message == "half way"
 
 
 TWO_NODES = r"""

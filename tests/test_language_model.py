@@ -79,9 +79,9 @@ def test_training_windows_shift_targets_by_one() -> None:
 
 def test_job_publishes_live_curves_and_saves_a_language_model_run(trained) -> None:
     store, job = trained
-    kinds = {e["kind"] for e in job.events()}
+    kinds = {e.KIND for e in job.events()}
     assert {"batch", "epoch"} <= kinds
-    batches = [e for e in job.events() if e["kind"] == "batch"]
+    batches, epochs = lm.curve_rows(job.events())  # as the page draws them
     assert all(math.isfinite(b["loss"]) for b in batches)
     probes = [b for b in batches if "val_perplexity" in b]
     assert probes[0]["step"] == 1 and len(probes) >= 2
@@ -89,12 +89,10 @@ def test_job_publishes_live_curves_and_saves_a_language_model_run(trained) -> No
         assert math.isclose(probe["val_perplexity"], math.exp(probe["val_loss"]), rel_tol=1e-6)
         assert 0 <= probe["val_top1"] <= probe["val_top3"] <= 1
     assert probes[-1]["val_perplexity"] < probes[0]["val_perplexity"]
-    epochs = [e for e in job.events() if e["kind"] == "epoch"]
     assert {"loss", "val_perplexity", "val_top1", "val_top3"} <= set(epochs[-1])
     # Each epoch row sits at the training step where its epoch ended (the last batch of
     # every epoch is always published).
-    steps_per_epoch = max(e["step"] for e in job.events()
-                          if e["kind"] == "batch" and e["epoch"] == 1)
+    steps_per_epoch = max(b["step"] for b in batches if b["epoch"] == 1)
     assert [e["step"] for e in epochs] == [steps_per_epoch * (i + 1) for i in range(TINY.epochs)]
     assert all(e["complete"] for e in epochs)
     (info,) = lm.list_language_models(store)
@@ -235,7 +233,7 @@ def test_stop_is_honoured_and_the_run_saved_as_stopped(tmp_path) -> None:
     store = RunStore(tmp_path)
     slow = lm.LMConfig(**{**TINY.to_dict(), "epochs": 50, "batch_size": 2})
     job = lm.submit_lm_training(slow, lm.LMTrainingData(cycle_documents()), store=store)
-    while len([e for e in job.events() if e["kind"] == "batch"]) < 2 and not job.finished:
+    while len([e for e in job.events() if e.KIND == "batch"]) < 2 and not job.finished:
         job.wait(0.05)
     job.stop()
     assert job.wait(timeout=300)

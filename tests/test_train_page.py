@@ -166,9 +166,11 @@ def test_cancel_takes_a_queued_job_out_of_the_queue(imdb, tmp_path):
     with holding(tmp_path):
         at = train_page()
         set_numbers(at, TINY)
+        at.session_state["user_name"] = "  Ada   L. "  # as typed in the sidebar
         at.button[0].click().run()
         job = engine().get(at.session_state["train_job_id"])
         assert job.state == QUEUED and job.owner == at.session_state["owner"]
+        assert job.user == "Ada L."
         assert any("Waiting in the queue" in i.value for i in at.info)
         at.button(key="train_cancel").click().run()
         assert not at.exception
@@ -193,7 +195,7 @@ def test_a_reload_finds_the_job_and_its_stop_and_no_one_else_can(imdb):
     assert at.query_params["u"] == owner and at.query_params["train_job_id"] == job_id
     job = engine().get(job_id)
     deadline = time.monotonic() + 240
-    while not any(e["kind"] == "batch" for e in job.events()):
+    while not any(e.KIND == "batch" for e in job.events()):
         assert time.monotonic() < deadline and not job.finished, job.error
         time.sleep(0.05)
 

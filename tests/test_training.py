@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from core import training
+from core.events import Epoch
 from core.jobs import DONE, FAILED, STOPPED, JobContext
 from core.models import ModelConfig
 from core.runs import RunStore
@@ -38,15 +39,15 @@ def test_job_publishes_ordered_events_and_the_saved_run_predicts_as_before(small
                                    store=store)
     assert job.wait(300) and job.state == DONE, job.error
     events = job.events()
-    kinds = [e["kind"] for e in events]
+    kinds = [e.KIND for e in events]
     assert kinds[:2] == ["config", "stage"] and kinds[-1] == "saved"
-    batches = [(e["epoch"], e["step"]) for e in events if e["kind"] == "batch"]
+    batches = [(e.epoch, e.step) for e in events if e.KIND == "batch"]
     assert batches == [(epoch, step) for epoch in range(2) for step in range(6)]
     epoch_at = [i for i, k in enumerate(kinds) if k == "epoch"]
     assert len(epoch_at) == 2 and kinds[epoch_at[0] - 1] == "batch"
-    first = next(e for e in events if e["kind"] == "batch")
-    assert first["samples_per_s"] > 0 and 0 <= first["batch_accuracy"] <= 1
-    assert [e["t"] for e in events] == sorted(e["t"] for e in events)
+    first = next(e for e in events if e.KIND == "batch")
+    assert first.samples_per_s > 0 and 0 <= first.batch_accuracy <= 1
+    assert [e.t for e in events] == sorted(e.t for e in events)
     assert job in training.training_jobs("alice") and job not in training.training_jobs("bob")
 
     [info] = store.list()
@@ -85,7 +86,7 @@ def test_same_seed_and_settings_give_the_same_curve(small, store):
 def stop_after(job, kind: str) -> float:
     """Stop `job` as soon as it published an event of `kind`; when it was asked."""
     deadline = time.monotonic() + 120
-    while not any(e["kind"] == kind for e in job.events()):
+    while not any(e.KIND == kind for e in job.events()):
         assert time.monotonic() < deadline and not job.finished, job.error
         time.sleep(0.02)
     job.stop()
@@ -97,7 +98,7 @@ def test_stop_is_honoured_within_a_batch_and_saves_a_stopped_run(small, store):
     assert job.pid != os.getpid() or job.state == "queued"  # trained in a Ray worker
     stopped_at = stop_after(job, "epoch")
     assert job.wait(120) and job.state == STOPPED, job.error
-    late = [e for e in job.events() if e["kind"] == "batch" and e["t"] > stopped_at]
+    late = [e for e in job.events() if e.KIND == "batch" and e.t > stopped_at]
     assert len(late) <= 1
     info = store.info(job.result)
     assert info.status == "stopped" and "(stopped)" in info.name
@@ -109,7 +110,7 @@ def test_a_run_stopped_before_its_first_epoch_is_not_kept(small, store):
     job = training.submit_training(tiny(epochs=50, train_size=400), small, store=store)
     stopped_at = stop_after(job, "batch")
     assert job.wait(120) and job.state == STOPPED, job.error
-    assert len([e for e in job.events() if e["kind"] == "batch" and e["t"] > stopped_at]) <= 1
+    assert len([e for e in job.events() if e.KIND == "batch" and e.t > stopped_at]) <= 1
     assert job.result is None and store.list() == []
 
 
@@ -120,7 +121,7 @@ def test_a_crashed_job_resumes_from_its_last_finished_epoch(small, store):
 
     job = training.submit_training(tiny(epochs=12, train_size=400), small, store=store)
     deadline = time.monotonic() + 120
-    while not any(e["kind"] == "batch" and e["epoch"] == 2 for e in job.events()):
+    while not any(e.KIND == "batch" and e.epoch == 2 for e in job.events()):
         assert time.monotonic() < deadline and not job.finished, job.error
         time.sleep(0.01)
     os.kill(job.pid, signal.SIGKILL)  # mid-epoch 3, after two finished epochs
@@ -128,8 +129,8 @@ def test_a_crashed_job_resumes_from_its_last_finished_epoch(small, store):
     assert store.list() == []  # nothing half-written
     resumed = engine().resume(job, data=small, store=store)
     assert resumed.wait(300) and resumed.state == DONE, resumed.error
-    [resume] = [e for e in resumed.events() if e["kind"] == "resume"]
-    assert resume["epoch"] >= 2
+    [resume] = [e for e in resumed.events() if e.KIND == "resume"]
+    assert resume.epoch >= 2
     run = store.load(resumed.result)
     assert run.metrics["epochs_done"] == 12 and run.history["complete"] == [True] * 12
     steps = len(run.history["batches"]["step"]) // 12
@@ -141,9 +142,9 @@ def test_a_crashed_job_resumes_from_its_last_finished_epoch(small, store):
 def test_a_stopped_run_is_ready_at_once_and_can_be_scored_in_full_later(small, store,
                                                                         monkeypatch):
     class StopAfterTheFirstEpoch(JobContext):
-        def publish(self, kind, **data):
-            super().publish(kind, **data)
-            if kind == "epoch":
+        def publish(self, event):
+            super().publish(event)
+            if isinstance(event, Epoch):
                 self.stop()
 
     monkeypatch.setattr(training, "QUICK_TEST_REVIEWS", 50)
@@ -171,7 +172,7 @@ def test_a_stopped_run_is_scored_on_the_same_quick_sample_every_time():
 def test_a_stop_after_training_ended_leaves_a_done_job_and_a_done_run(small, store):
     job = training.submit_training(tiny(epochs=1), small, store=store)
     deadline = time.monotonic() + 300
-    while not any(e["kind"] == "stage" and e["stage"] == "evaluating" for e in job.events()):
+    while not any(e.KIND == "stage" and e.stage == "evaluating" for e in job.events()):
         assert time.monotonic() < deadline and not job.finished, job.error
         time.sleep(0.02)
     job.stop()  # while testing (or, on a fast machine, saving): training is complete

@@ -67,7 +67,7 @@ def test_a_run_can_start_from_vectors_learnt_from_the_reviews(imdb, tmp_path):
     store = RunStore(tmp_path / "runs")
     job = training.submit_training(config, small, store=store)
     assert job.wait(300) and job.state == "done", job.error
-    coverage = next(e for e in job.events() if e["kind"] == "glove")["coverage"]
+    coverage = next(e for e in job.events() if e.KIND == "glove").coverage
     assert coverage > 0.95  # the vectors were learnt for this very vocabulary
     run = store.load(job.result)
     assert run.config["embeddings"] == "imdb"
