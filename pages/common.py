@@ -74,6 +74,25 @@ def session_owner() -> str:
     return owner
 
 
+KEPT_PREFIX = "_kept_"
+
+
+def kept(key: str) -> str:
+    """`key`, for a setting's widget whose value should survive leaving the page.
+
+    Streamlit drops a widget's value when the user opens another page, so the Train
+    settings came back as the defaults after a visit to Home, and the next Start trained
+    on them. Called as the widget is drawn, this copies its value to a plain session key
+    that Streamlit keeps, and puts it back when the page is drawn again (the widgets'
+    default values then give way: `global.disableWidgetStateDuplicationWarning`)."""
+    shadow = KEPT_PREFIX + key
+    if key in st.session_state:
+        st.session_state[shadow] = st.session_state[key]
+    elif shadow in st.session_state:
+        st.session_state[key] = st.session_state[shadow]
+    return key
+
+
 def session_user() -> str | None:
     """The name this person typed in the sidebar (None when none): every session that
     gives the same name shares one limit of running jobs."""
@@ -163,7 +182,8 @@ def job_panel(key: str, draw: Draw | None = None, *, every: float = 2.0,
               stopping: str = "Stopping after this batch…",
               on_finish: Callable[[Job], None] | None = None,
               resume: Callable[[Job], Job] | None = None,
-              prefix: str | None = None) -> Job | None:
+              prefix: str | None = None, chart: Draw | None = None,
+              chart_every: float = 6.0) -> Job | None:
     """The panel of this session's job under `key`, the same on every page.
 
     Waiting: its place in the queue, the expected wait and Cancel. Running: progress, ETA
@@ -174,6 +194,11 @@ def job_panel(key: str, draw: Draw | None = None, *, every: float = 2.0,
     whole page runs once more (after `on_finish(job)`) so it can show the results, and
     then nothing refreshes any more. Its buttons' keys start with `prefix` (default `key`):
     "<prefix>_stop", "<prefix>_cancel", "<prefix>_resume".
+
+    `chart(job, events)` draws below the panel and refreshes on its own, slower clock
+    (`chart_every` seconds): the numbers change with every batch, but a live figure
+    costs the browser a redraw of every trace, time the training on the same cores
+    would rather have (`make bench SECTION=live` measures it).
     """
     job = current_job(key)
     if job is None:
@@ -182,9 +207,19 @@ def job_panel(key: str, draw: Draw | None = None, *, every: float = 2.0,
                  on_finish, resume, prefix or key)
     if job.finished:
         _panel(*arguments)
+        if chart is not None:
+            _chart(key, job.id, chart)
     else:
         st.fragment(_panel, run_every=every)(*arguments)
+        if chart is not None:
+            st.fragment(_chart, run_every=chart_every)(key, job.id, chart)
     return job
+
+
+def _chart(key: str, job_id: str, chart: Draw) -> None:
+    job = current_job(key)
+    if job is not None and job.id == job_id:
+        chart(job, job_events(job))
 
 
 def _panel(key: str, job_id: str, draw: Draw | None, endings: dict[str, str | None],

@@ -29,6 +29,7 @@ from pages.common import (
     imdb_data,
     job_events,
     job_panel,
+    kept,
     remember_job,
 )
 
@@ -53,17 +54,17 @@ store = RunStore()
 def field(column, name: str, low, high, step=None, fmt=None, value=None):
     value = getattr(DEFAULTS, name) if value is None else value
     return column.number_input(FIELD_LABELS[name], low, high, value, step=step, format=fmt,
-                               help=FIELD_HELP[name], key=f"cmp_{name}")
+                               help=FIELD_HELP[name], key=kept(f"cmp_{name}"))
 
 
 with st.container(border=True):
     st.subheader("What to compare")
     a1, a2 = st.columns([3, 2])
     archs = a1.multiselect("Architectures", ARCHITECTURES, default=list(compare.DEFAULT_ARCHS),
-                           format_func=ARCH_LABELS.get, key="cmp_archs",
+                           format_func=ARCH_LABELS.get, key=kept("cmp_archs"),
                            help="Trained in this order. The stacked BiLSTM is the slowest.")
     baselines = a2.multiselect("Baselines", BASELINES, default=list(BASELINES),
-                               format_func=BASELINE_NAMES.get, key="cmp_baselines",
+                               format_func=BASELINE_NAMES.get, key=kept("cmp_baselines"),
                                help="Scored on the same test reviews; no recurrent network.")
     st.caption("The shared settings (the same for every architecture; the BiLSTMs read both "
                "ways, the stacked one has at least 2 layers):")
@@ -84,7 +85,7 @@ with st.container(border=True):
         o = st.columns(4)
         optimizer = o[0].selectbox(FIELD_LABELS["optimizer"], OPTIMIZERS,
                                    index=OPTIMIZERS.index(DEFAULTS.optimizer),
-                                   help=FIELD_HELP["optimizer"], key="cmp_optimizer")
+                                   help=FIELD_HELP["optimizer"], key=kept("cmp_optimizer"))
         learning_rate = field(o[1], "learning_rate", 1e-6, 1.0, step=0.0005, fmt="%.4f")
         clipnorm = field(o[2], "clipnorm", 0.0, 1000.0, step=0.5, fmt="%.2f")
         val_share = field(o[3], "val_share", 0.01, 0.5, step=0.05, fmt="%.2f")
@@ -92,12 +93,12 @@ with st.container(border=True):
                      "0.3, IMDB word vectors, fine-tuned)"):
         r = st.columns(4)
         pooling = r[0].selectbox(FIELD_LABELS["pooling"], POOLINGS, help=FIELD_HELP["pooling"],
-                                 format_func=POOLING_LABELS.get, key="cmp_pooling")
+                                 format_func=POOLING_LABELS.get, key=kept("cmp_pooling"))
         embed_dropout = field(r[1], "embed_dropout", 0.0, 0.9, step=0.05, fmt="%.2f")
         embeddings = r[2].selectbox(FIELD_LABELS["embeddings"], COMPARE_EMBEDDINGS,
-                                    format_func=EMBEDDING_LABELS.get, key="cmp_embeddings",
+                                    format_func=EMBEDDING_LABELS.get, key=kept("cmp_embeddings"),
                                     help=FIELD_HELP["embeddings"])
-        freeze = r[3].checkbox(FIELD_LABELS["freeze_embeddings"], key="cmp_freeze",
+        freeze = r[3].checkbox(FIELD_LABELS["freeze_embeddings"], key=kept("cmp_freeze"),
                                value=DEFAULTS.freeze_embeddings,
                                help=FIELD_HELP["freeze_embeddings"])
 

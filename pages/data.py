@@ -5,7 +5,7 @@ import streamlit as st
 
 from core import data, text
 from core.charts import data as charts
-from pages.common import imdb_data
+from pages.common import imdb_data, kept
 
 st.title("📚 Data")
 imdb = imdb_data()
@@ -25,7 +25,7 @@ cols[3].metric("Positive share (train)", f"{summary.loc[0, 'positive_share']:.0%
 # One sequence length for the whole page: the histogram marks it and the tokenizer below
 # pads or cuts the typed sentence to it.
 seq_len = st.slider(
-    "Sequence length (words a model reads)", 10, 1000, 200, step=10, key="data_seq_len",
+    "Sequence length (words a model reads)", 10, 1000, 200, step=10, key=kept("data_seq_len"),
     help="Reviews longer than this are cut; shorter ones are padded with zeros.",
 )
 st.plotly_chart(charts.length_figure(imdb.train["n_words"], seq_len), width="stretch")

@@ -19,6 +19,7 @@ from pages.common import (
     imdb_data,
     imdb_missing,
     job_panel,
+    kept,
     submit_job,
 )
 
@@ -99,16 +100,17 @@ with vanishing:
         left, right = st.columns(2)
         lengths = left.multiselect(
             "Distances L", [2, 5, 10, 20, 30, 50, 75, 100, 150, 200], default=LONG.lengths,
-            key="lr_lengths", help="Number of distractor tokens between the signal and the end.")
+            key=kept("lr_lengths"),
+            help="Number of distractor tokens between the signal and the end.")
         archs = right.multiselect("Architectures", CELLS, default=CELLS,
-                                  format_func=ARCH_LABELS.get, key="lr_archs")
+                                  format_func=ARCH_LABELS.get, key=kept("lr_archs"))
         c1, c2, c3, c4 = st.columns(4)
-        units = c1.number_input("Units", 1, 256, LONG.units, key="lr_units")
+        units = c1.number_input("Units", 1, 256, LONG.units, key=kept("lr_units"))
         train_size = c2.number_input("Training sequences", 32, 20_000, LONG.train_size,
-                                     step=100, key="lr_train_size")
-        epochs = c3.number_input("Epochs", 1, 50, LONG.epochs, key="lr_epochs")
+                                     step=100, key=kept("lr_train_size"))
+        epochs = c3.number_input("Epochs", 1, 50, LONG.epochs, key=kept("lr_epochs"))
         learning_rate = c4.number_input("Learning rate", 0.0001, 1.0, LONG.learning_rate,
-                                        format="%.4f", key="lr_learning_rate")
+                                        format="%.4f", key=kept("lr_learning_rate"))
         run_long = st.form_submit_button("Run the experiment", type="primary", icon="▶️")
     if run_long:
         settings = gradients.LongRangeSettings(
@@ -172,15 +174,15 @@ with vanishing:
     with st.form("review_form", border=True):
         c1, c2, c3, c4, c5 = st.columns(5)
         seq_len = c1.number_input("Tokens per review", 10, 1000, REVIEWS.seq_len, step=50,
-                                  key="rv_seq_len")
-        rv_units = c2.number_input("Units", 1, 256, REVIEWS.units, key="rv_units")
+                                  key=kept("rv_seq_len"))
+        rv_units = c2.number_input("Units", 1, 256, REVIEWS.units, key=kept("rv_units"))
         rv_embed = c3.number_input("Embedding size", 1, 256, REVIEWS.embed_dim,
-                                   key="rv_embed_dim",
+                                   key=kept("rv_embed_dim"),
                                    help="The same for all three models, like the units.")
         rv_train = c4.number_input("Training reviews", 0, 25_000, REVIEWS.train_size, step=500,
-                                   key="rv_train_size", help="0 keeps the random weights.")
+                                   key=kept("rv_train_size"), help="0 keeps the random weights.")
         rv_archs = c5.multiselect("Architectures", CELLS, default=CELLS,
-                                  format_func=ARCH_LABELS.get, key="rv_archs")
+                                  format_func=ARCH_LABELS.get, key=kept("rv_archs"))
         run_reviews = st.form_submit_button("Measure on reviews", icon="▶️",
                                             disabled=bool(reviews_missing))
     if run_reviews:
@@ -227,14 +229,14 @@ with exploding:
     with st.form("exploding_form", border=True):
         c1, c2, c3, c4, c5 = st.columns(5)
         ex_gain = c1.number_input("Recurrent weight gain", 0.1, 10.0, EXPLODING.recurrent_gain,
-                                  step=0.25, key="ex_gain")
+                                  step=0.25, key=kept("ex_gain"))
         ex_lr = c2.number_input("Learning rate (SGD)", 0.0001, 10.0, EXPLODING.learning_rate,
-                                format="%.4f", key="ex_learning_rate")
+                                format="%.4f", key=kept("ex_learning_rate"))
         ex_clip = c3.number_input("clipnorm", 0.001, 1000.0, EXPLODING.clipnorm,
-                                  key="ex_clipnorm")
+                                  key=kept("ex_clipnorm"))
         ex_length = c4.number_input("Sequence length L", 2, 500, EXPLODING.length,
-                                    key="ex_length")
-        ex_steps = c5.number_input("Training steps", 1, 2000, EXPLODING.steps, key="ex_steps")
+                                    key=kept("ex_length"))
+        ex_steps = c5.number_input("Training steps", 1, 2000, EXPLODING.steps, key=kept("ex_steps"))
         run_ex = st.form_submit_button("Train both", type="primary", icon="▶️")
     if run_ex:
         settings = gradients.ExplodingSettings(

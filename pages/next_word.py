@@ -17,6 +17,7 @@ from pages.common import (
     imdb_data,
     imdb_missing,
     job_panel,
+    kept,
     submit_job,
 )
 
@@ -97,10 +98,10 @@ suggest_tab, complete_tab, quality_tab, train_tab = st.tabs(
 
 with suggest_tab:
     if model is not None:
-        st.text_area("Your text", key=TEXT_KEY, height=100,
+        st.text_area("Your text", key=kept(TEXT_KEY), height=100,
                      placeholder="Start typing a review, e.g. “this movie was”…",
                      max_chars=lm.MAX_PREFIX_CHARS)
-        k = st.slider("Suggestions", 3, 10, 5, key="nw_k")
+        k = st.slider("Suggestions", 3, 10, 5, key=kept("nw_k"))
         text = st.session_state.get(TEXT_KEY, "")
         context = model.context_ids(text)
         tokens = lm.tokenize(text)
@@ -149,14 +150,14 @@ with complete_tab:
     if model is not None:
         st.markdown("Sample a continuation of **your text** one word at a time.")
         c1, c2, c3, c4 = st.columns(4)
-        n_words = c1.slider("Words", 1, 60, 20, key="nw_n_words")
+        n_words = c1.slider("Words", 1, 60, 20, key=kept("nw_n_words"))
         temperature = c2.slider(
-            "Temperature", 0.0, 2.0, 0.8, 0.05, key="nw_temperature",
+            "Temperature", 0.0, 2.0, 0.8, 0.05, key=kept("nw_temperature"),
             help="0 always takes the most probable word; above 1 the choice gets wilder.",
         )
-        top_k = c3.slider("Top-k", 1, 100, 20, key="nw_top_k",
+        top_k = c3.slider("Top-k", 1, 100, 20, key=kept("nw_top_k"),
                           help="Sample only among the k most probable words.")
-        seed = c4.number_input("Seed", 0, 2**31 - 1, 0, key="nw_seed",
+        seed = c4.number_input("Seed", 0, 2**31 - 1, 0, key=kept("nw_seed"),
                                help="The same seed and settings give the same text.")
         if st.button("Complete the sentence", type="primary", key="nw_complete"):
             prefix = st.session_state.get(TEXT_KEY, "")
@@ -257,7 +258,7 @@ with train_tab:
         f"text may be at most {lm.MAX_USER_TEXT_BYTES // 1_000_000} MB."
     )
     source = st.radio("Text", ["IMDB reviews", "Paste text", "Upload a .txt file"],
-                      horizontal=True, key="nw_source")
+                      horizontal=True, key=kept("nw_source"))
     user_text, problem = "", None
     if source == "IMDB reviews":
         # Drawn here, outside the Train button's branch, so that the panel's own Download
@@ -266,7 +267,7 @@ with train_tab:
         if problem:
             dataset_missing_panel(problem)
     elif source == "Paste text":
-        user_text = st.text_area("Your training text", height=160, key="nw_train_text")
+        user_text = st.text_area("Your training text", height=160, key=kept("nw_train_text"))
     elif source == "Upload a .txt file":
         upload = st.file_uploader("Plain-text file (UTF-8)", type=["txt"], key="nw_upload")
         if upload is not None:
@@ -281,27 +282,28 @@ with train_tab:
         s1, s2, s3 = st.columns(3)
         config = lm.LMConfig(
             vocab_size=s1.number_input(lm.FIELD_LABELS["vocab_size"], 10, 50_000,
-                                       defaults.vocab_size, 500, key="nw_cfg_vocab"),
+                                       defaults.vocab_size, 500, key=kept("nw_cfg_vocab")),
             window=s2.number_input(lm.FIELD_LABELS["window"], 2, 200, defaults.window,
-                                   key="nw_cfg_window"),
+                                   key=kept("nw_cfg_window")),
             embed_dim=s3.number_input(lm.FIELD_LABELS["embed_dim"], 8, 512, defaults.embed_dim,
-                                      key="nw_cfg_embed"),
+                                      key=kept("nw_cfg_embed")),
             units=s1.number_input(lm.FIELD_LABELS["units"], 8, 1024, defaults.units,
-                                  key="nw_cfg_units"),
+                                  key=kept("nw_cfg_units")),
             epochs=s2.number_input(lm.FIELD_LABELS["epochs"], 1, 50, defaults.epochs,
-                                   key="nw_cfg_epochs"),
+                                   key=kept("nw_cfg_epochs")),
             max_train_words=s3.number_input(
                 lm.FIELD_LABELS["max_train_words"], lm.MIN_TRAIN_WORDS_SETTING, 20_000_000,
-                defaults.max_train_words, 5_000, key="nw_cfg_words"),
+                defaults.max_train_words, 5_000, key=kept("nw_cfg_words")),
             learning_rate=s1.number_input(lm.FIELD_LABELS["learning_rate"], 1e-5, 0.1,
                                           defaults.learning_rate, format="%.4f",
-                                          key="nw_cfg_lr"),
+                                          key=kept("nw_cfg_lr")),
             batch_size=s2.number_input(lm.FIELD_LABELS["batch_size"], 1, 1024,
-                                       defaults.batch_size, key="nw_cfg_batch"),
+                                       defaults.batch_size, key=kept("nw_cfg_batch")),
             seed=s3.number_input(lm.FIELD_LABELS["seed"], 0, 2**31 - 1, defaults.seed,
-                                 key="nw_cfg_seed"),
+                                 key=kept("nw_cfg_seed")),
         )
-    name = st.text_input("Name", placeholder="e.g. My novel LSTM", key="nw_name", max_chars=80)
+    name = st.text_input("Name", placeholder="e.g. My novel LSTM", key=kept("nw_name"),
+                         max_chars=80)
     problems = config.validate()
     if source != "IMDB reviews" and not problem:
         if not user_text.strip():

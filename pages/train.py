@@ -29,6 +29,7 @@ from pages.common import (
     identity,
     imdb_data,
     job_panel,
+    kept,
     remember_job,
     session_owner,
     submit_job,
@@ -65,7 +66,7 @@ def field_problem(name: str) -> None:
 
 def widget(kind, name: str, column=None, **options):
     """One setting: the same name as the config field, its label and help from core.models."""
-    value = kind(FIELD_LABELS[name], key=f"train_{name}", help=FIELD_HELP[name], **options)
+    value = kind(FIELD_LABELS[name], key=kept(f"train_{name}"), help=FIELD_HELP[name], **options)
     if column is None:
         field_problem(name)
     else:
@@ -129,7 +130,7 @@ with form_column, st.form("train_form", border=True):
     widget(a.number_input, "train_size", a, value=DEFAULTS.train_size, step=1000)
     widget(b.number_input, "val_share", b, value=DEFAULTS.val_share, step=0.05, format="%.2f")
     widget(a.number_input, "seed", a, value=DEFAULTS.seed, step=1)
-    run_name = b.text_input("Run name (optional)", key="train_name", max_chars=80,
+    run_name = b.text_input("Run name (optional)", key=kept("train_name"), max_chars=80,
                             placeholder="e.g. LSTM baseline")
     submitted = st.form_submit_button("Start training", type="primary",
                                       width="stretch")
@@ -167,9 +168,9 @@ if problems:
 
 # --- the live panel ------------------------------------------------------------------------
 def live_panel() -> None:
-    """The current job's panel (`pages.common.job_panel`): it refreshes itself every 2 s
-    while the job waits or trains; the numbers move each batch, but a redraw costs the
-    browser and the server CPU that the training would rather have."""
+    """The current job's panel (`pages.common.job_panel`): while the job waits or trains,
+    its numbers refresh every 2 s and its curves every 6 s; a redraw costs the browser
+    and the server CPU that the training would rather have."""
     if current_job(JOB_KEY) is None:
         st.info("Choose settings on the left and press **Start training**. The defaults train "
                 "an LSTM to about 85% test accuracy in a minute or two on two CPU cores.",
@@ -180,7 +181,7 @@ def live_panel() -> None:
                        "a new job may wait for a free worker.")
         return
     job_panel(
-        JOB_KEY, draw_training, every=2.0, prefix="train",
+        JOB_KEY, draw_training, every=2.0, prefix="train", chart=draw_curves, chart_every=6.0,
         endings={DONE: None, STOPPED: None},
         stop_help="Stops within one batch and saves what was trained so far (if a whole "
                   "epoch finished), marked as stopped.",
@@ -219,13 +220,18 @@ def draw_training(job, events) -> None:
     if result:
         st.success(f"Saved. Test accuracy {view.test_accuracy:.1%}; the results are below."
                    if view.test_accuracy is not None else "Saved.", icon="💾")
-    elif view.batches["step"]:
-        figure = charts.curves_figure(view.batches, view.epochs, view.steps_per_epoch,
-                                      total_epochs=view.config.get("epochs"))
-        st.plotly_chart(figure, width="stretch", key="train_live_curves")
     if state == STOPPED and not result:
         st.info("Stopped before the first epoch finished, so there was nothing worth "
                 "saving: a model that has not read every training review once is not kept.")
+
+
+def draw_curves(job, events) -> None:
+    """The live learning curves (the saved run's own are in its results below)."""
+    view = training.live_view(events)
+    if view.batches["step"] and not (job.finished and job.result):
+        figure = charts.curves_figure(view.batches, view.epochs, view.steps_per_epoch,
+                                      total_epochs=view.config.get("epochs"))
+        st.plotly_chart(figure, width="stretch", key="train_live_curves")
 
 
 def preselect_result(job) -> None:

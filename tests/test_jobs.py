@@ -77,7 +77,7 @@ def test_stop_is_seen_by_running_work_and_cancel_takes_queued_jobs_out(tmp_path)
     running.stop()
     assert running.wait(60) and running.state == STOPPED
     assert waiting.wait(60) and waiting.state == CANCELLED and waiting.result is None
-    assert not any(e["kind"] == "started" for e in waiting.events())
+    assert not any(isinstance(e, Started) for e in waiting.events())
     release.touch()
 
 
