@@ -7,6 +7,17 @@ st.markdown(
     "Learn and compare recurrent neural networks on real text: 50,000 IMDB movie reviews."
 )
 
+with st.container(border=True):
+    st.markdown(
+        "**Start here: type a review.** On *Classify a review*, write a sentence or two about "
+        "a film and see what four trained recurrent networks and VADER make of it, and which "
+        "words decided. Then try what trips models up: a negation (“not good at all”), "
+        "sarcasm, or a long review that changes its mind at the end."
+    )
+    st.page_link("pages/classify.py", label="Type a review", icon="💬")
+    st.caption("Next: train your own model on **Train**, or see on **Compare** what an LSTM "
+               "buys over a plain RNN on the same budget.")
+
 col1, col2, col3 = st.columns(3)
 with col1:
     st.subheader("Use")

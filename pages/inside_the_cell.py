@@ -136,8 +136,10 @@ with vanishing:
         done_lengths = sorted({r["length"] for r in results})
         length = done_lengths[-1]
         if len(done_lengths) > 1:
+            # Keyed by the job: a new run starts at its own longest distance, not at the
+            # one picked for the run before.
             length = st.select_slider("Gradient through time at L =", done_lengths,
-                                      value=done_lengths[-1], key="lr_show_length")
+                                      value=done_lengths[-1], key=f"lr_show_length_{job.id}")
         when = st.radio("Weights", ["at initialization", "after training"], horizontal=True,
                         key="lr_when", help="At initialization is what the optimizer sees on "
                         "its very first step, before it can learn anything.")

@@ -15,6 +15,8 @@ def test_home_renders_with_links_and_dataset_status(imdb_path):
     assert not at.exception
     assert at.title[0].value == "🔁 RNN Lab"
     assert any("IMDB archive" in c.value for c in at.sidebar.caption)
+    # A first step, before the map of every page.
+    assert "Start here: type a review" in at.markdown[1].value
 
 
 def test_missing_dataset_is_explained_and_app_still_opens(monkeypatch, tmp_path):
@@ -63,7 +65,7 @@ def test_browser_settings_survive_a_visit_to_another_page(page, app_url, imdb_pa
         "button", name="Remove GRU").click()
     wait_for_app(page)
 
-    page.get_by_role("link", name="Train").click()
+    page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Train").click()
     page.get_by_text("Start training").first.wait_for(timeout=120_000)
     wait_for_app(page)
     for label, value in (("Training reviews", "3000"), ("Vocabulary size", "0")):
@@ -73,15 +75,15 @@ def test_browser_settings_survive_a_visit_to_another_page(page, app_url, imdb_pa
     page.get_by_role("button", name="Start training").click()  # refused: vocabulary 0
     page.get_by_text("Some settings need changing").wait_for()
 
-    page.get_by_role("link", name="Home").click()
+    page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Home").click()
     page.get_by_text("RNN Lab").first.wait_for()
     wait_for_app(page)
-    page.get_by_role("link", name="Train").click()
+    page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Train").click()
     page.get_by_text("Start training").first.wait_for(timeout=120_000)
     wait_for_app(page)
     assert page.get_by_label("Training reviews", exact=True).input_value() == "3000"
     assert page.get_by_label("Run name (optional)").input_value() == "my name"
-    page.get_by_role("link", name="Compare").click()
+    page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Compare").click()
     page.get_by_text("What to compare").wait_for(timeout=120_000)
     wait_for_app(page)
     assert page.get_by_label("Epochs", exact=True).input_value() == "3"

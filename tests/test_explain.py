@@ -88,3 +88,16 @@ def test_newlines_survive_as_breaks_whatever_the_line_ends():
     assert "<br><br>" in explain.contributions_html(result)
     windows = explain.contributions_html(explain.occlusion("good\r\nbad\rok", word_scorer, 10))
     assert "\r" not in windows and windows.count("<br>") == 2
+
+
+def test_the_word_chart_reads_as_contributions_with_the_sign_of_the_bars():
+    from core.charts.classify import contribution_chart
+
+    result = explain.occlusion("A good film, not bad", word_scorer, seq_len=50)
+    figure = contribution_chart(result.top(3, positive=True), result.top(3, positive=False),
+                                "counter")
+    bars = dict(zip(figure.data[0].y, figure.data[0].x, strict=True))
+    # "good" raises the score, so its bar is positive, and the axis says why.
+    assert bars["good"] > 0 > bars["bad"]
+    title = figure.layout.xaxis.title.text
+    assert "contribution" in title and "removed" not in title

@@ -55,7 +55,7 @@ def test_page_explains_and_runs_the_long_range_experiment(isolated_home):
         "📉 Vanishing gradients", "💥 Exploding gradients", "🚪 The gates"]
     assert any("long-range task" in s.value for s in at.subheader)
 
-    at.multiselect(key="lr_lengths").set_value([2, 6])
+    at.multiselect(key="lr_lengths").set_value([2, 5])
     at.multiselect(key="lr_archs").set_value(["simple_rnn", "lstm"])
     at.number_input(key="lr_train_size").set_value(64)
     at.number_input(key="lr_epochs").set_value(1)
@@ -66,6 +66,16 @@ def test_page_explains_and_runs_the_long_range_experiment(isolated_home):
     assert any("First step ÷ last step" in m.value for m in at.markdown)
     at.radio(key="lr_when").set_value("after training").run()
     assert not at.exception
+    [slider] = [s for s in at.select_slider if s.key.startswith("lr_show_length")]
+    assert slider.value == 5
+    slider.set_value(2).run()
+
+    # A second run: the slider follows the run drawn, not the one picked before.
+    at.multiselect(key="lr_lengths").set_value([2, 10])
+    at.multiselect(key="lr_archs").set_value(["simple_rnn"])
+    at = finish_job(click(at, "Run the experiment"), "cell_long_range_job")
+    [slider] = [s for s in at.select_slider if s.key.startswith("lr_show_length")]
+    assert slider.value == 10 and not at.exception
 
 
 def test_exploding_demo_shows_the_nan_guard_and_the_clipped_run(isolated_home):

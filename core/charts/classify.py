@@ -70,7 +70,8 @@ def contribution_chart(positive: Sequence[tuple[str, float]],
         hovertemplate="%{y}: %{x:+.3f} log-odds<extra></extra>",
     ))
     base_layout(fig, f"Strongest words for {html.escape(model_name)}",
-                "change in log-odds of Positive when the word is removed", "",
+                "the word's contribution to the log-odds of Positive (with it minus without it)",
+                "",
                 height=max(220, 80 + 24 * len(words)))
     fig.update_layout(showlegend=False)
     fig.add_vline(x=0, line_color=NEUTRAL_COLOR)
