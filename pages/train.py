@@ -37,6 +37,7 @@ from pages.common import (
 
 JOB_KEY, PROBLEMS_KEY, SELECTED_KEY, CHOICE_KEY, SCORE_KEY = (
     "train_job_id", "train_problems", "train_selected_run", "train_run_choice", "train_score_job")
+SCROLL_KEY = "train_scroll_to_panel"
 DEFAULTS = ModelConfig(**TRAIN_PAGE_OVERRIDES)
 # Labels for the form; an option without one shows under its own name, never breaks it.
 STATE_LABELS = {QUEUED: "⏳ queued", RUNNING: "🏃 training", DONE: "✅ done",
@@ -154,6 +155,7 @@ if submitted:
         else:
             remember_job(JOB_KEY, job)
             st.session_state.pop(SELECTED_KEY, None)
+            st.session_state[SCROLL_KEY] = True
     st.session_state[PROBLEMS_KEY] = problems
     st.rerun()
 if problems:
@@ -326,6 +328,11 @@ def results_panel(run_id: str) -> None:
 
 
 with live_column:
+    if st.session_state.pop(SCROLL_KEY, False):
+        # Start sits at the foot of a long form: bring the new job's panel into view.
+        st.html('<div id="rnnlab-live"></div><script>document.getElementById("rnnlab-live")'
+                '?.scrollIntoView({behavior: "smooth", block: "start"});</script>',
+                unsafe_allow_javascript=True)
     live_panel()
     runs = store.list(kind=training.KIND)
     selected = st.session_state.get(SELECTED_KEY)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from job_kinds import holding
+from playwright.sync_api import expect
 from streamlit.testing.v1 import AppTest
 
 from conftest import wait_for_app
@@ -235,6 +236,8 @@ def test_browser_trains_a_tiny_model_and_draws_its_curve(page, app_url, screensh
     page.get_by_label("Run name (optional)").fill("browser run")
     page.get_by_role("button", name="Start training").click()
     page.get_by_text("Reviews per second").wait_for(timeout=300_000)
+    # Start is at the foot of the form: the page brings the live panel into view.
+    expect(page.get_by_text("Reviews per second")).to_be_in_viewport()
     page.locator(".js-plotly-plot").first.wait_for(timeout=300_000)
     page.set_viewport_size({"width": 1400, "height": 1500})
     screenshot(page, "train_page_live")
