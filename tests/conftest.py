@@ -185,10 +185,20 @@ def screenshot() -> Callable[..., Path]:
 
 
 def wait_for_app(tab, timeout_ms: int = 60_000) -> None:
-    """Wait until Streamlit has finished running the script (no 'Running…' indicator)."""
+    """Wait until Streamlit is connected and has finished running the script.
+
+    The app root says so itself (`data-test-script-state`, set the moment a widget asks
+    for a rerun); the 'Running…' status widget alone can lag behind a click, so a check
+    right after one could pass before the rerun had begun."""
     tab.wait_for_selector("[data-testid='stApp']", timeout=timeout_ms)
     tab.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+        """() => {
+            const app = document.querySelector('[data-testid="stApp"]');
+            return app
+                && app.getAttribute('data-test-connection-state') === 'CONNECTED'
+                && app.getAttribute('data-test-script-state') === 'notRunning'
+                && !document.querySelector('[data-testid="stStatusWidget"]');
+        }""",
         timeout=timeout_ms,
     )
 

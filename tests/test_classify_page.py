@@ -5,6 +5,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from streamlit.testing.v1 import AppTest
 
 from conftest import wait_for_app
@@ -157,7 +158,7 @@ def test_browser_types_a_review_and_reads_the_verdict(page, app_url, screenshot)
     page.get_by_text("Which words decided").wait_for(timeout=90_000)
     wait_for_app(page)
     cards = page.locator("[data-testid='stMetric']")
-    assert cards.count() == 5
+    expect(cards).to_have_count(5, timeout=60_000)  # four shipped models and VADER
     bilstm = cards.filter(has_text="BiLSTM").first.inner_text()
     assert "Positive" in bilstm and "%" in bilstm
     assert "Positive" in cards.filter(has_text="VADER").first.inner_text()
