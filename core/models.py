@@ -12,6 +12,7 @@ max pooling only), `output`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import asdict, dataclass, fields
@@ -283,9 +284,36 @@ def make_optimizer(config: ModelConfig) -> keras.optimizers.Optimizer:
         options["clipnorm"] = config.clipnorm
     if config.optimizer == "sgd":
         options["momentum"] = 0.9
-    cls = {"adam": keras.optimizers.Adam, "rmsprop": keras.optimizers.RMSprop,
+    cls = {"adam": keras.optimizers.Adam, "rmsprop": dense_gradient_rmsprop(),
            "sgd": keras.optimizers.SGD}[config.optimizer]
     return cls(**options)
+
+
+@functools.cache
+def dense_gradient_rmsprop() -> type:
+    """Keras's RMSprop, given the embedding's gradient as one dense tensor.
+
+    The embedding's gradient arrives as `tf.IndexedSlices` with one row per token read, so
+    a word that occurs twice in a batch has two rows. Keras's RMSprop divides it by
+    sqrt(velocity); when the velocity holds a NaN or a 0 (after training has blown up, e.g.
+    SimpleRNN at learning rate 1 without clipping), Keras's sparse divide takes a path that
+    assumes each row index occurs once, and its gather runs past the end: "indices[1443] =
+    33166 is not in [0, 25601)" (keras/src/backend/tensorflow/sparse.py,
+    `indexed_slices_union_indices_and_values`). Summing the rows into a dense gradient first
+    is what the update means anyway, costs one (vocabulary x dim) tensor, and lets the loss
+    turn NaN where the NaN guard explains it."""
+    import keras
+
+    @keras.saving.register_keras_serializable(package="rnnlab", name="DenseGradientRMSprop")
+    class DenseGradientRMSprop(keras.optimizers.RMSprop):
+        def update_step(self, gradient, variable, learning_rate):
+            import tensorflow as tf
+
+            if isinstance(gradient, tf.IndexedSlices):
+                gradient = tf.convert_to_tensor(gradient)
+            super().update_step(gradient, variable, learning_rate)
+
+    return DenseGradientRMSprop
 
 
 # XLA on a CPU: Keras leaves it off there ("auto"), but compiling the training step fuses

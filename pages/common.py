@@ -360,5 +360,7 @@ def dataset_sidebar() -> None:
         except (data.DatasetMissing, data.DatasetInvalid) as exc:
             st.warning(escape_markdown(exc.headline), icon="📭")
         else:
-            st.caption(f"✅ IMDB {source.kind} from the {source.origin}:")
-            st.code(str(source.path), language=None, wrap_lines=True)
+            # Inline code, not st.code: a code block makes every page's first load fetch
+            # and parse the 1.5 MB syntax highlighter.
+            path = str(source.path).replace("`", "'")
+            st.caption(f"✅ IMDB {source.kind} from the {source.origin}: `{path}`")

@@ -143,3 +143,21 @@ def test_long_runs_compile_with_xla_and_learn_the_same_as_without():
     np.testing.assert_array_equal(fitted["xla"][1], fitted["xla again"][1])
     np.testing.assert_allclose(fitted["xla, no dropout"][0], fitted["plain"][0], rtol=1e-4)
     np.testing.assert_allclose(fitted["xla, no dropout"][1], fitted["plain"][1], atol=1e-4)
+
+
+def test_rmsprop_survives_a_blown_up_velocity_so_the_nan_guard_can_speak():
+    # Keras's sparse divide assumed one row per word in the embedding's gradient; after a
+    # blow-up (NaN in RMSprop's velocity) it crashed with "indices[...] is not in [0, ...)".
+    config = ModelConfig(arch="simple_rnn", vocab_size=50, seq_len=12, embed_dim=4, units=4,
+                         optimizer="rmsprop", learning_rate=1.0, clipnorm=0.0, batch_size=16,
+                         train_size=64, epochs=1)
+    model = models.build_model(config, xla=False)
+    rng = np.random.default_rng(0)
+    x = rng.integers(1, 10, size=(32, 12)).astype("int32")  # every word several times a batch
+    y = rng.integers(0, 2, size=(32,)).astype("float32")
+    model.fit(x, y, batch_size=16, epochs=1, verbose=0)
+    velocity = next(v for v in model.optimizer.variables
+                    if "velocity" in v.path and tuple(v.shape) == (50, 4))
+    velocity.assign(np.full((50, 4), np.nan, "float32"))
+    history = model.fit(x, y, batch_size=16, epochs=1, verbose=0)
+    assert np.isnan(history.history["loss"][-1])  # a NaN loss, which the guard explains
