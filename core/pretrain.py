@@ -21,6 +21,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from core.jobs import ConsoleJobContext
 from core.models import ARCH_LABELS, ModelConfig
 from core.runs import SHIPPED_DIR
@@ -48,7 +50,7 @@ EPOCHS = {"bilstm": 2, "lstm": 2, "gru": 2, "simple_rnn": 2}
 SHIPPED_CONFIGS = {arch: ModelConfig(arch=arch, **{**BASE, "epochs": EPOCHS[arch]})
                    for arch in SHIPPED_ARCHS}
 TARGETS = {"bilstm": 0.88, "lstm": 0.87, "gru": 0.87}
-SIZE_LIMIT_MB = 20.0
+SIZE_LIMIT_MB = 20.0  # per shipped model
 
 
 def machine() -> str:
@@ -180,7 +182,20 @@ def summary(out: Path, vader: dict[str, Any]) -> str:
         "| model | test accuracy | test loss | training time | size | card |\n"
         "|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n"
         f"| VADER (NLTK lexicon) | {vader['test_accuracy']:.2%} | - | - | - | - |\n"
+        + nblr_row(out)
     )
+
+
+def nblr_row(out: Path) -> str:
+    from core.sentiment import NBLR_METRICS_FILE
+
+    try:
+        nblr = json.loads((out / NBLR_METRICS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    return (f"| NB-LR baseline (1-3-grams, `nblr.npz`) | {nblr['test_accuracy']:.2%} | "
+            f"{nblr['test_loss']:.4f} | {nblr['train_s'] / 60:.1f} min | "
+            f"{nblr['size_mb']:.1f} MB | - |\n")
 
 
 def vader_metrics(data: Any, out: Path) -> dict[str, Any]:
@@ -200,6 +215,44 @@ def vader_metrics(data: Any, out: Path) -> dict[str, Any]:
               "seconds": round(time.perf_counter() - start, 1),
               "date": time.strftime("%Y-%m-%d", time.gmtime())}
     path.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    return result
+
+
+def nblr_metrics(data: Any, out: Path, rebuild: bool = False) -> dict[str, Any]:
+    """Fit the NB-LR baseline on all training reviews, ship it as `nblr.npz` beside the
+    runs, and keep its test figures in `nblr.json` (reused unless `rebuild`). The figures
+    are those of the file as shipped (float16 weights), read back."""
+    from core.baselines import NBLR_BITS, NBLR_C, NBLR_NGRAMS, NbLogReg, fit_nblr
+    from core.sentiment import NBLR_FILE, NBLR_METRICS_FILE
+
+    path, metrics_path = out / NBLR_FILE, out / NBLR_METRICS_FILE
+    test = data.test[data.test["label"].notna()]
+    if not rebuild and path.exists() and metrics_path.exists():
+        saved = json.loads(metrics_path.read_text(encoding="utf-8"))
+        if saved.get("test_reviews") == len(test):
+            return saved
+    train = data.train
+    start = time.perf_counter()
+    model = fit_nblr(train["text"].tolist(), train["label"].astype(int).tolist())
+    train_s = time.perf_counter() - start
+    model.save(path, dtype="float16")
+    shipped = NbLogReg.load(path)
+    probabilities = shipped.predict_proba(test["text"].tolist()).astype(np.float64)
+    labels = test["label"].to_numpy(dtype=int)
+    clipped = np.clip(probabilities, 1e-7, 1 - 1e-7)
+    result = {
+        "test_accuracy": float(((probabilities >= 0.5) == labels).mean()),
+        "test_loss": float(-np.mean(labels * np.log(clipped)
+                                    + (1 - labels) * np.log(1 - clipped))),
+        "test_reviews": len(test), "train_reviews": len(train),
+        "train_s": round(train_s, 1), "size_mb": round(path.stat().st_size / 1e6, 1),
+        "settings": {"ngrams": NBLR_NGRAMS, "hashed_buckets": 2**NBLR_BITS, "C": NBLR_C,
+                     "weights": "float16"},
+        "date": time.strftime("%Y-%m-%d", time.gmtime()),
+    }
+    tmp = metrics_path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    os.replace(tmp, metrics_path)
     return result
 
 
@@ -258,6 +311,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=SHIPPED_DIR)
     parser.add_argument("--train-size", type=int, default=BASE["train_size"],
                         help="fewer training reviews, for a quick check of the script")
+    parser.add_argument("--nblr", action="store_true",
+                        help="refit the NB-LR baseline even if assets/models/nblr.npz exists")
     parser.add_argument("--cards-only", action="store_true",
                         help="rewrite the model cards from the saved runs, train nothing")
     args = parser.parse_args(argv)
@@ -294,9 +349,14 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(staging.root, ignore_errors=True)
     vader = vader_metrics(data, args.out)
     print(f"VADER test accuracy: {vader['test_accuracy']:.4f}", flush=True)
+    nblr = nblr_metrics(data, args.out, rebuild=args.nblr)
+    print(f"NB-LR test accuracy: {nblr['test_accuracy']:.4f}", flush=True)
     write_cards(args.out, vader, where)
-    total = sum(p.stat().st_size for p in args.out.rglob("*") if p.is_file()) / 1e6
-    print(f"{args.out} holds {total:.1f} MB (limit {SIZE_LIMIT_MB:.0f} MB)", flush=True)
+    sizes = {arch: sum(p.stat().st_size for p in (args.out / arch).rglob("*") if p.is_file())
+             for arch in SHIPPED_ARCHS if (args.out / arch).is_dir()}
+    sizes["nblr"] = (args.out / "nblr.npz").stat().st_size
+    print("shipped models, MB: " + ", ".join(f"{k} {v / 1e6:.1f}" for k, v in sizes.items())
+          + f" (limit {SIZE_LIMIT_MB:.0f} MB each)", flush=True)
     return 0
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import io
+import json
 import math
 import os
 import re
@@ -356,7 +357,13 @@ def vader_accuracy(texts: Sequence[str], labels: np.ndarray) -> float:
 # --- Which models can score ------------------------------------------------------------------
 
 SENTIMENT_KIND = "sentiment"
-SHIPPED, YOURS = "shipped", "yours"
+SHIPPED, YOURS, BASELINE = "shipped", "yours", "baseline"
+# NB-LR, the strongest cheap baseline, ships as two files beside the shipped runs (a folder
+# would be listed as a damaged run): its weights and its test figures (`core.pretrain`).
+NBLR_FILE, NBLR_METRICS_FILE = "nblr.npz", "nblr.json"
+NBLR_NAME = "NB-LR (baseline)"
+# On Classify, NB-LR reads what the shipped networks read: a review's first 500 words.
+NBLR_READ_TOKENS = 500
 # The models that ship in assets/models/<arch> (`python -m core.pretrain` builds them).
 SHIPPED_ARCHS = ("simple_rnn", "lstm", "gru", "bilstm")
 
@@ -386,7 +393,7 @@ class ModelChoice:
 
     @property
     def label(self) -> str:
-        origin = "shipped" if self.source == SHIPPED else "your run"
+        origin = {SHIPPED: "shipped", BASELINE: "shipped baseline"}.get(self.source, "your run")
         accuracy = f", {self.test_accuracy:.1%} test acc." if self.test_accuracy else ""
         return f"{self.name} ({origin}{accuracy})"
 
@@ -448,10 +455,32 @@ def model_choices(stores: dict[str, Any] | None = None) -> list[ModelChoice]:
                     seq_len=200, test_accuracy=None,
                     problem=f"not shipped (missing file: assets/models/{arch}; "
                             f"`python -m core.pretrain --arch {arch}` builds it)"))
+        choices.append(nblr_choice(stores[SHIPPED].root))
     if YOURS in stores:
         choices += [_choice(YOURS, info, info.name)
                     for info in stores[YOURS].list(kind=SENTIMENT_KIND)]
     return choices
+
+
+def nblr_choice(folder: Path) -> ModelChoice:
+    """The shipped NB-LR baseline (`core.baselines.NbLogReg`), or why it is missing."""
+    path = folder / NBLR_FILE
+    try:
+        metrics = json.loads((folder / NBLR_METRICS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        metrics = {}
+    try:
+        mtime = path.stat().st_mtime
+    except OSError:
+        mtime = 0.0
+    return ModelChoice(
+        source=BASELINE, run_id="nblr", name=NBLR_NAME, arch="nblr",
+        seq_len=NBLR_READ_TOKENS,
+        test_accuracy=_test_accuracy(metrics if isinstance(metrics, dict) else {}),
+        problem="" if mtime else (f"not shipped (missing file: assets/models/{NBLR_FILE}; "
+                                  "`python -m core.pretrain` builds it)"),
+        model_mtime=mtime,
+    )
 
 
 @dataclass
@@ -459,9 +488,9 @@ class ScoringModel:
     """A loaded model, ready to score: its predictor, reading window and vocabulary."""
 
     choice: ModelChoice
-    predict: FastPredictor
+    predict: Predict
     seq_len: int
-    vocabulary: frozenset[str]
+    vocabulary: frozenset[str] | None  # None: every word counts (NB-LR hashes n-grams)
 
     def score(self, text: str) -> float:
         clipped, _ = clip_review(text, self.seq_len)
@@ -475,6 +504,16 @@ def load_scoring_model(choice: ModelChoice, stores: dict[str, Any] | None = None
 
     if choice.problem:
         raise RunError(f"{choice.name} cannot be used: {choice.problem}.")
+    if choice.source == BASELINE:
+        from core.baselines import NbLogReg
+
+        folder = (stores or _stores())[SHIPPED].root
+        try:
+            model = NbLogReg.load(folder / NBLR_FILE)
+        except ValueError as exc:
+            raise RunError(f"{choice.name} cannot be used: {exc}.") from exc
+        return ScoringModel(choice=choice, predict=model.predict_proba,
+                            seq_len=choice.seq_len, vocabulary=None)
     store = (stores or _stores())[choice.source]
     run = store.load(choice.run_id)
     vectorizer = run.vectorizer

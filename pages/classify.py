@@ -57,7 +57,8 @@ def use_example(example: sentiment.ExampleReview) -> None:
 
 st.title("💬 Classify a review")
 st.caption(
-    f"Recurrent models give P(positive); they say **Neutral** when it lies between "
+    f"The recurrent models and the NB-LR baseline give P(positive); they say **Neutral** "
+    f"when it lies between "
     f"{0.5 - sentiment.NEUTRAL_BAND:.0%} and {0.5 + sentiment.NEUTRAL_BAND:.0%}. "
     "VADER, a hand-made word list with rules from NLTK, says Neutral only when its compound "
     "score is exactly 0."
@@ -65,11 +66,13 @@ st.caption(
 
 choices = sentiment.model_choices()
 by_key = {c.key: c for c in choices}
-shipped = [c.key for c in choices if c.source == sentiment.SHIPPED and not c.problem]
+shipped = [c.key for c in choices
+           if c.source in (sentiment.SHIPPED, sentiment.BASELINE) and not c.problem]
 if not [c for c in choices if not c.problem]:
     st.warning("No sentiment model found: the shipped models are missing from assets/models "
                "(run `python -m core.pretrain`) and you have not trained one yet.", icon="📭")
-elif missing := [c.name for c in choices if c.source == sentiment.SHIPPED and c.problem]:
+elif missing := [c.name for c in choices
+                 if c.source in (sentiment.SHIPPED, sentiment.BASELINE) and c.problem]:
     st.caption(f"⚠ Not usable: the shipped {', '.join(missing)} (missing or damaged in "
                "assets/models; `python -m core.pretrain` rebuilds them).")
 label_counts = Counter(c.label for c in choices)
@@ -86,8 +89,9 @@ selected_keys = st.multiselect(
     "Models", list(by_key), default=shipped or [c.key for c in choices if not c.problem][:4],
     format_func=option_label,
     key="classify_models",
-    help="The four shipped models, trained on all 25,000 training reviews, and your own runs "
-         "from the Train page.",
+    help="The four shipped recurrent models and the NB-LR baseline (word, pair and triple "
+         "counts weighted by naive Bayes, then logistic regression), all trained on the "
+         "25,000 training reviews, and your own runs from the Train page.",
 )
 selected = [by_key[k] for k in selected_keys if k in by_key]
 
@@ -119,7 +123,8 @@ with single:
         names = display_names(models)
         seq_len = max((m.seq_len for m in models), default=200)
         check = sentiment.check_review(review, seq_len,
-                                       {names[m.choice.key]: m.vocabulary for m in models})
+                                       {names[m.choice.key]: m.vocabulary for m in models
+                                        if m.vocabulary is not None})
         for note in check.notes:
             st.info(escape_markdown(note), icon="ℹ️")  # it may name the user's runs
         vader = sentiment.vader_scores(review)

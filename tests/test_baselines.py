@@ -83,3 +83,41 @@ def test_median_latency_counts_per_review():
     one, per_review = baselines.median_latency_ms(predict, ["a", "b"], repeats=5)
     assert one > 0 and per_review > 0
     assert calls.count(1) == 6 and calls.count(baselines.LATENCY_BATCH) == 3
+
+
+def test_nblr_learns_on_a_small_set_and_reports_every_figure(reviews):
+    train_x, train_y, test_x, test_y = reviews
+    result = baselines.nblr_baseline(train_x, train_y, test_x, test_y, use_cache=False)
+    m = result.metrics
+    assert result.key == "nblr" and result.name == baselines.BASELINE_NAMES["nblr"]
+    assert 0.6 < m["test_accuracy"] <= 1.0  # far above chance even on 400 reviews
+    assert 0 < m["test_loss"] < math.log(2)
+    assert m["params"] > 1000  # one weight per n-gram bucket in use, plus the bias
+    assert m["train_s"] > 0 and m["latency_one_ms"] > 0 and m["latency_batch_ms"] > 0
+    assert m["test_size"] == len(test_x) and m["train_size"] == len(train_x)
+
+
+def test_nblr_weights_are_the_log_count_ratio_times_the_regression_weight():
+    texts = ["great fun", "great acting", "dull plot", "dull and long"] * 5
+    labels = [1, 1, 0, 0] * 5
+    model = baselines.fit_nblr(texts, labels, bits=12)
+    vectorizer = model.vectorizer
+    bucket = {word: vectorizer.transform([word]).indices[0] for word in ("great", "dull")}
+    assert model.weights[bucket["great"]] > 0 > model.weights[bucket["dull"]]
+    probabilities = model.predict_proba(["great", "dull", "an unseen word"])
+    assert probabilities[0] > 0.5 > probabilities[1]
+    # A text with no known n-gram gets the bias alone.
+    assert probabilities[2] == pytest.approx(1 / (1 + math.exp(-model.bias)), abs=1e-6)
+
+
+def test_nblr_saves_and_loads_the_same_scores_and_refuses_a_damaged_file(tmp_path):
+    texts = ["loved it", "hated it", "a joy", "a bore"] * 4
+    labels = [1, 0, 1, 0] * 4
+    model = baselines.fit_nblr(texts, labels, bits=12)
+    path = tmp_path / "nblr.npz"
+    model.save(path)
+    loaded = baselines.NbLogReg.load(path)
+    assert np.array_equal(loaded.predict_proba(texts), model.predict_proba(texts))
+    path.write_bytes(b"not a zip file")
+    with pytest.raises(ValueError, match="not a readable NB-LR model"):
+        baselines.NbLogReg.load(path)

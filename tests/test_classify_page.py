@@ -11,9 +11,12 @@ from streamlit.testing.v1 import AppTest
 from conftest import wait_for_app
 from core import sentiment, settings
 from core.runs import SHIPPED_DIR
+from core.text import escape_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED_NAMES = ["SimpleRNN", "LSTM", "GRU", "BiLSTM"]
+NBLR = sentiment.NBLR_NAME
+NBLR_CARD = escape_markdown(NBLR)  # card labels are Markdown, shown as typed
 
 
 def classify_page() -> AppTest:
@@ -42,8 +45,9 @@ def test_scoring_a_review_shows_every_model_vader_and_the_deciding_words():
     at.button(key="score_review").click().run()
     assert not at.exception
     shown = verdicts(at)
-    assert set(shown) == {*SHIPPED_NAMES, "VADER"}
-    assert all("Positive" in shown[name] for name in ("LSTM", "GRU", "BiLSTM", "VADER"))
+    assert set(shown) == {*SHIPPED_NAMES, NBLR_CARD, "VADER"}
+    assert all("Positive" in shown[name]
+               for name in ("LSTM", "GRU", "BiLSTM", NBLR_CARD, "VADER"))
     coloured = [m.value for m in at.markdown if "rgba(46,125,50" in m.value]
     assert coloured and "wonderful" in coloured[0]
     assert any("Pushed towards Positive" in m.value for m in at.markdown)
@@ -76,8 +80,10 @@ def test_huge_and_foreign_text_get_notes():
     at.text_area(key="review_text").input("Ein wunderschöner Film, großartige Schauspieler "
                                           "und eine berührende Geschichte 😍").run()
     assert not at.exception
-    assert any("unknown to" in i.value and "BiLSTM" in i.value for i in at.info)
-    assert len(at.metric) == 5
+    notes = [i.value for i in at.info if "unknown to" in i.value]
+    assert notes and "BiLSTM" in notes[0]
+    assert "NB-LR" not in notes[0]  # it hashes every n-gram: no word is unknown to it
+    assert len(at.metric) == 6
 
 
 def test_a_damaged_user_run_is_marked_unusable_and_the_rest_work():
@@ -108,6 +114,7 @@ def test_batch_upload_scores_every_row_with_every_model():
     table = at.dataframe[-1].value
     assert len(table) == 2
     assert list(table["BiLSTM label"]) == ["Positive", "Negative"]
+    assert list(table[f"{NBLR} label"]) == ["Positive", "Negative"]
     assert list(table["VADER label"]) == ["Positive", "Negative"]
     assert {f"{n} P(positive)" for n in SHIPPED_NAMES} <= set(table.columns)
 
@@ -158,7 +165,7 @@ def test_browser_types_a_review_and_reads_the_verdict(page, app_url, screenshot)
     page.get_by_text("Which words decided").wait_for(timeout=90_000)
     wait_for_app(page)
     cards = page.locator("[data-testid='stMetric']")
-    expect(cards).to_have_count(5, timeout=60_000)  # four shipped models and VADER
+    expect(cards).to_have_count(6, timeout=60_000)  # four networks, NB-LR and VADER
     bilstm = cards.filter(has_text="BiLSTM").first.inner_text()
     assert "Positive" in bilstm and "%" in bilstm
     assert "Positive" in cards.filter(has_text="VADER").first.inner_text()

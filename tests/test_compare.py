@@ -160,7 +160,7 @@ def compared(tiny_imdb, tmp_path_factory):
 def test_compare_flow_yields_a_complete_plausible_table(compared):
     job, store = compared
     table = compare.comparison_table(compare.CompareResult.from_json(job.result).entries)
-    assert list(table["arch"]) == ["vader", "tfidf_logreg", "simple_rnn", "lstm", "gru",
+    assert list(table["arch"]) == ["vader", "tfidf_logreg", "nblr", "simple_rnn", "lstm", "gru",
                                    "bilstm"]
     assert (table["status"] == "done").all()
     recurrent = table[table["source"] == compare.TRAINED].set_index("arch")

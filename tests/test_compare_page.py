@@ -56,7 +56,7 @@ def test_page_trains_two_models_and_shows_the_table_charts_and_csv(small_imdb_co
 
     table = at.dataframe[0].value
     assert list(table["model"]) == ["LSTM 8×1", "BiLSTM 8×1", "VADER (lexicon)",
-                                    "TF-IDF + logistic regression"]
+                                    "TF-IDF + logistic regression", "NB-LR (1-3-grams)"]
     assert (table["status"] == "done").all()
     assert table["test_accuracy"].between(0, 1).all()
     assert table.loc[0, "epoch_s_vs_lstm"] == 1.0 and table.loc[1, "epoch_s_vs_lstm"] > 0

@@ -138,9 +138,10 @@ def test_every_shipped_architecture_is_listed_even_when_missing(tmp_path):
     shutil.copytree(SHIPPED_DIR / "lstm", root / "lstm")
     (root / "bilstm").mkdir()  # a damaged folder: no files at all
     choices = sentiment.model_choices({sentiment.SHIPPED: RunStore(root, read_only=True)})
-    assert [c.arch for c in choices] == ["simple_rnn", "lstm", "gru", "bilstm"]
+    assert [c.arch for c in choices] == ["simple_rnn", "lstm", "gru", "bilstm", "nblr"]
     problems = {c.arch: c.problem for c in choices}
     assert problems["lstm"] == ""
+    assert "not shipped" in problems["nblr"] and "nblr.npz" in problems["nblr"]
     assert "not shipped" in problems["gru"] and "missing file" in problems["simple_rnn"]
     assert "missing" in problems["bilstm"]
     with pytest.raises(RunError, match="GRU cannot be used: not shipped"):

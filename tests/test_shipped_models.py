@@ -25,8 +25,10 @@ def shipped_models():
 
 
 def test_four_shipped_models_with_cards_within_the_size_limit():
-    total = sum(p.stat().st_size for p in SHIPPED_DIR.rglob("*") if p.is_file())
-    assert total <= SIZE_LIMIT_MB * 1e6
+    for arch in ARCHS:
+        size = sum(p.stat().st_size for p in (SHIPPED_DIR / arch).rglob("*") if p.is_file())
+        assert size <= SIZE_LIMIT_MB * 1e6, arch
+    assert (SHIPPED_DIR / sentiment.NBLR_FILE).stat().st_size <= SIZE_LIMIT_MB * 1e6
     for arch in ARCHS:
         folder = SHIPPED_DIR / arch
         metrics = json.loads((folder / "metrics.json").read_text())
@@ -82,3 +84,30 @@ def test_the_stored_accuracy_describes_the_shipped_file(imdb, shipped_models):
         accuracy = float(np.mean((np.asarray(scored) >= 0.5) == (labels == 1)))
         # 1,000 reviews: the standard error of an ~87% accuracy is about 1.1 points.
         assert abs(accuracy - stored) < 0.04, (arch, accuracy, stored)
+
+
+def test_the_shipped_nblr_baseline_scores_clear_reviews_and_its_figure_is_the_files(imdb):
+    """The NB-LR baseline ships beside the networks, with its figure measured on the file."""
+    import numpy as np
+
+    choice = next(c for c in sentiment.model_choices() if c.source == sentiment.BASELINE)
+    assert choice.arch == "nblr" and not choice.problem
+    stored = json.loads((SHIPPED_DIR / sentiment.NBLR_METRICS_FILE).read_text())
+    assert choice.test_accuracy == stored["test_accuracy"] >= 0.9
+    model = sentiment.load_scoring_model(choice)
+    for text, expected in CLEAR.items():
+        assert sentiment.model_label(model.score(text)) == expected, text
+    sample = imdb.test.sample(1_000, random_state=11)
+    scored = model.predict(sample["text"].tolist())
+    accuracy = float(np.mean((scored >= 0.5) == (sample["label"].to_numpy(dtype=int) == 1)))
+    assert abs(accuracy - stored["test_accuracy"]) < 0.04
+
+
+def test_a_damaged_nblr_file_is_unusable_with_a_reason(tmp_path):
+    root = tmp_path / "models"
+    root.mkdir()
+    (root / sentiment.NBLR_FILE).write_bytes(b"not a zip file")
+    stores = {sentiment.SHIPPED: RunStore(root, read_only=True)}
+    choice = next(c for c in sentiment.model_choices(stores) if c.arch == "nblr")
+    with pytest.raises(RunError, match="not a readable NB-LR model"):
+        sentiment.load_scoring_model(choice, stores)
