@@ -7,6 +7,10 @@
     explain_1mb_s     median s to explain that 1 MB review (every word the model reads)
     acc_<arch>        accuracy on the 25,000 test reviews, measured again here
     acc_vader         VADER's accuracy on the same reviews (compound > 0 is positive)
+    acc_nblr          the shipped NB-LR baseline's accuracy on them (assets/models/nblr.npz)
+    nblr_fit_s        seconds to fit NB-LR on the 25,000 training reviews (hashing included)
+    nblr_refit_acc    the accuracy of that fresh fit (float32 weights) on the test reviews
+    nblr_ms_p50       median ms to score one review with the shipped NB-LR
 
 A shipped model that is missing or damaged gets a `# ...` line saying so instead of figures.
 """
@@ -91,6 +95,26 @@ def run(emit: Callable[..., None]) -> None:
                                   batch_size=512)
             emit(name, sentiment.accuracy(probs, labels))
     emit("acc_vader", sentiment.vader_accuracy(texts, labels))
+    nblr_figures(emit, data, texts, labels, typical)
+
+
+def nblr_figures(emit: Callable[..., None], data, texts: list[str], labels: np.ndarray,
+                 typical: str) -> None:
+    """The shipped NB-LR, and a fresh fit of it timed on this machine."""
+    from core.baselines import fit_nblr
+
+    choice = next(c for c in sentiment.model_choices() if c.source == sentiment.BASELINE)
+    try:
+        shipped = sentiment.load_scoring_model(choice)
+    except RunError as exc:
+        print(f"# acc_nblr: not measured, {exc}", flush=True)
+    else:
+        emit("acc_nblr", sentiment.accuracy(shipped.predict(texts), labels))
+        emit("nblr_ms_p50", 1000 * median_s(lambda: shipped.score(typical), 50), "ms")
+    start = time.perf_counter()
+    fresh = fit_nblr(data.train["text"].tolist(), data.train["label"].astype(int).tolist())
+    emit("nblr_fit_s", time.perf_counter() - start, "s")
+    emit("nblr_refit_acc", sentiment.accuracy(fresh.predict_proba(texts), labels))
 
 
 def texts_of_size(texts: Iterable[str], size: int) -> list[str]:

@@ -577,6 +577,97 @@ def guess_text_column(frame: pd.DataFrame) -> str:
     return max(lengths, key=lengths.get)
 
 
+# --- Labelled uploads -------------------------------------------------------------------------
+
+# The spellings of a two-class label a user's file may have (compared lower-cased).
+LABEL_WORDS = {"1": 1, "0": 0, "pos": 1, "neg": 0, "positive": 1, "negative": 0,
+               "true": 1, "false": 0}
+LABEL_COLUMN_NAMES = ("label", "labels", "sentiment", "polarity", "class", "target", "y")
+MAX_MISTAKES_SHOWN = 200
+
+
+def label_values(values: Sequence[Any]) -> np.ndarray | None:
+    """1 (positive), 0 (negative) or NaN (empty) per row of a two-class label column; None
+    when the column holds anything else (a star rating, free text, three classes...)."""
+    mapped, seen = [], set()
+    for value in values:
+        key = "" if value is None else str(value).strip().lower()
+        if key in ("", "nan"):
+            mapped.append(np.nan)
+            continue
+        if key not in LABEL_WORDS:
+            return None
+        mapped.append(float(LABEL_WORDS[key]))
+        seen.add(LABEL_WORDS[key])
+    return np.array(mapped, dtype=np.float64) if seen else None
+
+
+def label_columns(frame: pd.DataFrame, text_column: str) -> list[str]:
+    """The columns (other than the text) that hold two-class labels, likeliest first."""
+    found = [c for c in frame.columns
+             if c != text_column and label_values(frame[c].tolist()) is not None]
+    return sorted(found, key=lambda c: str(c).strip().lower() not in LABEL_COLUMN_NAMES)
+
+
+@dataclass
+class LabelledReport:
+    """How each model and VADER did on an uploaded file with true labels."""
+
+    summary: pd.DataFrame  # one row per model: reviews, accuracy and the confusion counts
+    mistakes: pd.DataFrame  # the reviews at least one of them got wrong, most-missed first
+    labelled: int  # rows with a label and words to read
+
+
+def labelled_report(scored: pd.DataFrame, labels: np.ndarray) -> LabelledReport:
+    """Accuracy, a confusion table and the misclassified reviews, from `score_table`'s
+    output and the 0/1 labels (NaN where a row has none).
+
+    The rule is the test accuracy's: P(positive) >= 0.5 says positive (so a Neutral
+    verdict still leans one way); VADER says positive above 0 and negative below, and a
+    compound of exactly 0 is "no verdict", counted wrong.
+    """
+    labels = np.asarray(labels, dtype=np.float64).reshape(-1)
+    if len(labels) != len(scored):
+        raise ValueError("one label per scored review is needed")
+    names = [c[: -len(" label")] for c in scored.columns if c.endswith(" label")]
+    truth_positive, truth_negative = labels == 1, labels == 0
+    rows, wrong = [], {}
+    usable_any = np.zeros(len(scored), dtype=bool)
+    for name in names:
+        value_column = "VADER compound" if name == "VADER" else f"{name} P(positive)"
+        values = pd.to_numeric(scored[value_column], errors="coerce").to_numpy(np.float64)
+        usable = ~np.isnan(labels) & ~np.isnan(values)
+        if not usable.any():
+            continue
+        usable_any |= usable
+        said_positive = values > 0 if name == "VADER" else values >= 0.5
+        said_negative = values < 0 if name == "VADER" else values < 0.5
+        correct = (said_positive & truth_positive) | (said_negative & truth_negative)
+        wrong[name] = usable & ~correct
+        rows.append({
+            "model": name,
+            "reviews": int(usable.sum()),
+            "accuracy": float(correct[usable].mean()),
+            "positive, said positive": int((usable & truth_positive & said_positive).sum()),
+            "positive, said negative": int((usable & truth_positive & said_negative).sum()),
+            "negative, said negative": int((usable & truth_negative & said_negative).sum()),
+            "negative, said positive": int((usable & truth_negative & said_positive).sum()),
+            "no verdict": int((usable & ~said_positive & ~said_negative).sum()),
+        })
+    summary = pd.DataFrame(rows, columns=[
+        "model", "reviews", "accuracy", "positive, said positive", "positive, said negative",
+        "negative, said negative", "negative, said positive", "no verdict"])
+    missed = sum(wrong.values(), np.zeros(len(scored), dtype=int))
+    order = [i for i in np.argsort(-missed, kind="stable") if missed[i] > 0]
+    mistakes = pd.DataFrame({
+        "review": scored["review"].to_numpy()[order],
+        "true label": [POSITIVE if labels[i] == 1 else NEGATIVE for i in order],
+        "missed by": [int(missed[i]) for i in order],
+        **{f"{name} label": scored[f"{name} label"].to_numpy()[order] for name in wrong},
+    }).head(MAX_MISTAKES_SHOWN)
+    return LabelledReport(summary=summary, mistakes=mistakes, labelled=int(usable_any.sum()))
+
+
 # --- Shipped material ------------------------------------------------------------------------
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"

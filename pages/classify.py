@@ -9,7 +9,7 @@ from core.charts import classify as charts
 from core.data import UploadError
 from core.runs import RunError
 from core.text import escape_markdown
-from pages import common  # noqa: F401  (a first visit to /classify goes through app.py)
+from pages.common import EMPTY_CELL
 
 MAX_BATCH_ROWS = 5_000
 ICONS = {sentiment.POSITIVE: "🟢", sentiment.NEGATIVE: "🔴", sentiment.NEUTRAL: "⚪"}
@@ -48,6 +48,28 @@ def display_names(models: list[sentiment.ScoringModel]) -> dict[str, str]:
     names = [m.choice.name for m in models]
     return {m.choice.key: m.choice.name if names.count(m.choice.name) == 1
             else f"{m.choice.name} ({m.choice.run_id})" for m in models}
+
+
+def labelled_results(scored, labels) -> None:
+    """Accuracy, confusion counts and mistakes, when the upload has true labels."""
+    report = sentiment.labelled_report(scored, labels)
+    if not report.labelled:
+        st.info("No row has both a label and words to read, so there is no accuracy.",
+                icon="ℹ️")
+        return
+    st.subheader("Against the file's labels", anchor=False)
+    st.caption(f"{report.labelled:,} labelled reviews. P(positive) ≥ 50% counts as "
+               "positive (the test accuracy's rule, so a Neutral verdict still leans one "
+               "way); VADER's compound of exactly 0 is no verdict and counts as wrong.")
+    st.dataframe(report.summary, hide_index=True, placeholder=EMPTY_CELL, width="stretch",
+                 column_config={"accuracy": st.column_config.NumberColumn(format="percent")})
+    if report.mistakes.empty:
+        st.success("Every model and VADER got every labelled review right.", icon="🎯")
+    else:
+        st.markdown(f"**Misclassified reviews** ({len(report.mistakes):,} shown, the ones "
+                    "most models missed first)")
+        st.dataframe(report.mistakes, hide_index=True, placeholder=EMPTY_CELL, height=320,
+                     width="stretch")
 
 
 def use_example(example: sentiment.ExampleReview) -> None:
@@ -204,7 +226,7 @@ with single:
         if vader_metrics.get("test_accuracy") is not None:
             rows.append({"model": "VADER (NLTK lexicon)",
                          "test accuracy": vader_metrics["test_accuracy"]})
-        st.dataframe(rows, hide_index=True, column_config={
+        st.dataframe(rows, hide_index=True, placeholder=EMPTY_CELL, column_config={
             "test accuracy": st.column_config.NumberColumn(format="percent")})
         st.caption("Accuracy on the 25,000 IMDB test reviews. Each shipped model has a model "
                    "card (MODEL_CARD.md) in assets/models with its data, settings and "
@@ -212,7 +234,8 @@ with single:
 
 with batch:
     st.markdown("Upload a CSV or TSV with one review per row; every selected model and VADER "
-                f"score each one (at most {MAX_BATCH_ROWS:,} rows).")
+                f"score each one (at most {MAX_BATCH_ROWS:,} rows). Add a column of true "
+                "labels (positive/negative or 1/0) to see each one's accuracy and mistakes.")
     upload = st.file_uploader("Reviews file", type=["csv", "tsv", "txt"], key="classify_upload")
     if upload is not None:
         try:
@@ -225,6 +248,14 @@ with batch:
             text_col = st.selectbox("Column with the review text", columns,
                                     index=columns.index(sentiment.guess_text_column(table)),
                                     key="batch_text_col")
+            candidates = sentiment.label_columns(table, text_col)
+            label_col = st.selectbox(
+                "Column with the true label (optional)", [None, *candidates],
+                index=1 if candidates else 0, key="batch_label_col",
+                format_func=lambda c: "none: only score the reviews" if c is None else c,
+                help="A column of positive/negative, pos/neg, 1/0 or true/false. With it, "
+                     "every model and VADER get an accuracy, a confusion table and their "
+                     "mistakes. Only two-class columns are offered.")
             if dropped:
                 st.warning(f"Only the first {MAX_BATCH_ROWS:,} rows are scored "
                            f"({dropped:,} more were left out).")
@@ -244,8 +275,10 @@ with batch:
             result = st.session_state.get("batch_result")
             if result and result[0] == upload.file_id:
                 scored = result[1]
-                st.dataframe(scored, hide_index=True, height=320)
+                st.dataframe(scored, hide_index=True, placeholder=EMPTY_CELL, height=320)
                 st.download_button("Download the scored table (CSV)",
                                    sentiment.spreadsheet_safe_csv(scored),
                                    file_name="scored_reviews.csv", mime="text/csv",
                                    key="download_scored", icon="⬇️")
+                if label_col is not None and len(scored) == len(table):
+                    labelled_results(scored, sentiment.label_values(table[label_col].tolist()))

@@ -74,6 +74,8 @@ def session_owner() -> str:
     return owner
 
 
+# What an empty table cell shows (Streamlit writes "None", which reads as a bug).
+EMPTY_CELL = "–"
 KEPT_PREFIX = "_kept_"
 
 

@@ -23,6 +23,7 @@ from core.models import (
 from core.runs import RunStore, shipped_store
 from core.text import escape_markdown
 from pages.common import (
+    EMPTY_CELL,
     current_job,
     format_seconds,
     identity,
@@ -232,7 +233,7 @@ for entry in entries:
                    f"{escape_markdown(entry.note)}", icon="⚠️")
 
 st.dataframe(
-    table, hide_index=True, width="stretch", key="cmp_table",
+    table, hide_index=True, placeholder=EMPTY_CELL, width="stretch", key="cmp_table",
     column_order=[c for c in compare.COLUMNS if c not in ("arch",)],
     column_config={
         **{name: st.column_config.Column(label) for name, label in compare.COLUMNS.items()},

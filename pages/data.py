@@ -5,7 +5,7 @@ import streamlit as st
 
 from core import data, text
 from core.charts import data as charts
-from pages.common import imdb_data, kept
+from pages.common import EMPTY_CELL, imdb_data, kept
 
 st.title("📚 Data")
 imdb = imdb_data()
@@ -90,7 +90,7 @@ m3.metric("Padding added", view.padding)
 m4.metric("Tokens cut", view.truncated)
 if unknown:
     st.caption("Not in the vocabulary (id 1): " + ", ".join(f"`{w}`" for w in unknown[:30]))
-st.dataframe(view.table(), hide_index=True, width="stretch",
+st.dataframe(view.table(), hide_index=True, placeholder=EMPTY_CELL, width="stretch",
              height=min(400, 38 + 35 * len(view.tokens)))
 st.markdown("**The sequence the model receives**")
 st.code(str(view.sequence.tolist()), language=None, wrap_lines=True)
@@ -135,4 +135,5 @@ if upload is not None:
                 + (f" {own.dropped_empty} rows without text or label were skipped."
                    if own.dropped_empty else "")
             )
-            st.dataframe(own.frame.head(20), hide_index=True, width="stretch")
+            st.dataframe(own.frame.head(20), hide_index=True, placeholder=EMPTY_CELL,
+                         width="stretch")

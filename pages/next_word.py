@@ -11,6 +11,7 @@ from core.charts import nextword as charts
 from core.runs import RunError, RunStore
 from core.text import escape_markdown
 from pages.common import (
+    EMPTY_CELL,
     current_job,
     dataset_missing_panel,
     identity,
@@ -202,7 +203,7 @@ with quality_tab:
                     "top-3": [f"{m['lm_top3']:.1%}", f"{m['ngram_top3']:.1%}"],
                     "top-5": [f"{m['lm_top5']:.1%}", f"{m['ngram_top5']:.1%}"],
                 },
-                hide_index=True,
+                hide_index=True, placeholder=EMPTY_CELL,
             )
             st.caption(
                 "Perplexity: how many words the model is, on average, as unsure as if choosing "

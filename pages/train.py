@@ -24,6 +24,7 @@ from core.models import (
 from core.runs import RunError, RunStore
 from core.text import escape_markdown
 from pages.common import (
+    EMPTY_CELL,
     current_job,
     format_seconds,
     identity,
@@ -324,7 +325,7 @@ def results_panel(run_id: str) -> None:
     with settings:
         st.dataframe(
             [{"Setting": FIELD_LABELS.get(k, k), "Value": str(v)} for k, v in info.config.items()],
-            hide_index=True, width="stretch")
+            hide_index=True, placeholder=EMPTY_CELL, width="stretch")
 
 
 with live_column:
@@ -346,7 +347,7 @@ if not runs:
     st.caption(f"No runs yet. They are kept in `{store.root}`.")
 else:
     st.dataframe(
-        training.runs_table(runs), hide_index=True, width="stretch",
+        training.runs_table(runs), hide_index=True, placeholder=EMPTY_CELL, width="stretch",
         column_config={
             "Test accuracy": st.column_config.NumberColumn(format="percent"),
             "Time per epoch (s)": st.column_config.NumberColumn(format="%.1f"),

@@ -102,6 +102,35 @@ def test_a_damaged_user_run_is_marked_unusable_and_the_rest_work():
         shutil.rmtree(broken, ignore_errors=True)
 
 
+def test_a_labelled_upload_gets_accuracy_a_confusion_table_and_the_mistakes():
+    at = classify_page()
+    csv = ("review,sentiment\n"
+           "A brilliant and touching film.,positive\n"
+           "Dull and far too long. Awful.,negative\n"
+           "A wonderful film. I loved every minute.,negative\n")  # mislabelled: all miss it
+    at.file_uploader(key="classify_upload").set_value(("labelled.csv", csv.encode(),
+                                                        "text/csv"))
+    at.run()
+    assert at.selectbox(key="batch_label_col").value == "sentiment"  # found by itself
+    at.button(key="score_batch").click().run()
+    assert not at.exception
+    summary = next(df.value for df in at.dataframe if "accuracy" in df.value)
+    rows = summary.set_index("model")
+    assert {*SHIPPED_NAMES, NBLR, "VADER"} <= set(rows.index)
+    assert (rows["reviews"] == 3).all()
+    assert rows.loc["BiLSTM", "accuracy"] == pytest.approx(2 / 3)
+    assert (rows["positive, said positive"] + rows["positive, said negative"]
+            + rows["negative, said negative"] + rows["negative, said positive"]
+            + rows["no verdict"] == 3).all()
+    mistakes = next(df.value for df in at.dataframe if "missed by" in df.value)
+    assert mistakes.iloc[0]["review"] == "A wonderful film. I loved every minute."
+    assert mistakes.iloc[0]["missed by"] == len(rows)
+
+    # Without a label column the table is scored and nothing more.
+    at.selectbox(key="batch_label_col").select_index(0).run()
+    assert not [df for df in at.dataframe if "missed by" in df.value]
+
+
 def test_batch_upload_scores_every_row_with_every_model():
     at = classify_page()
     csv = "id,review\n1,A brilliant and touching film.\n2,Dull and far too long. Awful.\n"

@@ -55,6 +55,7 @@ def test_page_trains_two_models_and_shows_the_table_charts_and_csv(small_imdb_co
     assert not at.exception
 
     table = at.dataframe[0].value
+    assert at.dataframe[0].proto.placeholder == "–"  # a baseline has no epochs: "–", not "None"
     assert list(table["model"]) == ["LSTM 8×1", "BiLSTM 8×1", "VADER (lexicon)",
                                     "TF-IDF + logistic regression", "NB-LR (1-3-grams)"]
     assert (table["status"] == "done").all()

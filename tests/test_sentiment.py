@@ -171,3 +171,33 @@ def test_reviews_upload_accepts_one_column_and_explains_problems():
 def test_examples_cover_negation_sarcasm_and_markup():
     kinds = {e.kind for e in sentiment.example_reviews()}
     assert {"positive", "negative", "negation", "sarcasm", "html", "language"} <= kinds
+
+
+def test_label_columns_are_found_and_read_whatever_their_spelling():
+    frame = pd.DataFrame({"text": ["a", "b", "c"], "stars": ["1", "10", "7"],
+                          "Sentiment": ["Positive", " negative", ""], "ok": ["1", "0", "1"]})
+    assert sentiment.label_columns(frame, "text") == ["Sentiment", "ok"]  # named ones first
+    assert np.array_equal(sentiment.label_values(frame["Sentiment"].tolist()),
+                          [1.0, 0.0, np.nan], equal_nan=True)
+    assert sentiment.label_values(["pos", "neg", "neutral"]) is None  # three classes
+    assert sentiment.label_values(["", ""]) is None  # no label at all
+
+
+def test_labelled_report_counts_right_wrong_and_vaders_no_verdict():
+    scored = pd.DataFrame({
+        "review": ["great", "awful", "fine", "meh", ""],
+        "M P(positive)": [0.9, 0.8, 0.55, 0.2, np.nan],
+        "M label": ["Positive", "Positive", "Neutral", "Negative", ""],
+        "VADER compound": [0.6, -0.5, 0.0, -0.1, np.nan],
+        "VADER label": ["Positive", "Negative", "Neutral", "Negative", ""],
+    })
+    labels = np.array([1, 0, 1, np.nan, 1])  # the 4th has no label, the 5th no words
+    report = sentiment.labelled_report(scored, labels)
+    rows = report.summary.set_index("model")
+    assert report.labelled == 3
+    assert rows.loc["M", "accuracy"] == pytest.approx(2 / 3)  # 0.55 leans positive: right
+    assert rows.loc["M", "negative, said positive"] == 1
+    assert rows.loc["VADER", "accuracy"] == pytest.approx(2 / 3)  # 0.0 is no verdict
+    assert rows.loc["VADER", "no verdict"] == 1
+    assert list(report.mistakes["review"]) == ["awful", "fine"]
+    assert list(report.mistakes["missed by"]) == [1, 1]

@@ -98,8 +98,11 @@ def test_a_damaged_run_is_listed_without_breaking_the_page(imdb):
     (settings.runs_dir() / "20200101-000000-sentiment-broken").mkdir()
     at = train_page()
     assert not at.exception
-    [table] = [df.value for df in at.dataframe if "Status" in df.value]
+    [frame] = [df for df in at.dataframe if "Status" in df.value]
+    table = frame.value
     assert any(str(s).startswith("damaged") for s in table["Status"])
+    # The damaged run has no figures: its cells read "–", not Streamlit's "None".
+    assert table["Test accuracy"].isna().any() and frame.proto.placeholder == "–"
     at.button(key="train_delete").click().run()
     assert not (settings.runs_dir() / "20200101-000000-sentiment-broken").exists()
 
