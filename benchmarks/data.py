@@ -1,4 +1,5 @@
-"""Section `data`: parsing the archive, reading the cache, and the home page's first render."""
+"""Section `data`: parsing the archive, reading the cache, the home page's first render, and
+the IMDB word vectors for a first and a second vocabulary."""
 
 from __future__ import annotations
 
@@ -78,8 +79,23 @@ def run(emit) -> None:
             data.load_imdb()
             emit("data_cached_load_s", time.perf_counter() - start, "s")
             emit("app_first_render_s", first_render_s(home), "s")
+            word_vector_figures(emit, first)
         finally:
             if before is None:
                 os.environ.pop("RNNLAB_HOME", None)
             else:
                 os.environ["RNNLAB_HOME"] = before
+
+
+def word_vector_figures(emit, imdb) -> None:
+    """The IMDB word vectors (embeddings "imdb") in a fresh home: the first vocabulary
+    counts the 75,000 reviews; a second vocabulary reuses those counts."""
+    from core import text, training, word_vectors
+
+    texts = training.imdb_vector_texts(imdb)
+    train = imdb.train["text"].tolist()
+    for name, size in (("word_vectors_first_s", 10_000), ("word_vectors_next_vocab_s", 15_000)):
+        vocabulary = text.make_vectorizer(train, size, 200).get_vocabulary()
+        start = time.perf_counter()
+        word_vectors.vectors_file(vocabulary, texts, 64)
+        emit(name, time.perf_counter() - start, "s")

@@ -56,6 +56,29 @@ def test_vectors_file_is_glove_format_and_cached(tmp_path):
     np.testing.assert_allclose(lengths, 0.5, atol=1e-3)  # scaled to Keras's init range
 
 
+def test_a_second_vocabulary_reuses_the_counts_and_gets_the_vectors_of_its_own_count(imdb):
+    from core import settings, text
+
+    texts = imdb.unsup["text"].iloc[:400].tolist()
+    small = text.make_vectorizer(texts, 300, 50).get_vocabulary()
+    large = text.make_vectorizer(texts, 600, 50).get_vocabulary()
+    before = set(settings.cache_dir().glob("word-counts-*.npz"))
+    first = word_vectors.vectors_file(small, texts, dim=6)
+    [counts_file] = set(settings.cache_dir().glob("word-counts-*.npz")) - before
+    counted_at = counts_file.stat().st_mtime_ns
+    second = word_vectors.vectors_file(large, texts, dim=6)
+    assert second != first and counts_file.stat().st_mtime_ns == counted_at  # not recounted
+    # The same vectors as counting with the large vocabulary alone (the old, slow way).
+    import tensorflow as tf
+
+    ids = np.asarray(text.vectorizer_from_vocabulary(large, word_vectors.VECTORS_READ_LENGTH)(
+        tf.constant(texts)))
+    direct = word_vectors.learn_vectors(ids, len(large), dim=6) * 0.5
+    match = glove.match_vocabulary(second, large)
+    learnt = [i for i in range(2, len(large)) if direct[i].any()]
+    np.testing.assert_allclose(match.matrix[learnt], direct[learnt], atol=1e-4)
+
+
 def test_a_run_can_start_from_vectors_learnt_from_the_reviews(imdb, tmp_path):
     small = dataclasses.replace(
         imdb, train=imdb.train.sample(300, random_state=2).reset_index(drop=True),
