@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import statistics
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -383,6 +384,66 @@ def labelled_test(data: ImdbData) -> pd.DataFrame:
     return data.test[data.test["label"].notna()].reset_index(drop=True)
 
 
+# Rough seconds per unit of work on a 2-core CPU, to size each stage of a comparison before
+# it runs (measured here: VADER scores 25,000 reviews in about a minute; TF-IDF and NB-LR
+# fit and score 50,000 in 30-45 s; an LSTM of 64 units reads about 500 reviews of 200
+# tokens a second while training, three times that while testing). Only the proportions
+# matter: as stages finish, their measured times rescale the estimates of the rest.
+STAGE_COST = {"vader": 2.4e-3, "tfidf_logreg": 0.6e-3, "nblr": 0.9e-3}
+TOKEN_STEP_S = 1e-5  # one LSTM-64 step for one review while training
+ARCH_COST = {"simple_rnn": 0.5, "lstm": 1.0, "gru": 1.0, "bilstm": 2.0, "stacked_bilstm": 2.0}
+REUSE_S = 3.0  # loading a reused run and timing its latency
+
+
+def stage_estimates(plan: ComparePlan, sizes: dict[str, int],
+                    reused: Sequence[str] = ()) -> list[float]:
+    """Seconds each stage (the baselines, then each architecture) is expected to take; a
+    model in `reused` (labels) is only loaded."""
+    train, test = sizes["train_reviews"], sizes["test_reviews"]
+    estimates = [STAGE_COST.get(key, 1e-3) * (test if key == "vader" else train + test)
+                 for key in plan.baselines]
+    for config in plan.configs():
+        if config.label in reused:
+            estimates.append(REUSE_S)
+            continue
+        steps = ARCH_COST.get(config.arch, 1.0) * config.layers * max(1.0, config.units / 64)
+        reading = steps * config.seq_len * TOKEN_STEP_S
+        estimates.append(reading * (train * config.epochs + (sizes["val_reviews"]
+                                    * config.epochs + test) / 3) + 5.0)
+    return estimates
+
+
+class _Schedule:
+    """The time left in a comparison: what the running stage says it needs (or its estimate),
+    plus the estimates of the stages after it, rescaled by how the finished stages' real
+    times compared with their estimates (a cached baseline takes no time and says so)."""
+
+    def __init__(self, estimates: list[float]) -> None:
+        self.estimates = estimates
+        self.index = 0
+        self.began = time.monotonic()
+        self.spent = self.expected = 0.0
+
+    def start(self, index: int) -> None:
+        self.index, self.began = index, time.monotonic()
+
+    def finish(self, skipped: bool = False) -> None:
+        if not skipped and self.estimates[self.index] >= 5.0:
+            self.spent += time.monotonic() - self.began
+            self.expected += self.estimates[self.index]
+
+    @property
+    def pace(self) -> float:
+        """Real seconds per estimated second so far (1 until a stage of note has finished)."""
+        return min(10.0, max(0.1, self.spent / self.expected)) if self.expected else 1.0
+
+    def eta(self, current_left: float | None = None) -> float:
+        if current_left is None:
+            current_left = max(0.0, self.estimates[self.index] * self.pace
+                               - (time.monotonic() - self.began))
+        return current_left + sum(self.estimates[self.index + 1:]) * self.pace
+
+
 class _ModelJob:
     """The view of the comparison job that one model's training gets.
 
@@ -391,9 +452,11 @@ class _ModelJob:
     can draw one live curve per model from the single job's event list.
     """
 
-    def __init__(self, job: JobContext, label: str, arch: str, start: float, weight: float) -> None:
+    def __init__(self, job: JobContext, label: str, arch: str, start: float, weight: float,
+                 schedule: _Schedule | None = None) -> None:
         self._job, self.label, self.arch = job, label, arch
         self._start, self._weight = start, weight
+        self._schedule = schedule
         self.progress, self.eta_s = 0.0, None
 
     def publish(self, event: Event) -> None:
@@ -401,7 +464,10 @@ class _ModelJob:
 
     def set_progress(self, fraction: float, eta_s: float | None = None, message: str = "") -> None:
         self.progress, self.eta_s = fraction, eta_s
-        self._job.set_progress(self._start + self._weight * fraction, None,
+        # The model's own ETA (from its batches) for what is left of it, the schedule for
+        # the models after it.
+        overall = (self._schedule.eta(eta_s) if self._schedule is not None else None)
+        self._job.set_progress(self._start + self._weight * fraction, overall,
                                f"{self.label}: {message}" if message else "")
 
     @property
@@ -426,17 +492,19 @@ def _publish_row(job: JobContext, entry: Entry) -> None:
 
 
 def _baseline_rows(plan: ComparePlan, data: ImdbData, job: JobContext, position: float,
-                   weight: float, use_cache: bool) -> list[Entry]:
+                   weight: float, use_cache: bool, schedule: _Schedule) -> list[Entry]:
     from core import baselines
 
     test = labelled_test(data)
     test_texts, test_labels = test["text"].tolist(), test["label"].astype(int).tolist()
     rows = []
-    for key in plan.baselines:
+    for index, key in enumerate(plan.baselines):
         if job.stop_requested:
             break
         name = BASELINE_NAMES[key]
-        job.set_progress(position, None, f"{name}: scoring {len(test_texts):,} test reviews…")
+        schedule.start(index)
+        job.set_progress(position, schedule.eta(),
+                         f"{name}: scoring {len(test_texts):,} test reviews…")
         job.publish(ModelStart(model=name, arch=key))
         try:
             if key == "vader":
@@ -458,7 +526,11 @@ def _baseline_rows(plan: ComparePlan, data: ImdbData, job: JobContext, position:
             entry.source = BASELINE
         rows.append(entry)
         _publish_row(job, entry)
+        # No finish(): a baseline read from the cache takes no time, which says nothing
+        # about how fast the networks will train.
         position += weight
+        schedule.start(min(index + 1, len(schedule.estimates) - 1))
+        job.set_progress(position, schedule.eta(), f"{name}: done")
     return rows
 
 
@@ -486,14 +558,19 @@ def run_comparison(plan: ComparePlan, data: ImdbData, job: JobContext,
     configs = plan.configs()
     sizes = data_sizes(plan.base, data)
     total = BASELINE_WEIGHT * len(plan.baselines) + len(configs)
+    rows = preview(plan, data, stores)
     job.publish(Plan(models=[c.label for c in configs], archs=[c.arch for c in configs],
-                     baselines=list(plan.baselines), preview=preview(plan, data, stores),
+                     baselines=list(plan.baselines), preview=rows,
                      settings=plan.base.to_dict()))
-    entries = _baseline_rows(plan, data, job, 0.0, BASELINE_WEIGHT / total, cached_baselines)
+    schedule = _Schedule(stage_estimates(
+        plan, sizes, reused=[row["model"] for row in rows if row["action"] == "reuse"]))
+    entries = _baseline_rows(plan, data, job, 0.0, BASELINE_WEIGHT / total, cached_baselines,
+                             schedule)
     texts = labelled_test(data)["text"].head(512).tolist()
     position = BASELINE_WEIGHT * len(plan.baselines) / total
-    for config in configs:
+    for number, config in enumerate(configs):
         label = config.label
+        schedule.start(len(plan.baselines) + number)
         if job.stop_requested:
             entry = failed_entry(label, config.arch, "Not trained: the comparison was stopped.",
                                  status=SKIPPED, config=config.to_dict())
@@ -505,7 +582,7 @@ def run_comparison(plan: ComparePlan, data: ImdbData, job: JobContext,
         try:
             entry = _reused_row(job, label, found, texts, position) if found else None
             if entry is None:
-                view = _ModelJob(job, label, config.arch, position, 1 / total)
+                view = _ModelJob(job, label, config.arch, position, 1 / total, schedule)
                 run_id = train_sentiment(config, data, job=view, store=store,
                                          name=f"{label} · comparison")
                 if run_id is None:
@@ -533,8 +610,9 @@ def run_comparison(plan: ComparePlan, data: ImdbData, job: JobContext,
                                  config=config.to_dict(), history=_live_history(job, label))
         entries.append(entry)
         _publish_row(job, entry)
+        schedule.finish(skipped=entry.source != TRAINED or entry.status != DONE)
         position += 1 / total
-        job.set_progress(position, None, f"{label}: {entry.status}")
+        job.set_progress(position, schedule.eta(0.0), f"{label}: {entry.status}")
     job.set_progress(1.0, 0.0, "Comparison finished." if not job.stop_requested
                      else "Comparison stopped.")
     return CompareResult(entries=entries)

@@ -262,10 +262,13 @@ st.caption("Empty cells do not apply: VADER is not trained and has no loss; the 
            "it (the Note says why). Ratios divide by the LSTM's figure in this table.")
 
 left, right = st.columns(2)
-left.plotly_chart(charts.history_figure(rows, "val_accuracy"), width="stretch",
+left.plotly_chart(charts.learning_figure(rows, "accuracy"), width="stretch",
                   key="cmp_val_acc")
-right.plotly_chart(charts.history_figure(rows, "val_loss"), width="stretch",
+right.plotly_chart(charts.learning_figure(rows, "loss"), width="stretch",
                    key="cmp_val_loss")
+st.caption("Lines: each model's training figure per batch, smoothed, as it read the training "
+           "reviews. Diamonds: its figure on the held-back validation reviews at the end of "
+           "each epoch.")
 left, right = st.columns(2)
 left.plotly_chart(charts.accuracy_time_figure(table), width="stretch", key="cmp_acc_time")
 right.plotly_chart(charts.epoch_time_figure(table), width="stretch", key="cmp_epoch_time")

@@ -113,6 +113,21 @@ def test_charts_draw_what_the_table_says():
     assert charts.live_figure({}).layout.annotations
 
 
+def test_a_one_epoch_comparison_still_draws_each_model_learning():
+    one_epoch = {"val_accuracy": [0.81], "val_loss": [0.42], "steps_per_epoch": 10,
+                 "batches": {"epoch": [0] * 10, "step": list(range(10)),
+                             "batch_accuracy": [0.5 + 0.03 * i for i in range(10)],
+                             "batch_loss": [0.7 - 0.03 * i for i in range(10)]}}
+    entries = [compare.Entry(label="GRU <i>", arch="gru", history=one_epoch),
+               compare.Entry(label="VADER", arch="vader", source=compare.BASELINE)]
+    figure = charts.learning_figure(entries, "accuracy")
+    training, validation = figure.data
+    assert training.name == "GRU &lt;i&gt;, training" and len(training.x) == 10
+    assert training.x[-1] == 1.0 and training.y[-1] > training.y[0]  # it learnt
+    assert list(validation.x) == [1] and list(validation.y) == [0.81]
+    assert charts.learning_figure(entries[1:], "loss").layout.annotations  # nothing to draw
+
+
 def test_progress_follows_the_events_of_a_comparison():
     events = [
         Plan(models=["LSTM 8×1", "GRU 8×1"], archs=["lstm", "gru"], baselines=["vader"]),
@@ -323,3 +338,26 @@ def test_stop_before_start_marks_every_model_not_run(tiny_imdb, tmp_path):
     with pytest.raises(ValueError, match="at most"):
         compare.submit_comparison(compare.ComparePlan(ModelConfig(train_size=100_000)),
                                   tiny_imdb)
+
+
+def test_the_eta_adds_the_stages_still_to_run_and_learns_the_machines_pace():
+    plan = compare.ComparePlan(ModelConfig(train_size=20_000, epochs=1),
+                               archs=("simple_rnn", "lstm", "bilstm"),
+                               baselines=("vader", "nblr"))
+    sizes = {"train_reviews": 18_000, "val_reviews": 2_000, "test_reviews": 25_000}
+    estimates = compare.stage_estimates(plan, sizes)
+    vader, nblr, rnn, lstm, bilstm = estimates
+    assert vader > 0 and nblr > 0 and bilstm > lstm > rnn > 0
+    reused = compare.stage_estimates(plan, sizes, reused=["LSTM 64×1"])
+    assert reused[3] == compare.REUSE_S and reused[4] == bilstm
+
+    schedule = compare._Schedule(estimates)
+    assert schedule.eta() == pytest.approx(sum(estimates), rel=0.01)  # nothing run yet
+    schedule.start(2)  # the SimpleRNN trains; its batches say 10 s are left
+    assert schedule.eta(10.0) == pytest.approx(10.0 + lstm + bilstm)
+    # It took twice its estimate: the models after it are expected to take twice theirs.
+    schedule.began -= 2 * rnn
+    schedule.finish()
+    schedule.start(3)
+    assert schedule.pace == pytest.approx(2.0, rel=0.01)
+    assert schedule.eta(0.0) == pytest.approx(2 * bilstm, rel=0.01)

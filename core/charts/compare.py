@@ -67,6 +67,56 @@ def history_figure(entries: Sequence[Any], metric: str = "val_accuracy") -> go.F
     return fig
 
 
+def learning_figure(entries: Sequence[Any], metric: str = "accuracy") -> go.Figure:
+    """One colour per model: its training `metric` per batch (smoothed) as it read the
+    training reviews, and its validation `metric` at the end of each epoch (markers).
+
+    The x axis counts epochs of reading, as on the Train page (1.5 = halfway through the
+    second pass), so a one-epoch comparison still shows each model learning."""
+    from core.charts.training import smooth, thin
+
+    fig = go.Figure()
+    seen: dict[str, int] = {}
+    for entry in entries:
+        batches = entry.history.get("batches") or {}
+        steps = entry.history.get("steps_per_epoch")
+        raw = batches.get(f"batch_{metric}") or []
+        validation = [(i + 1, float(v)) for i, v in enumerate(entry.history.get(f"val_{metric}")
+                                                              or []) if _finite(v)]
+        if not (raw and isinstance(steps, int) and steps > 0) and not validation:
+            continue
+        dash = _DASHES[seen.get(entry.arch, 0) % len(_DASHES)]
+        seen[entry.arch] = seen.get(entry.arch, 0) + 1
+        name, color = html.escape(entry.label), _color(entry.arch)
+        if raw and isinstance(steps, int) and steps > 0:
+            x = [e + (s + 1) / steps for e, s in zip(batches.get("epoch", []),
+                                                     batches.get("step", []), strict=False)]
+            smoothed = smooth([v if _finite(v) else float("nan") for v in raw])
+            keep = thin(min(len(x), len(smoothed)))
+            fig.add_scatter(
+                x=[x[i] for i in keep], y=[smoothed[i] for i in keep], mode="lines",
+                name=f"{name}, training", legendgroup=name,
+                line=dict(color=color, dash=dash, width=2),
+                hovertemplate=f"{name}<br>epoch %{{x:.2f}}: training {metric} "
+                              "%{y:.3f}<extra></extra>")
+        if validation:
+            fig.add_scatter(
+                x=[v[0] for v in validation], y=[v[1] for v in validation], mode="markers",
+                name=f"{name}, validation", legendgroup=name,
+                marker=dict(color=color, size=11, symbol="diamond",
+                            line=dict(color="white", width=1)),
+                hovertemplate=f"{name}<br>end of epoch %{{x}}: validation {metric} "
+                              "%{y:.3f}<extra></extra>")
+    title = f"{metric.capitalize()} while learning"
+    fig = base_layout(fig, title, "epochs of training reviews read", metric, height=360)
+    if not fig.data:
+        return _empty(fig, "No learning curves yet")
+    fig.update_xaxes(rangemode="tozero")
+    if metric == "accuracy":
+        fig.update_yaxes(tickformat=".0%")
+    return fig
+
+
 def accuracy_time_figure(table: pd.DataFrame) -> go.Figure:
     """Test accuracy against training time: the best models sit top-left.
 
