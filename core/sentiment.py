@@ -361,7 +361,7 @@ SHIPPED, YOURS, BASELINE = "shipped", "yours", "baseline"
 # NB-LR, the strongest cheap baseline, ships as two files beside the shipped runs (a folder
 # would be listed as a damaged run): its weights and its test figures (`core.pretrain`).
 NBLR_FILE, NBLR_METRICS_FILE = "nblr.npz", "nblr.json"
-NBLR_NAME = "NB-LR (baseline)"
+NBLR_NAME = "NB-LR"  # short: six cards share a row
 # On Classify, NB-LR reads what the shipped networks read: a review's first 500 words.
 NBLR_READ_TOKENS = 500
 # The models that ship in assets/models/<arch> (`python -m core.pretrain` builds them).

@@ -12,6 +12,8 @@ from core.text import escape_markdown
 from pages.common import EMPTY_CELL
 
 MAX_BATCH_ROWS = 5_000
+# Small charts without Plotly's toolbar: in a narrow column it covered their titles.
+SMALL_CHART = {"displayModeBar": False}
 ICONS = {sentiment.POSITIVE: "🟢", sentiment.NEGATIVE: "🔴", sentiment.NEUTRAL: "⚪"}
 
 
@@ -186,9 +188,11 @@ with single:
             left, right = st.columns([3, 2])
             left.plotly_chart(charts.probability_chart(
                 [names[m.choice.key] for m in models], [m.choice.arch for m in models],
-                [probabilities[m.choice.key] for m in models]), width="stretch")
+                [probabilities[m.choice.key] for m in models]), width="stretch",
+                config=SMALL_CHART)
             right.plotly_chart(charts.vader_chart(vader.neg, vader.neu, vader.pos,
-                                                  vader.compound), width="stretch")
+                                                  vader.compound), width="stretch",
+                               config=SMALL_CHART)
 
             st.subheader("Which words decided")
             by_model_key = {m.choice.key: m for m in models}
@@ -218,7 +222,7 @@ with single:
             if top_pos or top_neg:
                 words_right.plotly_chart(
                     charts.contribution_chart(top_pos, top_neg, names[explain_key]),
-                    width="stretch")
+                    width="stretch", config=SMALL_CHART)
 
     with st.expander("How good are these models?"):
         rows = [{"model": c.label, "test accuracy": c.test_accuracy} for c in choices]

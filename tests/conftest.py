@@ -202,3 +202,31 @@ def wait_for_app(tab, timeout_ms: int = 60_000) -> None:
         timeout=timeout_ms,
     )
 
+
+
+def charts_cut_at_the_edge(tab) -> list[str]:
+    """The Plotly titles and axis titles that stick out of their chart's box (cut off on
+    screen), as text; [] when every one fits."""
+    return tab.evaluate("""() => {
+        const cut = [];
+        for (const plot of document.querySelectorAll('.js-plotly-plot')) {
+            const box = plot.getBoundingClientRect();
+            if (!box.width) continue;
+            for (const label of plot.querySelectorAll('.gtitle, .g-xtitle text, .g-ytitle text')) {
+                const r = label.getBoundingClientRect();
+                if (r.width && (r.left < box.left - 1 || r.right > box.right + 1)) {
+                    cut.push(label.textContent);
+                }
+            }
+        }
+        return cut;
+    }""")
+
+
+def at_phone_width(tab, width: int = 390) -> None:
+    """Narrow the tab to a phone's width and let the charts lay themselves out again."""
+    tab.set_viewport_size({"width": width, "height": 900})
+    tab.wait_for_function(
+        "w => [...document.querySelectorAll('.js-plotly-plot')].every("
+        "p => p.getBoundingClientRect().width <= w)", arg=width, timeout=30_000)
+    wait_for_app(tab)

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 from streamlit.testing.v1 import AppTest
 
-from conftest import wait_for_app
+from conftest import at_phone_width, charts_cut_at_the_edge, wait_for_app
 from core import sentiment, settings
 from core.runs import SHIPPED_DIR
 from core.text import escape_markdown
@@ -48,6 +48,10 @@ def test_scoring_a_review_shows_every_model_vader_and_the_deciding_words():
     assert set(shown) == {*SHIPPED_NAMES, NBLR_CARD, "VADER"}
     assert all("Positive" in shown[name]
                for name in ("LSTM", "GRU", "BiLSTM", NBLR_CARD, "VADER"))
+    charts = at.get("plotly_chart")
+    assert len(charts) == 3  # probabilities, VADER's scores, the strongest words
+    # No toolbar on these small charts: at a phone's width it covered their titles.
+    assert all('"displayModeBar": false' in c.proto.config for c in charts)
     coloured = [m.value for m in at.markdown if "rgba(46,125,50" in m.value]
     assert coloured and "wonderful" in coloured[0]
     assert any("Pushed towards Positive" in m.value for m in at.markdown)
@@ -211,3 +215,6 @@ def test_browser_types_a_review_and_reads_the_verdict(page, app_url, screenshot)
     page.get_by_text("Which words decided").wait_for(timeout=90_000)
     shot = screenshot(page, "classify_page")
     assert shot.stat().st_size > 20_000
+    at_phone_width(page)
+    page.get_by_text("Which words decided").wait_for()
+    assert charts_cut_at_the_edge(page) == []  # the word chart's axis title was cut here

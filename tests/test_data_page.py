@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import wait_for_app
+from conftest import at_phone_width, charts_cut_at_the_edge, wait_for_app
 from core import text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -125,6 +125,10 @@ def test_browser_tokenizer_shows_ids(page, app_url, screenshot, imdb):
     )
     shot = screenshot(page, "data_page")
     assert shot.stat().st_size > 10_000
+    assert charts_cut_at_the_edge(page) == []
+    at_phone_width(page)
+    page.locator(".js-plotly-plot .gtitle").first.wait_for()
+    assert charts_cut_at_the_edge(page) == []  # the long titles were cut here at 390 px
 
 
 def test_download_button_reports_failure_offline(tmp_path, monkeypatch, imdb_path):

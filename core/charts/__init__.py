@@ -16,6 +16,7 @@ ARCH_COLORS = {
     "stacked_bilstm": "#9467bd",
     "vader": "#ff7f0e",
     "tfidf_logreg": "#8c564b",
+    "nblr": "#e377c2",
     "ngram": "#ff7f0e",
 }
 POSITIVE_COLOR = "#2e7d32"
@@ -23,8 +24,14 @@ NEGATIVE_COLOR = "#c62828"
 NEUTRAL_COLOR = "#757575"
 
 
-def base_layout(fig: go.Figure, title: str, x: str, y: str, height: int = 360) -> go.Figure:
-    """The shared look: a title, axis names, a compact margin, the legend on top."""
+def base_layout(fig: go.Figure, title: str, x: str, y: str, height: int = 360,
+                subtitle: str = "") -> go.Figure:
+    """The shared look: a title, axis names, a compact margin, the legend on top.
+
+    Plotly never wraps a title, and a long one is cut at a phone's width: keep `title`
+    short and put the rest in `subtitle`, a smaller second line."""
+    if subtitle:
+        title = f"{title}<br><span style='font-size:12px;color:#616161'>{subtitle}</span>"
     fig.update_layout(
         title=title,
         xaxis_title=x,

@@ -29,7 +29,8 @@ def probability_chart(names: Sequence[str], archs: Sequence[str],
         hovertemplate="%{y}: P(positive) = %{x:.3f}<extra></extra>",
     ))
     fig.add_vrect(x0=0.5 - band, x1=0.5 + band, fillcolor=NEUTRAL_COLOR, opacity=0.15,
-                  line_width=0, annotation_text="neutral", annotation_position="top")
+                  line_width=0, annotation_text="neutral", annotation_position="top",
+                  annotation_yanchor="bottom")  # above the bars, not over the first one
     fig.add_vline(x=0.5, line_dash="dot", line_color=NEUTRAL_COLOR)
     base_layout(fig, "P(positive) per model", "probability the review is positive", "",
                 height=max(180, 70 + 42 * len(names)))
@@ -70,9 +71,9 @@ def contribution_chart(positive: Sequence[tuple[str, float]],
         hovertemplate="%{y}: %{x:+.3f} log-odds<extra></extra>",
     ))
     base_layout(fig, f"Strongest words for {html.escape(model_name)}",
-                "the word's contribution to the log-odds of Positive (with it minus without it)",
+                "contribution to the log-odds of Positive<br>(with the word minus without it)",
                 "",
                 height=max(220, 80 + 24 * len(words)))
-    fig.update_layout(showlegend=False)
+    fig.update_layout(showlegend=False, margin=dict(b=75))  # room for the axis's 2 lines
     fig.add_vline(x=0, line_color=NEUTRAL_COLOR)
     return fig

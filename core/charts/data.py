@@ -42,9 +42,9 @@ def length_figure(n_words: pd.Series, seq_len: int, max_words: int = 1500) -> go
         text=f"sequence length {seq_len}: {share:.0%} of reviews are cut",
         font=dict(color="#d62728"),
     )
-    title = (f"Review length in words (median {n_words.median():.0f}; "
-             f"longer than {max_words} drawn at {max_words})")
-    return base_layout(fig, title, "words per review", "reviews", height=340)
+    return base_layout(fig, f"Review length in words (median {n_words.median():.0f})",
+                       "words per review", "reviews", height=340,
+                       subtitle=f"longer than {max_words} drawn at {max_words}")
 
 
 def stars_figure(frame: pd.DataFrame) -> go.Figure:
@@ -85,8 +85,9 @@ def one_hot_figure(view: TokenView, max_positions: int = 20) -> go.Figure:
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(type="category")
     hidden = view.vocab_size - len(columns)
-    title = f"One-hot: {n} of {view.seq_len} rows; {hidden:,} more all-zero columns not drawn"
-    return base_layout(fig, title, "vocabulary column", "position: token", height=120 + 22 * n)
+    return base_layout(fig, f"One-hot: {n} of {view.seq_len} rows", "vocabulary column",
+                       "position: token", height=120 + 22 * n,
+                       subtitle=f"{hidden:,} more all-zero columns not drawn")
 
 
 def embedding_figure(
@@ -103,5 +104,6 @@ def embedding_figure(
         colorbar=dict(title="value"),
     ))
     fig.update_yaxes(autorange="reversed", type="category")
-    title = f"Embedding: each id looks up a row of {dim} numbers (random before training)"
-    return base_layout(fig, title, "embedding dimension", "position: token", height=120 + 22 * n)
+    return base_layout(fig, f"Embedding: {dim} numbers per id", "embedding dimension",
+                       "position: token", height=120 + 22 * n,
+                       subtitle="each id looks up its row (random before training)")
