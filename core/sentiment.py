@@ -677,10 +677,17 @@ VADER_METRICS_FILE = ASSETS / "models" / "vader.json"
 
 @dataclass(frozen=True)
 class ExampleReview:
+    """An example on the Classify page. `why` is its hint, and states what the shipped
+    models say: `says` (model name or "VADER" -> the label it gives) and `never_says`
+    (-> a label it does not give) are those claims, checked by the tests against the
+    models as shipped, so a retrained model cannot leave a hint that is no longer true."""
+
     title: str
     kind: str
     why: str
     text: str
+    says: dict[str, str] = field(default_factory=dict)
+    never_says: dict[str, str] = field(default_factory=dict)
 
 
 def example_reviews(path: Path = EXAMPLES_FILE) -> list[ExampleReview]:
@@ -690,7 +697,8 @@ def example_reviews(path: Path = EXAMPLES_FILE) -> list[ExampleReview]:
     try:
         items = json.loads(path.read_text(encoding="utf-8"))
         return [ExampleReview(str(i["title"]), str(i.get("kind", "")), str(i.get("why", "")),
-                              str(i["text"])) for i in items]
+                              str(i["text"]), dict(i.get("says") or {}),
+                              dict(i.get("never_says") or {})) for i in items]
     except (OSError, ValueError, KeyError, TypeError):
         return []
 

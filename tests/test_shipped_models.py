@@ -111,3 +111,23 @@ def test_a_damaged_nblr_file_is_unusable_with_a_reason(tmp_path):
     choice = next(c for c in sentiment.model_choices(stores) if c.arch == "nblr")
     with pytest.raises(RunError, match="not a readable NB-LR model"):
         sentiment.load_scoring_model(choice, stores)
+
+
+def test_every_example_hint_says_what_the_shipped_models_do(shipped_models):
+    """The hints under Classify's examples name what each model says; score them all."""
+    nblr = sentiment.load_scoring_model(next(c for c in sentiment.model_choices()
+                                             if c.source == sentiment.BASELINE))
+    from core.models import ARCH_LABELS
+
+    by_name = {ARCH_LABELS[arch]: model for arch, model in shipped_models.items()}
+    by_name[sentiment.NBLR_NAME] = nblr
+    examples = sentiment.example_reviews()
+    assert sum(bool(e.says) for e in examples) >= 5
+    for example in examples:
+        verdicts = {name: sentiment.model_label(model.score(example.text))
+                    for name, model in by_name.items()}
+        verdicts["VADER"] = sentiment.vader_scores(example.text).label
+        for name, label in example.says.items():
+            assert verdicts[name] == label, (example.title, name, verdicts)
+        for name, label in example.never_says.items():
+            assert verdicts[name] != label, (example.title, name, verdicts)
