@@ -11,6 +11,9 @@
     nblr_fit_s        seconds to fit NB-LR on the 25,000 training reviews (hashing included)
     nblr_refit_acc    the accuracy of that fresh fit (float32 weights) on the test reviews
     nblr_ms_p50       median ms to score one review with the shipped NB-LR
+    ece_<arch>        expected calibration error on the run's held-back training reviews
+    temperature_<arch>  the temperature that fits those reviews best (1: calibrated)
+    neutral_right_<arch>  how often a Neutral verdict's lean is right there (~0.5 is honest)
 
 A shipped model that is missing or damaged gets a `# ...` line saying so instead of figures.
 """
@@ -96,6 +99,15 @@ def run(emit: Callable[..., None]) -> None:
             emit(name, sentiment.accuracy(probs, labels))
     emit("acc_vader", sentiment.vader_accuracy(texts, labels))
     nblr_figures(emit, data, texts, labels, typical)
+    from core.pretrain import calibrate
+    from core.runs import SHIPPED_DIR
+
+    for arch, result in calibrate(data, SHIPPED_DIR, write=False).items():
+        emit(f"ece_{arch}", result["reliability"]["ece"])
+        emit(f"temperature_{arch}", result["temperature"])
+        if result["neutral_lean_right"] is not None:
+            emit(f"neutral_right_{arch}", result["neutral_lean_right"])
+        emit(f"neutral_reviews_{arch}", result["neutral_reviews"], "reviews")
 
 
 def nblr_figures(emit: Callable[..., None], data, texts: list[str], labels: np.ndarray,

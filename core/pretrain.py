@@ -256,6 +256,50 @@ def nblr_metrics(data: Any, out: Path, rebuild: bool = False) -> dict[str, Any]:
     return result
 
 
+CALIBRATION_FILE = "calibration.json"
+
+
+def calibrate(data: Any, out: Path, write: bool = True) -> dict[str, dict[str, Any]]:
+    """How well each shipped network's P(positive) is calibrated, measured on the training
+    reviews its run held back (never the test set), written beside it as calibration.json:
+    the reliability bins and ECE, the temperature that would fit those reviews best, and
+    how often a Neutral verdict's lean is right. NB-LR is fitted on every training review,
+    so it has no held-back reviews to measure on and is left out."""
+    from core import calibration, sentiment
+    from core.runs import RunStore
+    from core.training import split_reviews
+
+    results = {}
+    stores = {sentiment.SHIPPED: RunStore(out, read_only=True)}
+    for choice in sentiment.model_choices(stores):
+        if choice.source != sentiment.SHIPPED or choice.problem:
+            continue
+        folder = out / choice.arch
+        config = ModelConfig.from_dict(json.loads((folder / "config.json").read_text()))
+        _, held_back = split_reviews(config, data)
+        model = sentiment.load_scoring_model(choice, stores)
+        p = model.predict([sentiment.clip_review(t, model.seq_len)[0]
+                           for t in held_back["text"].tolist()])
+        y = held_back["label"].to_numpy(dtype=int)
+        temperature = calibration.fit_temperature(p, y)
+        scaled = calibration.with_temperature(p, temperature)
+        neutral, neutral_right = calibration.neutral_accuracy(p, y, sentiment.NEUTRAL_BAND)
+        result = {
+            "reviews": len(y), "reliability": calibration.reliability(p, y).to_dict(),
+            "log_loss": calibration.log_loss(p, y), "temperature": temperature,
+            "log_loss_with_temperature": calibration.log_loss(scaled, y),
+            "ece_with_temperature": calibration.reliability(scaled, y).ece,
+            "neutral_reviews": neutral, "neutral_lean_right": neutral_right,
+            "measured_on": "the run's held-back training reviews (validation split)",
+        }
+        if write:
+            tmp = folder / f".{CALIBRATION_FILE}.tmp"
+            tmp.write_text(json.dumps(result, indent=2), encoding="utf-8")
+            os.replace(tmp, folder / CALIBRATION_FILE)
+        results[choice.arch] = result
+    return results
+
+
 def drop_optimizer_state(folder: Path) -> None:
     """Re-save a run's model without the optimizer's moments (a third of the size).
 
@@ -351,6 +395,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"VADER test accuracy: {vader['test_accuracy']:.4f}", flush=True)
     nblr = nblr_metrics(data, args.out, rebuild=args.nblr)
     print(f"NB-LR test accuracy: {nblr['test_accuracy']:.4f}", flush=True)
+    for arch, result in calibrate(data, args.out).items():
+        print(f"{arch}: ECE {result['reliability']['ece']:.3f} on {result['reviews']} held-back "
+              f"reviews, temperature {result['temperature']:.2f}", flush=True)
     write_cards(args.out, vader, where)
     sizes = {arch: sum(p.stat().st_size for p in (args.out / arch).rglob("*") if p.is_file())
              for arch in SHIPPED_ARCHS if (args.out / arch).is_dir()}

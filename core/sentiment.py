@@ -462,6 +462,21 @@ def model_choices(stores: dict[str, Any] | None = None) -> list[ModelChoice]:
     return choices
 
 
+def calibration_of(choice: ModelChoice, stores: dict[str, Any] | None = None
+                   ) -> dict[str, Any] | None:
+    """The calibration measured for a run on its held-back reviews (`core.pretrain.calibrate`
+    writes it for the shipped networks), or None when it has none."""
+    stores = stores or _stores()
+    if choice.source not in (SHIPPED, YOURS) or choice.source not in stores:
+        return None
+    try:
+        value = json.loads((stores[choice.source].root / choice.run_id / "calibration.json")
+                           .read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return value if isinstance(value, dict) and "reliability" in value else None
+
+
 def nblr_choice(folder: Path) -> ModelChoice:
     """The shipped NB-LR baseline (`core.baselines.NbLogReg`), or why it is missing."""
     path = folder / NBLR_FILE

@@ -5,6 +5,7 @@ from collections import Counter
 import streamlit as st
 
 from core import explain, sentiment
+from core.calibration import Reliability
 from core.charts import classify as charts
 from core.data import UploadError
 from core.runs import RunError
@@ -225,16 +226,31 @@ with single:
                     width="stretch", config=SMALL_CHART)
 
     with st.expander("How good are these models?"):
-        rows = [{"model": c.label, "test accuracy": c.test_accuracy} for c in choices]
+        measured = {c.key: sentiment.calibration_of(c) for c in choices}
+        rows = [{"model": c.label, "test accuracy": c.test_accuracy,
+                 "calibration error (ECE)": (measured[c.key] or {}).get(
+                     "reliability", {}).get("ece"),
+                 "Neutral verdicts' lean right": (measured[c.key] or {}).get(
+                     "neutral_lean_right")} for c in choices]
         vader_metrics = sentiment.shipped_vader_metrics()
         if vader_metrics.get("test_accuracy") is not None:
             rows.append({"model": "VADER (NLTK lexicon)",
                          "test accuracy": vader_metrics["test_accuracy"]})
         st.dataframe(rows, hide_index=True, placeholder=EMPTY_CELL, column_config={
-            "test accuracy": st.column_config.NumberColumn(format="percent")})
+            "test accuracy": st.column_config.NumberColumn(format="percent"),
+            "calibration error (ECE)": st.column_config.NumberColumn(format="%.3f"),
+            "Neutral verdicts' lean right": st.column_config.NumberColumn(format="percent")})
         st.caption("Accuracy on the 25,000 IMDB test reviews. Each shipped model has a model "
                    "card (MODEL_CARD.md) in assets/models with its data, settings and "
-                   "training time.")
+                   "training time. Calibration is measured on the training reviews each "
+                   "run held back, never the test set: the expected calibration error is "
+                   "how far, on average, a model's confidence is from how often it is "
+                   "right; a Neutral verdict's lean should be right about half the time.")
+        curves = {c.name: (c.arch, Reliability.from_dict(measured[c.key]["reliability"]))
+                  for c in choices if measured[c.key]}
+        if curves:
+            st.plotly_chart(charts.reliability_chart(curves), width="stretch",
+                            config=SMALL_CHART)
 
 with batch:
     st.markdown("Upload a CSV or TSV with one review per row; every selected model and VADER "

@@ -49,9 +49,14 @@ def test_scoring_a_review_shows_every_model_vader_and_the_deciding_words():
     assert all("Positive" in shown[name]
                for name in ("LSTM", "GRU", "BiLSTM", NBLR_CARD, "VADER"))
     charts = at.get("plotly_chart")
-    assert len(charts) == 3  # probabilities, VADER's scores, the strongest words
+    # Probabilities, VADER's scores, the strongest words, and (under "How good are these
+    # models?") the reliability of the four networks on their held-back reviews.
+    assert len(charts) == 4
     # No toolbar on these small charts: at a phone's width it covered their titles.
     assert all('"displayModeBar": false' in c.proto.config for c in charts)
+    quality = next(df.value for df in at.dataframe if "calibration error (ECE)" in df.value)
+    measured = quality.dropna(subset=["calibration error (ECE)"])
+    assert len(measured) == 4 and measured["calibration error (ECE)"].between(0, 0.2).all()
     coloured = [m.value for m in at.markdown if "rgba(46,125,50" in m.value]
     assert coloured and "wonderful" in coloured[0]
     assert any("Pushed towards Positive" in m.value for m in at.markdown)

@@ -131,3 +131,20 @@ def test_every_example_hint_says_what_the_shipped_models_do(shipped_models):
             assert verdicts[name] == label, (example.title, name, verdicts)
         for name, label in example.never_says.items():
             assert verdicts[name] != label, (example.title, name, verdicts)
+
+
+def test_the_stored_calibration_is_measured_on_held_back_reviews_from_real_predictions(imdb):
+    """calibration.json beside each network: recomputed from the model's own predictions on
+    the training reviews its run held back (never the test reviews), it agrees."""
+    from core.pretrain import CALIBRATION_FILE, calibrate
+
+    fresh = calibrate(imdb, SHIPPED_DIR, write=False)  # reads the held-back reviews itself
+    assert set(fresh) == set(ARCHS)
+    for arch, result in fresh.items():
+        stored = json.loads((SHIPPED_DIR / arch / CALIBRATION_FILE).read_text())
+        assert stored["reviews"] == result["reviews"] == 500
+        assert stored["reliability"]["ece"] == pytest.approx(result["reliability"]["ece"],
+                                                             abs=1e-6)
+        assert sum(stored["reliability"]["count"]) == 500
+        assert 0 < stored["temperature"] and stored["log_loss_with_temperature"] <= (
+            stored["log_loss"] + 1e-9)

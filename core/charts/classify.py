@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from typing import Any
 
 import plotly.graph_objects as go
 
@@ -76,4 +77,31 @@ def contribution_chart(positive: Sequence[tuple[str, float]],
                 height=max(220, 80 + 24 * len(words)))
     fig.update_layout(showlegend=False, margin=dict(b=75))  # room for the axis's 2 lines
     fig.add_vline(x=0, line_color=NEUTRAL_COLOR)
+    return fig
+
+
+def reliability_chart(curves: dict[str, tuple[str, Any]]) -> go.Figure:
+    """Accuracy against confidence per model (`curves`: name -> (arch, a
+    `core.calibration.Reliability`)): on the diagonal, a model's 80% means right 80% of the
+    time; below it, the model is over-confident."""
+    fig = go.Figure()
+    fig.add_scatter(x=[0.5, 1.0], y=[0.5, 1.0], mode="lines", name="calibrated",
+                    line=dict(color=NEUTRAL_COLOR, dash="dot"), hoverinfo="skip")
+    for name, (arch, curve) in curves.items():
+        points = [(c, a, n) for c, a, n in zip(curve.confidence, curve.accuracy, curve.count,
+                                               strict=True) if c is not None]
+        label = html.escape(name)
+        fig.add_scatter(
+            x=[c for c, _, _ in points], y=[a for _, a, _ in points], mode="lines+markers",
+            name=f"{label} (ECE {curve.ece:.3f})",
+            line=dict(color=ARCH_COLORS.get(arch, NEUTRAL_COLOR)),
+            customdata=[n for _, _, n in points],
+            hovertemplate=f"{label}<br>confidence %{{x:.0%}}: right %{{y:.0%}} "
+                          "(%{customdata} reviews)<extra></extra>")
+    base_layout(fig, "Reliability on held-back reviews", "confidence (mean, per bin)",
+                "share right", height=380,
+                subtitle="on the dotted line, a model's 80% is right 80% of the time")
+    fig.update_xaxes(range=[0.5, 1.0], tickformat=".0%")
+    fig.update_yaxes(range=[0.4, 1.02], tickformat=".0%")
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.25, x=0))
     return fig
