@@ -115,6 +115,29 @@ def _log_loss(labels: np.ndarray, probs: np.ndarray) -> float:
     return float(-np.mean(labels * np.log(probs) + (1 - labels) * np.log(1 - probs)))
 
 
+def trained_metrics(predict: Callable[[list[str]], Any], test: list[str], y_test: np.ndarray,
+                    train_s: float, train_size: int, params: int) -> dict[str, Any]:
+    """A trained baseline's row, under the names of a saved run's metrics: its scores on
+    the test reviews (P(positive) from `predict`), its timings and size."""
+    probs = np.asarray(predict(test), dtype=np.float64).reshape(-1)
+    one_ms, batch_ms = median_latency_ms(predict, test)
+    return {
+        "params": params,
+        "epochs_run": None,
+        "epoch_s": None,
+        "train_s": train_s,
+        "samples_per_s": train_size / train_s if train_s > 0 else None,
+        "latency_one_ms": one_ms,
+        "latency_batch_ms": batch_ms,
+        "test_accuracy": float(((probs >= 0.5).astype(np.int64) == y_test).mean()),
+        "test_loss": _log_loss(y_test, probs),
+        "best_epoch": None,
+        "best_val_accuracy": None,
+        "test_size": len(test),
+        "train_size": train_size,
+    }
+
+
 def vader_baseline(test_texts: Sequence[str], test_labels: Sequence[int],
                    use_cache: bool = True) -> BaselineResult:
     """VADER's accuracy on the test reviews, by the same rule as the Classify page.
@@ -202,29 +225,13 @@ def tfidf_logreg_baseline(train_texts: Sequence[str], train_labels: Sequence[int
     start = time.perf_counter()
     pipeline.fit(train, y_train)
     train_s = time.perf_counter() - start
-    probs = pipeline.predict_proba(test)[:, 1]
-    accuracy = float(((probs >= 0.5).astype(np.int64) == y_test).mean())
     classifier = pipeline[-1]
-    params = int(classifier.coef_.size + classifier.intercept_.size)
-    one_ms, batch_ms = median_latency_ms(lambda b: pipeline.predict_proba(b), test)
     result = BaselineResult(
         key="tfidf_logreg",
         name=BASELINE_NAMES["tfidf_logreg"],
-        metrics={
-            "params": params,
-            "epochs_run": None,
-            "epoch_s": None,
-            "train_s": train_s,
-            "samples_per_s": len(train) / train_s if train_s > 0 else None,
-            "latency_one_ms": one_ms,
-            "latency_batch_ms": batch_ms,
-            "test_accuracy": accuracy,
-            "test_loss": _log_loss(y_test, probs),
-            "best_epoch": None,
-            "best_val_accuracy": None,
-            "test_size": len(test),
-            "train_size": len(train),
-        },
+        metrics=trained_metrics(lambda b: pipeline.predict_proba(b)[:, 1], test, y_test,
+                                train_s, len(train),
+                                int(classifier.coef_.size + classifier.intercept_.size)),
         notes=f"Words and word pairs, up to {max_features:,} features, sublinear TF-IDF; "
               "logistic regression (C=4). Training time includes building the vocabulary.",
         settings=options,
@@ -356,27 +363,11 @@ def nblr_baseline(train_texts: Sequence[str], train_labels: Sequence[int],
     start = time.perf_counter()
     model = fit_nblr(train, train_labels)
     train_s = time.perf_counter() - start
-    probs = model.predict_proba(test).astype(np.float64)
-    accuracy = float(((probs >= 0.5).astype(np.int64) == y_test).mean())
-    one_ms, batch_ms = median_latency_ms(model.predict_proba, test)
     result = BaselineResult(
         key="nblr",
         name=BASELINE_NAMES["nblr"],
-        metrics={
-            "params": int(np.count_nonzero(model.weights)) + 1,
-            "epochs_run": None,
-            "epoch_s": None,
-            "train_s": train_s,
-            "samples_per_s": len(train) / train_s if train_s > 0 else None,
-            "latency_one_ms": one_ms,
-            "latency_batch_ms": batch_ms,
-            "test_accuracy": accuracy,
-            "test_loss": _log_loss(y_test, probs),
-            "best_epoch": None,
-            "best_val_accuracy": None,
-            "test_size": len(test),
-            "train_size": len(train),
-        },
+        metrics=trained_metrics(model.predict_proba, test, y_test, train_s, len(train),
+                                int(np.count_nonzero(model.weights)) + 1),
         notes=(f"Words, pairs and triples present in a review (hashed into "
                f"{2**NBLR_BITS:,} buckets), each scaled by its naive-Bayes log-count ratio; "
                f"logistic regression (C={NBLR_C:g}). Parameters: the buckets in use."),
