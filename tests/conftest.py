@@ -211,7 +211,7 @@ def charts_cut_at_the_edge(tab) -> list[str]:
         const cut = [];
         for (const plot of document.querySelectorAll('.js-plotly-plot')) {
             const box = plot.getBoundingClientRect();
-            if (!box.width) continue;
+            if (!box.width || !plot.checkVisibility()) continue;  // e.g. in a closed expander
             for (const label of plot.querySelectorAll('.gtitle, .g-xtitle text, .g-ytitle text')) {
                 const r = label.getBoundingClientRect();
                 if (r.width && (r.left < box.left - 1 || r.right > box.right + 1)) {
@@ -226,7 +226,10 @@ def charts_cut_at_the_edge(tab) -> list[str]:
 def at_phone_width(tab, width: int = 390) -> None:
     """Narrow the tab to a phone's width and let the charts lay themselves out again."""
     tab.set_viewport_size({"width": width, "height": 900})
+    # Only the charts on screen lay themselves out again; one in a closed expander keeps
+    # its old width until it is opened.
     tab.wait_for_function(
         "w => [...document.querySelectorAll('.js-plotly-plot')].every("
-        "p => p.getBoundingClientRect().width <= w)", arg=width, timeout=30_000)
+        "p => !p.checkVisibility() || p.getBoundingClientRect().width <= w)",
+        arg=width, timeout=30_000)
     wait_for_app(tab)
