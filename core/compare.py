@@ -415,8 +415,9 @@ def stage_estimates(plan: ComparePlan, sizes: dict[str, int],
 
 class _Schedule:
     """The time left in a comparison: what the running stage says it needs (or its estimate),
-    plus the estimates of the stages after it, rescaled by how the finished stages' real
-    times compared with their estimates (a cached baseline takes no time and says so)."""
+    plus the estimates of the stages after it, rescaled by how the finished models' real
+    times compared with their estimates (only trained models count: a baseline read from
+    the cache takes no time, which says nothing about the networks)."""
 
     def __init__(self, estimates: list[float]) -> None:
         self.estimates = estimates
