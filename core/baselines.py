@@ -110,15 +110,12 @@ def median_latency_ms(predict: Callable[[list[str]], Any], texts: Sequence[str],
             statistics.median(batches) * 1000 / LATENCY_BATCH)
 
 
-def _log_loss(labels: np.ndarray, probs: np.ndarray) -> float:
-    probs = np.clip(probs, 1e-7, 1 - 1e-7)
-    return float(-np.mean(labels * np.log(probs) + (1 - labels) * np.log(1 - probs)))
-
-
 def trained_metrics(predict: Callable[[list[str]], Any], test: list[str], y_test: np.ndarray,
                     train_s: float, train_size: int, params: int) -> dict[str, Any]:
     """A trained baseline's row, under the names of a saved run's metrics: its scores on
     the test reviews (P(positive) from `predict`), its timings and size."""
+    from core.calibration import log_loss
+
     probs = np.asarray(predict(test), dtype=np.float64).reshape(-1)
     one_ms, batch_ms = median_latency_ms(predict, test)
     return {
@@ -130,7 +127,7 @@ def trained_metrics(predict: Callable[[list[str]], Any], test: list[str], y_test
         "latency_one_ms": one_ms,
         "latency_batch_ms": batch_ms,
         "test_accuracy": float(((probs >= 0.5).astype(np.int64) == y_test).mean()),
-        "test_loss": _log_loss(y_test, probs),
+        "test_loss": log_loss(probs, y_test),
         "best_epoch": None,
         "best_val_accuracy": None,
         "test_size": len(test),

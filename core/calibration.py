@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 BINS = 10
+CALIBRATION_FILE = "calibration.json"  # beside a run's model (`core.pretrain.calibrate`)
 EPSILON = 1e-7
 
 

@@ -16,7 +16,7 @@ import os
 import re
 import tarfile
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from core import settings
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 SPLITS = ("train", "test", "unsup")
@@ -353,8 +354,10 @@ def random_review(frame: pd.DataFrame, seed: int) -> pd.Series:
 
 # --- Users' own labelled reviews ---------------------------------------------------------
 
-_POSITIVE = {"1", "pos", "positive", "true", "yes", "good", "+", "1.0"}
-_NEGATIVE = {"0", "neg", "negative", "false", "no", "bad", "-", "0.0", "-1"}
+# How a two-class label may be spelt in a user's file (compared lower-cased).
+POSITIVE_LABELS = {"1", "pos", "positive", "true", "yes", "good", "+", "1.0"}
+NEGATIVE_LABELS = {"0", "neg", "negative", "false", "no", "bad", "-", "0.0", "-1"}
+LABEL_COLUMN_NAMES = ("label", "labels", "sentiment", "polarity", "class", "target", "y")
 
 
 def read_table(data: bytes, filename: str, max_bytes: int = MAX_UPLOAD_BYTES) -> pd.DataFrame:
@@ -391,16 +394,41 @@ def read_table(data: bytes, filename: str, max_bytes: int = MAX_UPLOAD_BYTES) ->
     return frame
 
 
+def label_values(values: Sequence[Any]) -> np.ndarray | None:
+    """1 (positive), 0 (negative) or NaN (empty) per row of a column spelt with the known
+    label words; None when the column holds anything else (a star rating, free text...)."""
+    import numpy as np
+
+    mapped, seen = [], set()
+    for value in values:
+        key = "" if value is None else str(value).strip().lower()
+        if key in ("", "nan"):
+            mapped.append(np.nan)
+            continue
+        if key not in POSITIVE_LABELS and key not in NEGATIVE_LABELS:
+            return None
+        mapped.append(1.0 if key in POSITIVE_LABELS else 0.0)
+        seen.add(mapped[-1])
+    return np.array(mapped, dtype=np.float64) if seen else None
+
+
+def label_columns(frame: pd.DataFrame, text_column: str) -> list[str]:
+    """The columns (other than the text) that hold two-class labels, likeliest first."""
+    found = [c for c in frame.columns
+             if c != text_column and label_values(frame[c].tolist()) is not None]
+    return sorted(found, key=lambda c: str(c).strip().lower() not in LABEL_COLUMN_NAMES)
+
+
 def _positive_class(first: str, second: str) -> str:
     """Which of two label values means positive: known names win, else the later one."""
     a, b = first.lower(), second.lower()
-    if a in _POSITIVE and b not in _POSITIVE:
+    if a in POSITIVE_LABELS and b not in POSITIVE_LABELS:
         return first
-    if b in _POSITIVE and a not in _POSITIVE:
+    if b in POSITIVE_LABELS and a not in POSITIVE_LABELS:
         return second
-    if a in _NEGATIVE and b not in _NEGATIVE:
+    if a in NEGATIVE_LABELS and b not in NEGATIVE_LABELS:
         return second
-    if b in _NEGATIVE and a not in _NEGATIVE:
+    if b in NEGATIVE_LABELS and a not in NEGATIVE_LABELS:
         return first
     return second  # unknown names: the later one in sort order; the UI says which
 

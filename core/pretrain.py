@@ -21,8 +21,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from core.jobs import ConsoleJobContext
 from core.models import ARCH_LABELS, ModelConfig
 from core.runs import SHIPPED_DIR
@@ -223,7 +221,8 @@ def nblr_metrics(data: Any, out: Path, rebuild: bool = False) -> dict[str, Any]:
     runs, and keep its test figures in `nblr.json` (reused unless `rebuild`). The figures
     are those of the file as shipped (float16 weights), read back."""
     from core.baselines import NBLR_BITS, NBLR_C, NBLR_NGRAMS, NbLogReg, fit_nblr
-    from core.sentiment import NBLR_FILE, NBLR_METRICS_FILE
+    from core.calibration import log_loss
+    from core.sentiment import NBLR_FILE, NBLR_METRICS_FILE, accuracy
 
     path, metrics_path = out / NBLR_FILE, out / NBLR_METRICS_FILE
     test = data.test[data.test["label"].notna()]
@@ -237,13 +236,11 @@ def nblr_metrics(data: Any, out: Path, rebuild: bool = False) -> dict[str, Any]:
     train_s = time.perf_counter() - start
     model.save(path, dtype="float16")
     shipped = NbLogReg.load(path)
-    probabilities = shipped.predict_proba(test["text"].tolist()).astype(np.float64)
+    probabilities = shipped.predict_proba(test["text"].tolist())
     labels = test["label"].to_numpy(dtype=int)
-    clipped = np.clip(probabilities, 1e-7, 1 - 1e-7)
     result = {
-        "test_accuracy": float(((probabilities >= 0.5) == labels).mean()),
-        "test_loss": float(-np.mean(labels * np.log(clipped)
-                                    + (1 - labels) * np.log(1 - clipped))),
+        "test_accuracy": accuracy(probabilities, labels),
+        "test_loss": log_loss(probabilities, labels),
         "test_reviews": len(test), "train_reviews": len(train),
         "train_s": round(train_s, 1), "size_mb": round(path.stat().st_size / 1e6, 1),
         "settings": {"ngrams": NBLR_NGRAMS, "hashed_buckets": 2**NBLR_BITS, "C": NBLR_C,
@@ -256,9 +253,6 @@ def nblr_metrics(data: Any, out: Path, rebuild: bool = False) -> dict[str, Any]:
     return result
 
 
-CALIBRATION_FILE = "calibration.json"
-
-
 def calibrate(data: Any, out: Path, write: bool = True) -> dict[str, dict[str, Any]]:
     """How well each shipped network's P(positive) is calibrated, measured on the training
     reviews its run held back (never the test set), written beside it as calibration.json:
@@ -266,6 +260,7 @@ def calibrate(data: Any, out: Path, write: bool = True) -> dict[str, dict[str, A
     how often a Neutral verdict's lean is right. NB-LR is fitted on every training review,
     so it has no held-back reviews to measure on and is left out."""
     from core import calibration, sentiment
+    from core.calibration import CALIBRATION_FILE
     from core.runs import RunStore
     from core.training import split_reviews
 

@@ -470,7 +470,9 @@ def calibration_of(choice: ModelChoice, stores: dict[str, Any] | None = None
     if choice.source not in (SHIPPED, YOURS) or choice.source not in stores:
         return None
     try:
-        value = json.loads((stores[choice.source].root / choice.run_id / "calibration.json")
+        from core.calibration import CALIBRATION_FILE
+
+        value = json.loads((stores[choice.source].root / choice.run_id / CALIBRATION_FILE)
                            .read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
@@ -594,34 +596,7 @@ def guess_text_column(frame: pd.DataFrame) -> str:
 
 # --- Labelled uploads -------------------------------------------------------------------------
 
-# The spellings of a two-class label a user's file may have (compared lower-cased).
-LABEL_WORDS = {"1": 1, "0": 0, "pos": 1, "neg": 0, "positive": 1, "negative": 0,
-               "true": 1, "false": 0}
-LABEL_COLUMN_NAMES = ("label", "labels", "sentiment", "polarity", "class", "target", "y")
 MAX_MISTAKES_SHOWN = 200
-
-
-def label_values(values: Sequence[Any]) -> np.ndarray | None:
-    """1 (positive), 0 (negative) or NaN (empty) per row of a two-class label column; None
-    when the column holds anything else (a star rating, free text, three classes...)."""
-    mapped, seen = [], set()
-    for value in values:
-        key = "" if value is None else str(value).strip().lower()
-        if key in ("", "nan"):
-            mapped.append(np.nan)
-            continue
-        if key not in LABEL_WORDS:
-            return None
-        mapped.append(float(LABEL_WORDS[key]))
-        seen.add(LABEL_WORDS[key])
-    return np.array(mapped, dtype=np.float64) if seen else None
-
-
-def label_columns(frame: pd.DataFrame, text_column: str) -> list[str]:
-    """The columns (other than the text) that hold two-class labels, likeliest first."""
-    found = [c for c in frame.columns
-             if c != text_column and label_values(frame[c].tolist()) is not None]
-    return sorted(found, key=lambda c: str(c).strip().lower() not in LABEL_COLUMN_NAMES)
 
 
 @dataclass

@@ -7,7 +7,7 @@ import streamlit as st
 from core import explain, sentiment
 from core.calibration import Reliability
 from core.charts import classify as charts
-from core.data import UploadError
+from core.data import UploadError, label_columns, label_values
 from core.runs import RunError
 from core.text import escape_markdown
 from pages.common import EMPTY_CELL
@@ -268,7 +268,7 @@ with batch:
             text_col = st.selectbox("Column with the review text", columns,
                                     index=columns.index(sentiment.guess_text_column(table)),
                                     key="batch_text_col")
-            candidates = sentiment.label_columns(table, text_col)
+            candidates = label_columns(table, text_col)
             label_col = st.selectbox(
                 "Column with the true label (optional)", [None, *candidates],
                 index=1 if candidates else 0, key="batch_label_col",
@@ -301,4 +301,4 @@ with batch:
                                    file_name="scored_reviews.csv", mime="text/csv",
                                    key="download_scored", icon="⬇️")
                 if label_col is not None and len(scored) == len(table):
-                    labelled_results(scored, sentiment.label_values(table[label_col].tolist()))
+                    labelled_results(scored, label_values(table[label_col].tolist()))

@@ -7,6 +7,7 @@ import tarfile
 import threading
 import time
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -209,3 +210,13 @@ def test_upload_column_and_label_checks():
         data.labelled_reviews(table, "text", "label")
     with pytest.raises(data.UploadError, match="different columns"):
         data.labelled_reviews(table, "text", "text")
+
+
+def test_label_columns_are_found_and_read_whatever_their_spelling():
+    frame = pd.DataFrame({"text": ["a", "b", "c"], "stars": ["1", "10", "7"],
+                          "Sentiment": ["Positive", " negative", ""], "ok": ["1", "0", "1"]})
+    assert data.label_columns(frame, "text") == ["Sentiment", "ok"]  # named ones first
+    assert np.array_equal(data.label_values(frame["Sentiment"].tolist()),
+                          [1.0, 0.0, np.nan], equal_nan=True)
+    assert data.label_values(["pos", "neg", "neutral"]) is None  # three classes
+    assert data.label_values(["", ""]) is None  # no label at all

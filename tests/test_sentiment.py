@@ -173,16 +173,6 @@ def test_examples_cover_negation_sarcasm_and_markup():
     assert {"positive", "negative", "negation", "sarcasm", "html", "language"} <= kinds
 
 
-def test_label_columns_are_found_and_read_whatever_their_spelling():
-    frame = pd.DataFrame({"text": ["a", "b", "c"], "stars": ["1", "10", "7"],
-                          "Sentiment": ["Positive", " negative", ""], "ok": ["1", "0", "1"]})
-    assert sentiment.label_columns(frame, "text") == ["Sentiment", "ok"]  # named ones first
-    assert np.array_equal(sentiment.label_values(frame["Sentiment"].tolist()),
-                          [1.0, 0.0, np.nan], equal_nan=True)
-    assert sentiment.label_values(["pos", "neg", "neutral"]) is None  # three classes
-    assert sentiment.label_values(["", ""]) is None  # no label at all
-
-
 def test_labelled_report_counts_right_wrong_and_vaders_no_verdict():
     scored = pd.DataFrame({
         "review": ["great", "awful", "fine", "meh", ""],

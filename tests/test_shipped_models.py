@@ -136,7 +136,8 @@ def test_every_example_hint_says_what_the_shipped_models_do(shipped_models):
 def test_the_stored_calibration_is_measured_on_held_back_reviews_from_real_predictions(imdb):
     """calibration.json beside each network: recomputed from the model's own predictions on
     the training reviews its run held back (never the test reviews), it agrees."""
-    from core.pretrain import CALIBRATION_FILE, calibrate
+    from core.calibration import CALIBRATION_FILE
+    from core.pretrain import calibrate
 
     fresh = calibrate(imdb, SHIPPED_DIR, write=False)  # reads the held-back reviews itself
     assert set(fresh) == set(ARCHS)
