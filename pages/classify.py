@@ -71,7 +71,7 @@ def labelled_results(scored, labels) -> None:
     else:
         st.markdown(f"**Misclassified reviews** ({len(report.mistakes):,} shown, the ones "
                     "most models missed first)")
-        st.dataframe(report.mistakes, hide_index=True, placeholder=EMPTY_CELL, height=320,
+        st.dataframe(report.mistakes, hide_index=True, placeholder=EMPTY_CELL,
                      width="stretch")
 
 
@@ -295,7 +295,7 @@ with batch:
             result = st.session_state.get("batch_result")
             if result and result[0] == upload.file_id:
                 scored = result[1]
-                st.dataframe(scored, hide_index=True, placeholder=EMPTY_CELL, height=320)
+                st.dataframe(scored, hide_index=True, placeholder=EMPTY_CELL)  # fits its rows
                 st.download_button("Download the scored table (CSV)",
                                    sentiment.spreadsheet_safe_csv(scored),
                                    file_name="scored_reviews.csv", mime="text/csv",
