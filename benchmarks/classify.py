@@ -14,6 +14,9 @@
     ece_<arch>        expected calibration error on the run's held-back training reviews
     temperature_<arch>  the temperature that fits those reviews best (1: calibrated)
     neutral_right_<arch>  how often a Neutral verdict's lean is right there (~0.5 is honest)
+    short_texts       sentences in the short-text development set (`core.short_texts`)
+    short_acc_<model> accuracy on them (a Neutral verdict counts as its lean); VADER's too
+    short_neutral_<model>  the share of them the model calls Neutral
 
 A shipped model that is missing or damaged gets a `# ...` line saying so instead of figures.
 """
@@ -26,7 +29,7 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
-from core import explain, sentiment
+from core import explain, sentiment, short_texts
 from core.data import load_imdb
 from core.runs import RunError
 
@@ -108,6 +111,30 @@ def run(emit: Callable[..., None]) -> None:
         if result["neutral_lean_right"] is not None:
             emit(f"neutral_right_{arch}", result["neutral_lean_right"])
         emit(f"neutral_reviews_{arch}", result["neutral_reviews"], "reviews")
+    short_text_figures(emit, data, models)
+
+
+def short_text_figures(emit: Callable[..., None], data,
+                       models: dict[str, sentiment.ScoringModel]) -> None:
+    """Each model on the short-text development set (`core.short_texts`)."""
+    from core.pretrain import SHIPPED_CONFIGS
+
+    texts = short_texts.short_text_set(data, SHIPPED_CONFIGS["lstm"])
+    emit("short_texts", len(texts), "sentences")
+    labels = texts["label"].to_numpy(dtype=int)
+    scorers = {arch: model.predict for arch, model in models.items()}
+    choice = next(c for c in sentiment.model_choices() if c.source == sentiment.BASELINE)
+    try:
+        scorers["nblr"] = sentiment.load_scoring_model(choice).predict
+    except RunError as exc:
+        print(f"# short_acc_nblr: not measured, {exc}", flush=True)
+    for name, predict in scorers.items():
+        result = short_texts.score(predict(texts["text"].tolist()), labels,
+                                   sentiment.NEUTRAL_BAND)
+        emit(f"short_acc_{name}", result.accuracy)
+        emit(f"short_neutral_{name}", result.neutral_share)
+    compound = np.array([sentiment.vader_scores(t).compound for t in texts["text"]])
+    emit("short_acc_vader", float(np.mean((compound > 0) == (labels == 1))))
 
 
 def nblr_figures(emit: Callable[..., None], data, texts: list[str], labels: np.ndarray,

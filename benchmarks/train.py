@@ -15,13 +15,14 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from core import data, training
 from core.charts import training as charts
 from core.events import Batch
 from core.jobs import JobContext
 from core.live import live_training
-from core.models import TRAIN_PAGE_OVERRIDES, ModelConfig, build_model, uses_xla
+from core.models import TRAIN_PAGE_OVERRIDES, ModelConfig, build_model
 from core.runs import RunStore
 
 TRAIN_BUDGET_S = 60.0
@@ -44,27 +45,54 @@ def _epoch_timer():
     return EpochTimer()
 
 
-def _quick_sps(config: ModelConfig, x, y, masked: bool, batches: int = 40) -> float:
-    """Training throughput over `batches` batches, after one warm-up batch."""
+def _padded_network(config: ModelConfig):
+    """The network as shipped before length-aware batching, for the before/after figure:
+    every review padded to `seq_len`, the padding moved in front of the words and read by
+    the recurrent layer, max pooling over every step (padding included)."""
     import keras
     from keras import layers
 
-    if masked:
-        tokens = keras.Input(shape=(config.seq_len,), dtype="int32")
-        h = layers.Embedding(config.vocab_size, config.embed_dim, mask_zero=True)(tokens)
-        h = layers.LSTM(config.units)(h)
-        model = keras.Model(tokens, layers.Dense(1, activation="sigmoid")(h))
-        # Compiled as `build_model` compiles the unmasked one (XLA or not), for a fair race.
-        model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"],
-                      jit_compile=True if uses_xla(config) else "auto")
-    else:
-        model = build_model(config)
+    from core.layers import pad_first_layer
+    from core.models import make_optimizer
+
+    tokens = keras.Input(shape=(config.seq_len,), dtype="int32")
+    x = layers.Embedding(config.vocab_size, config.embed_dim)(pad_first_layer()(tokens))
+    x = layers.SpatialDropout1D(config.embed_dropout)(x)
+    cell = {"lstm": layers.LSTM, "gru": layers.GRU}[config.cell](config.units,
+                                                                  return_sequences=True)
+    x = layers.Bidirectional(cell)(x) if config.bidirectional else cell(x)
+    x = layers.Dropout(config.dropout)(layers.GlobalMaxPooling1D()(x))
+    model = keras.Model(tokens, layers.Dense(1, activation="sigmoid")(x))
+    model.compile(optimizer=make_optimizer(config), loss="binary_crossentropy",
+                  metrics=["accuracy"])
+    return model
+
+
+def epoch_s_before_and_after(config: ModelConfig, x, y, batches: int = 30) -> dict[str, float]:
+    """Seconds per epoch of `len(x)` reviews with the shipped recipe, from `batches` timed
+    batches after two warm-up ones: padded to `seq_len` as before, and length-batched
+    (each batch padded to its longest review, the padding masked)."""
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
     n = config.batch_size * batches
-    model.fit(x[:config.batch_size], y[:config.batch_size], batch_size=config.batch_size,
-              verbose=0)
-    start = time.perf_counter()
-    model.fit(x[:n], y[:n], batch_size=config.batch_size, epochs=1, verbose=0)
-    return n / (time.perf_counter() - start)
+    rows = np.random.default_rng(0).choice(len(x), n, replace=False)
+    xs, ys = x[rows], y[rows]
+    result = {}
+    for name in ("padded", "length_batched"):
+        keras.utils.set_random_seed(0)
+        if name == "padded":
+            model = _padded_network(config)
+            dataset = tf.data.Dataset.from_tensor_slices((xs, ys)).batch(config.batch_size)
+        else:
+            model = build_model(config)
+            dataset = training.train_dataset(xs, ys, config.batch_size, config.seed)
+        model.fit(dataset.take(2), verbose=0)
+        start = time.perf_counter()
+        model.fit(dataset, verbose=0)
+        result[name] = (time.perf_counter() - start) / n * len(x)
+    return result
 
 
 def run(emit: Callable[..., None]) -> None:
@@ -117,10 +145,17 @@ def run(emit: Callable[..., None]) -> None:
     emit("lstm_epoch_s", app_epoch_s, "s")
     del bare, app
 
-    # Moving the padding to the front (what the models do) against masking it: the masked
-    # LSTM on the same batches (the vectorizer pads at the end).
-    emit("lstm_pad_first_sps", _quick_sps(config, x, y, masked=False), "reviews/s")
-    emit("lstm_masked_sps", _quick_sps(config, x, y, masked=True), "reviews/s")
+    # Length-aware batching on the shipped recipe (500 tokens): an epoch's time before
+    # (every review padded to 500) and after (each batch padded to its longest review).
+    from core.pretrain import SHIPPED_CONFIGS
+
+    shipped = replace(SHIPPED_CONFIGS["lstm"], embeddings="learned")
+    long = training.prepare_data(shipped, imdb)
+    times = epoch_s_before_and_after(shipped, long.x_train, long.y_train)
+    emit("shipped_lstm_epoch_s_padded", times["padded"], "s")
+    emit("shipped_lstm_epoch_s_length_batched", times["length_batched"], "s")
+    emit("length_batching_speedup", times["padded"] / times["length_batched"], "x")
+    del long
 
     # Accuracy after 60 s of training through the real job path (stop, evaluate, save).
     store = RunStore(tempfile.mkdtemp(prefix="rnnlab-bench-runs-"))

@@ -273,7 +273,9 @@ def trace_text(model: keras.Model, text: str, direction: str = "forward") -> Gat
         raise ValueError("The text has no words the model can read; type a sentence.")
     ids = np.asarray(vectorizer([text]))
     steps = min(len(tokens), ids.shape[1])
-    feeder = keras.Model(network.inputs[0], layer.input)
+    # A layer fed a masked tensor records the mask as a second input: take the vectors.
+    source = layer.input[0] if isinstance(layer.input, (list, tuple)) else layer.input
+    feeder = keras.Model(network.inputs[0], source)
     inputs = np.asarray(feeder(ids, training=False))[0]
     if _pads_in_front(network):
         # The network moves the padding before the words, so the layer reads the padding

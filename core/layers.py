@@ -3,7 +3,11 @@
 The classes are made on first use, so importing this module does not import Keras (pages
 that never touch a model stay fast). Call `register_layers()` before loading a file.
 
-- `PadFirst`: the sentiment models' first layer (see `core.models.build_model`).
+- `TrimPadding`: cuts a batch of token ids to its longest review, so no step is spent on
+  padding that every review in the batch has (`core.models.end_to_end`).
+- `MaskedMaxPooling`: each unit's largest value over a review's words, never its padding.
+- `PadFirst`: the first layer of sentiment models saved before masking; kept so that they
+  still load.
 - `TiedEmbedding`: the language model's word vectors, used twice: to read a token and, read
   backwards, to score every word of the vocabulary as the next one (`core.language_model`).
 """
@@ -37,6 +41,64 @@ def _pad_first_class() -> type:
             return input_shape
 
     return PadFirst
+
+
+@functools.cache
+def _trim_padding_class() -> type:
+    import keras
+    from keras import ops
+
+    @keras.saving.register_keras_serializable(package="rnnlab", name="TrimPadding")
+    class TrimPadding(keras.layers.Layer):
+        """Token ids padded at the end to a fixed width -> padded only to the longest row.
+
+        One review comes out with no padding at all; a batch, as wide as its longest review.
+        Keeps at least one column, so an empty text still has a shape to read.
+        """
+
+        def call(self, ids):
+            words = ops.sum(ops.cast(ops.not_equal(ids, 0), "int32"), axis=1)
+            return ids[:, :ops.maximum(ops.max(words), 1)]
+
+        def compute_output_shape(self, input_shape):
+            return (input_shape[0], None)
+
+    return TrimPadding
+
+
+@functools.cache
+def _masked_max_pooling_class() -> type:
+    import keras
+    from keras import ops
+
+    @keras.saving.register_keras_serializable(package="rnnlab", name="MaskedMaxPooling")
+    class MaskedMaxPooling(keras.layers.Layer):
+        """(batch, steps, units) -> (batch, units): each unit's maximum over the real steps.
+
+        Keras's `GlobalMaxPooling1D` ignores the mask, so the outputs at padded steps would
+        take part in the maximum and a review's verdict would depend on its padding. A row
+        with no real step gives zeros.
+        """
+
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.supports_masking = True
+
+        def call(self, inputs, mask=None):
+            if mask is None:
+                return ops.max(inputs, axis=1)
+            keep = ops.expand_dims(ops.cast(mask, "bool"), -1)
+            lowest = ops.full_like(inputs, float("-inf"))
+            pooled = ops.max(ops.where(keep, inputs, lowest), axis=1)
+            return ops.where(ops.any(keep, axis=1), pooled, ops.zeros_like(pooled))
+
+        def compute_mask(self, inputs, mask=None):
+            return None
+
+        def compute_output_shape(self, input_shape):
+            return (input_shape[0], input_shape[2])
+
+    return MaskedMaxPooling
 
 
 @functools.cache
@@ -82,6 +144,16 @@ def pad_first_layer(name: str = "pad_first") -> keras.layers.Layer:
     return _pad_first_class()(name=name)
 
 
+def trim_padding_layer(name: str = "trim_padding") -> keras.layers.Layer:
+    """A layer that cuts a batch of ids to its longest row (see `core.models.end_to_end`)."""
+    return _trim_padding_class()(name=name)
+
+
+def masked_max_pooling_layer(name: str = "pooling") -> keras.layers.Layer:
+    """Max pooling over the words that leaves the padding out."""
+    return _masked_max_pooling_class()(name=name)
+
+
 def tied_embedding_layer(vocab_size: int, dim: int,
                          name: str = "embedding") -> keras.layers.Layer:
     """The language model's shared input/output word vectors."""
@@ -91,4 +163,6 @@ def tied_embedding_layer(vocab_size: int, dim: int,
 def register_layers() -> None:
     """Make every RNN Lab layer known to Keras; call before loading a saved model."""
     _pad_first_class()
+    _trim_padding_class()
+    _masked_max_pooling_class()
     _tied_embedding_class()

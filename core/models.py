@@ -18,7 +18,7 @@ import json
 from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING, Any
 
-from core.layers import pad_first_layer
+from core.layers import masked_max_pooling_layer, trim_padding_layer
 from core.text import check_vectorizer_settings
 
 if TYPE_CHECKING:
@@ -74,6 +74,7 @@ FIELD_LABELS = {
     "embeddings": "Embeddings",
     "glove_path": "GloVe file",
     "freeze_embeddings": "Freeze pretrained embeddings",
+    "sentences": "Also train on one-sentence verdicts",
 }
 
 FIELD_HELP = {
@@ -144,6 +145,13 @@ FIELD_HELP = {
         "Keep pretrained vectors (imdb or glove) fixed, fewer weights to learn, instead of "
         "fine-tuning them with the rest of the network."
     ),
+    "sentences": (
+        "Reviews average 230 words, but people type one-liners. This adds, as extra "
+        "training examples, the sentences of the training reviews that give a verdict on "
+        "the film (\"It was boring.\"), cut from the clearest reviews (1-2 and 9-10 stars) "
+        "and labelled with their review's stars: about two per review, short, so an epoch "
+        "takes only a little longer."
+    ),
 }
 
 
@@ -184,6 +192,7 @@ class ModelConfig:
     embeddings: str = "learned"
     glove_path: str = ""
     freeze_embeddings: bool = True
+    sentences: bool = False
 
     def __post_init__(self) -> None:
         # The BiLSTM architectures are LSTMs with fixed wiring; normalising here keeps the
@@ -246,6 +255,8 @@ class ModelConfig:
             problems["embeddings"] = f"Embeddings must be one of {', '.join(EMBEDDINGS)}."
         elif self.embeddings == "glove" and not str(self.glove_path).strip():
             problems["glove_path"] = "Choose a GloVe file (a path or an upload)."
+        if not isinstance(self.sentences, bool):
+            problems["sentences"] = "Also train on one-sentence verdicts is on or off."
         if self.arch == "stacked_bilstm" and self.layers < 2:
             problems["layers"] = "A stacked BiLSTM has at least 2 layers."
         return problems
@@ -316,41 +327,17 @@ def dense_gradient_rmsprop() -> type:
     return DenseGradientRMSprop
 
 
-# XLA on a CPU: Keras leaves it off there ("auto"), but compiling the training step fuses
-# each time step's small gate operations, which the plain TensorFlow loop dispatches one by
-# one. Measured on the 2-core development machine (CPU seconds per 25,000 reviews, seq 200,
-# 64 units, last state): LSTM 67 -> 50, GRU 92 -> 50, BiLSTM 145 -> 105, SimpleRNN 32 -> 32.
-# An LSTM that hands every step on (max pooling, or a lower layer of a stack) gets slower
-# (about 80 -> 90; a GRU still gains: 87 -> 70), so those stay as they are. Compiling
-# costs about 4 s for the training step and 2 s for evaluation, so it is only worth it
-# for runs long enough to win that back: at least this many token steps (reviews x epochs
-# x sequence length; the Train page's default run has 10 million). Small runs, the test
-# suite's tiny models among them, skip it.
-XLA_MIN_TOKEN_STEPS = 2_000_000
-
-
-def uses_xla(config: ModelConfig) -> bool:
-    """Whether `build_model` compiles this config's training step with XLA."""
-    import keras
-
-    if keras.backend.backend() != "tensorflow" or config.cell == "simple_rnn":
-        return False
-    if config.cell == "lstm" and (config.pooling == "max" or config.layers > 1):
-        return False
-    import tensorflow as tf
-
-    if any(d.device_type != "CPU" for d in tf.config.list_physical_devices()):
-        return False  # on a GPU Keras picks cuDNN kernels, which XLA cannot compile
-    return config.train_size * config.epochs * config.seq_len >= XLA_MIN_TOKEN_STEPS
-
-
-def build_model(config: ModelConfig, embedding_matrix: np.ndarray | None = None,
-                xla: bool | None = None) -> keras.Model:
-    """The compiled network on integer sequences (batch, seq_len) -> P(positive).
+def build_model(config: ModelConfig, embedding_matrix: np.ndarray | None = None
+                ) -> keras.Model:
+    """The compiled network on token ids (batch, width) -> P(positive).
 
     `embedding_matrix` (vocab_size x embed_dim, e.g. from GloVe) initialises the embedding;
-    it is frozen when `config.freeze_embeddings` is set. `xla` compiles the training step
-    with XLA; None leaves the choice to `uses_xla`.
+    it is frozen when `config.freeze_embeddings` is set.
+
+    The network takes token ids of any width and masks the padding (id 0); it is trained
+    on batches of reviews of similar length (`core.training.train_dataset`). XLA is not
+    used: it compiles a step per batch width, which cost more than it saved here (a GRU
+    epoch on length-batched reviews took 10x longer with it).
     """
     problems = config.validate()
     if problems:
@@ -368,16 +355,13 @@ def build_model(config: ModelConfig, embedding_matrix: np.ndarray | None = None,
             )
         embed_options["trainable"] = not config.freeze_embeddings
 
-    tokens = keras.Input(shape=(config.seq_len,), dtype="int32", name="tokens")
-    # The vectorizer pads at the end, so a short review's last steps are all padding and,
-    # unmasked, the final state forgets its words. Masking would fix that too (at the same
-    # speed here: benchmarks/train.py measures both, 498 vs 496 reviews/s in the last run),
-    # but a mask must then be honoured by every layer after it and by every page that
-    # recomputes the cell by hand; moving the padding to the front inside the model keeps
-    # the network mask-free, and it still takes the vectorizer's output as it is.
-    x = pad_first_layer()(tokens)
-    x = layers.Embedding(config.vocab_size, config.embed_dim, name="embedding",
-                         **embed_options)(x)
+    # Any width: training feeds batches of reviews of similar length padded only to the
+    # longest of them, and one review is read with no padding at all. The padding (id 0)
+    # is masked: the recurrent layers carry their state over it, and the max pooling leaves
+    # it out, so a review's verdict does not depend on what it is batched with.
+    tokens = keras.Input(shape=(None,), dtype="int32", name="tokens")
+    x = layers.Embedding(config.vocab_size, config.embed_dim, mask_zero=True, name="embedding",
+                         **embed_options)(tokens)
     if config.arch == "simple_rnn":
         # The seed notebook's basic RNN normalises the embeddings, which steadies the plain
         # tanh recurrence that otherwise saturates. Keras's default momentum (0.99) is too
@@ -400,7 +384,7 @@ def build_model(config: ModelConfig, embedding_matrix: np.ndarray | None = None,
         else:
             x = cell(config.units, return_sequences=sequences, name=name)(x)
     if pooled:
-        x = layers.GlobalMaxPooling1D(name="pooling")(x)
+        x = masked_max_pooling_layer()(x)
     if config.dropout:
         x = layers.Dropout(config.dropout, name="dropout")(x)
     output = layers.Dense(1, activation="sigmoid", name="output")(x)
@@ -410,9 +394,7 @@ def build_model(config: ModelConfig, embedding_matrix: np.ndarray | None = None,
         # into the saved model's config as text, 20 MB for a 15,000-word vocabulary.
         model.get_layer("embedding").set_weights([np.asarray(embedding_matrix, "float32")])
     model.compile(optimizer=make_optimizer(config), loss="binary_crossentropy",
-                  metrics=["accuracy"],
-                  # "auto" is Keras's own choice: off on a CPU, on (or cuDNN) on a GPU.
-                  jit_compile=True if (uses_xla(config) if xla is None else xla) else "auto")
+                  metrics=["accuracy"], jit_compile=False)
     return model
 
 
@@ -427,7 +409,10 @@ def end_to_end(vectorizer: TextVectorization, model: keras.Model) -> keras.Model
     network = keras.models.clone_model(model)
     network.set_weights(model.get_weights())
     text = keras.Input(shape=(), dtype="string", name="text")
-    return keras.Model(text, network(vectorizer(text)), name="sentiment")
+    ids = vectorizer(text)
+    if network.inputs[0].shape[1] is None:  # a masked network reads any width
+        ids = trim_padding_layer()(ids)
+    return keras.Model(text, network(ids), name="sentiment")
 
 
 def network_of(model: keras.Model) -> keras.Model:

@@ -217,14 +217,18 @@ class FastPredictor:
         texts = [str(t) for t in texts]
         if not texts:
             return np.zeros(0, dtype=np.float32)
-        out = []
+        out = np.zeros(len(texts), dtype=np.float32)
+        # Reviews of similar length go together (by characters, a proxy for tokens): a
+        # batch is padded only to its longest review.
+        order = np.argsort([len(t) for t in texts], kind="stable")
         # One graph and its variables are shared by every page session; TF graphs are
         # thread-safe but interleaving two big batches only slows both down.
         with self._lock:
             for start in range(0, len(texts), batch_size):
-                chunk = tf.constant(texts[start:start + batch_size], dtype=tf.string)
-                out.append(np.asarray(self._forward(chunk)).reshape(-1))
-        return np.concatenate(out).astype(np.float32)
+                rows = order[start:start + batch_size]
+                chunk = tf.constant([texts[i] for i in rows], dtype=tf.string)
+                out[rows] = np.asarray(self._forward(chunk)).reshape(-1)
+        return out
 
 
 def clip_review(text: str, seq_len: int) -> tuple[str, bool]:

@@ -15,6 +15,7 @@ end-of-epoch point. `live_view` folds the events into what the live panel draws.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
 import time
 from dataclasses import dataclass, field, replace
@@ -40,6 +41,13 @@ JOB_KIND = "train"
 # The key of problems that are about the dataset rather than one setting of the form.
 DATASET_PROBLEM = "dataset"
 VECTORIZE_CHUNK = 2048
+# Length-aware batching: training reviews are sorted by length within pools of this many
+# batches, and a batch is padded to its longest review rounded up to WIDTH_STEP tokens.
+LENGTH_POOL = 50
+WIDTH_STEP = 16
+# With `sentences`, at most this many verdict sentences of each training review join the
+# training examples.
+SENTENCES_PER_REVIEW = 1
 MISTAKES_SHOWN = 10
 MISTAKE_TEXT_CHARS = 1200
 
@@ -59,6 +67,16 @@ class PreparedData:
     test: pd.DataFrame  # the test reviews (id, label, text) in x_test's order
     vocabulary: list[str]
     vectorizer: Any = field(repr=False)
+    train_sentences: int = 0  # verdict sentences at the end of x_train (config.sentences)
+
+    @property
+    def train_reviews(self) -> int:
+        return len(self.x_train) - self.train_sentences
+
+    def describe_training(self) -> str:
+        extra = (f" and {self.train_sentences:,} verdict sentences cut from them"
+                 if self.train_sentences else "")
+        return f"{self.train_reviews:,} reviews{extra}"
 
 
 def check_against_data(config: ModelConfig, data: ImdbData) -> dict[str, str]:
@@ -116,7 +134,11 @@ def imdb_vector_texts(data: ImdbData) -> list[str]:
 
 
 def prepare_data(config: ModelConfig, data: ImdbData) -> PreparedData:
-    """Sample, split, build the vocabulary on the training part only, and vectorize."""
+    """Sample, split, build the vocabulary on the training part only, and vectorize.
+
+    With `config.sentences`, the verdict sentences of the training part follow its reviews
+    in `x_train` (`core.short_texts.verdict_sentences`); the vocabulary is the reviews'.
+    """
     train, val = split_reviews(config, data)
     train_texts = train["text"].tolist()
     # Adapting the vocabulary takes seconds on 25,000 reviews; the cached word list gives
@@ -125,9 +147,17 @@ def prepare_data(config: ModelConfig, data: ImdbData) -> PreparedData:
     vocabulary = text.cached_vocabulary(train_texts, config.vocab_size, f"imdb-train-{ids}")
     vectorizer = text.vectorizer_from_vocabulary(vocabulary, config.seq_len)
     test = data.test[data.test["label"].notna()].reset_index(drop=True)
+    y_train = train["label"].to_numpy(dtype=np.float32)
+    extra = train.iloc[:0]
+    if config.sentences:
+        from core.short_texts import verdict_sentences
+
+        extra = verdict_sentences(train, per_review=SENTENCES_PER_REVIEW, seed=config.seed)
+        train_texts = train_texts + extra["text"].tolist()
+        y_train = np.concatenate([y_train, extra["label"].to_numpy(dtype=np.float32)])
     return PreparedData(
         x_train=vectorize(vectorizer, train_texts),
-        y_train=train["label"].to_numpy(dtype=np.float32),
+        y_train=y_train,
         x_val=vectorize(vectorizer, val["text"].tolist()),
         y_val=val["label"].to_numpy(dtype=np.float32),
         x_test=vectorize(vectorizer, test["text"].tolist()),
@@ -135,22 +165,82 @@ def prepare_data(config: ModelConfig, data: ImdbData) -> PreparedData:
         test=test[["id", "label", "text"]],
         vocabulary=list(vectorizer.get_vocabulary()),
         vectorizer=vectorizer,
+        train_sentences=len(extra),
     )
 
 
-def train_dataset(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int):
-    """A tf.data pipeline over in-memory arrays, reshuffled each epoch in a seeded order."""
+def review_lengths(x: np.ndarray) -> np.ndarray:
+    """Tokens per row of vectorized reviews (the vectorizer pads with 0s after the words)."""
+    return np.count_nonzero(x, axis=1)
+
+
+def length_batches(lengths: np.ndarray, batch_size: int,
+                   rng: np.random.Generator | None = None) -> list[np.ndarray]:
+    """Row indices of each batch, grouping reviews of similar length.
+
+    With `rng` (training): a random order, sorted by length within pools of
+    `LENGTH_POOL` batches, and the batches in random order, so batches still mix reviews
+    from all over the set. Without (evaluation): sorted by length.
+    """
+    if rng is None:
+        order = np.argsort(lengths, kind="stable")
+    else:
+        order = rng.permutation(len(lengths))
+        pool = batch_size * LENGTH_POOL
+        order = np.concatenate([
+            chunk[np.argsort(lengths[chunk], kind="stable")]
+            for chunk in np.split(order, range(pool, len(order), pool))
+        ]) if len(order) else order
+    batches = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+    if rng is not None:
+        batches = [batches[i] for i in rng.permutation(len(batches))]
+    return batches
+
+
+def batch_width(lengths: np.ndarray, limit: int) -> int:
+    """The width a batch of reviews with these lengths is padded to: its longest review,
+    rounded up to a multiple of `WIDTH_STEP` (fewer distinct shapes to compile)."""
+    longest = int(lengths.max()) if len(lengths) else 1
+    return max(1, min(limit, -(-longest // WIDTH_STEP) * WIDTH_STEP))
+
+
+def _batches_dataset(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int | None):
     import tensorflow as tf
 
-    dataset = tf.data.Dataset.from_tensor_slices((x, y))
-    dataset = dataset.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
-    return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    lengths = review_lengths(x)
+    epochs = itertools.count()
+
+    def batches():
+        rng = None if seed is None else np.random.default_rng([seed, next(epochs)])
+        for rows in length_batches(lengths, batch_size, rng):
+            yield x[rows, :batch_width(lengths[rows], x.shape[1])], y[rows]
+
+    dataset = tf.data.Dataset.from_generator(batches, output_signature=(
+        tf.TensorSpec((None, None), tf.int32), tf.TensorSpec((None,), tf.float32)))
+    steps = -(-len(x) // batch_size)
+    return dataset.apply(tf.data.experimental.assert_cardinality(steps)).prefetch(2)
+
+
+def train_dataset(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int):
+    """Training batches of reviews of similar length, each padded only to its longest
+    review; a new seeded order every epoch (`length_batches`)."""
+    return _batches_dataset(x, np.asarray(y, np.float32), batch_size, seed)
 
 
 def eval_dataset(x: np.ndarray, y: np.ndarray, batch_size: int):
-    import tensorflow as tf
+    """Evaluation batches sorted by length (the order does not matter to a mean)."""
+    return _batches_dataset(x, np.asarray(y, np.float32), batch_size, None)
 
-    return tf.data.Dataset.from_tensor_slices((x, y)).batch(batch_size).prefetch(2)
+
+def predict_ids(model: keras.Model, x: np.ndarray, batch_size: int = 512) -> np.ndarray:
+    """The model's first output for each row of `x`, in `x`'s order, read in batches of
+    similar length (each padded only to its longest review)."""
+    lengths = review_lengths(x)
+    out = np.zeros(len(x), dtype=np.float64)
+    for rows in length_batches(lengths, batch_size):
+        batch = x[rows, :batch_width(lengths[rows], x.shape[1])]
+        out[rows] = np.asarray(model.predict_on_batch(batch)).reshape(len(rows), -1)[:, 0]
+    return out
 
 
 # --- the whole run -------------------------------------------------------------------------
@@ -229,7 +319,7 @@ def train_sentiment(config: ModelConfig, data: ImdbData, job: JobContext | None 
                                                              double_checkpoint=True))
     if job is not None and job.stop_requested:
         return None
-    _stage(job, "training", f"Training on {len(prepared.x_train):,} reviews…")
+    _stage(job, "training", f"Training on {prepared.describe_training()}…")
     fit_start = time.perf_counter()
     model.fit(
         train_dataset(prepared.x_train, prepared.y_train, config.batch_size, config.seed),
@@ -252,8 +342,7 @@ def train_sentiment(config: ModelConfig, data: ImdbData, job: JobContext | None 
     x_test, y_test = prepared.x_test[test], prepared.y_test[test]
     test_frame = prepared.test.iloc[test].reset_index(drop=True)
     _stage(job, "evaluating", f"Testing on {len(x_test):,} held-out reviews…")
-    probabilities = model.predict(eval_dataset(x_test, y_test, 512),
-                                  verbose=0)[:, 0].astype(np.float64)
+    probabilities = predict_ids(model, x_test)
     test_loss, test_accuracy = binary_scores(y_test, probabilities)
     exported = end_to_end(prepared.vectorizer, model)
     evaluation = evaluate_predictions(test_frame, probabilities)
@@ -270,7 +359,8 @@ def train_sentiment(config: ModelConfig, data: ImdbData, job: JobContext | None 
         "latency_ms": inference_latency_ms(exported, test_frame["text"].iloc[0]),
         "params": int(model.count_params()),
         "epochs_done": sum(1 for row in epochs if row["complete"]),
-        "train_reviews": len(prepared.x_train),
+        "train_reviews": prepared.train_reviews,
+        "train_sentences": prepared.train_sentences,
         "val_reviews": len(prepared.x_val),
         "test_reviews": len(x_test),
         "test_sample": bool(callback.stopped and len(x_test) < len(prepared.x_test)),

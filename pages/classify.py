@@ -231,7 +231,11 @@ with single:
                  "calibration error (ECE)": (measured[c.key] or {}).get(
                      "reliability", {}).get("ece"),
                  "Neutral verdicts' lean right": (measured[c.key] or {}).get(
-                     "neutral_lean_right")} for c in choices]
+                     "neutral_lean_right"),
+                 "one-liners right": (measured[c.key] or {}).get("short_texts", {}).get(
+                     "accuracy"),
+                 "one-liners Neutral": (measured[c.key] or {}).get("short_texts", {}).get(
+                     "neutral_share")} for c in choices]
         vader_metrics = sentiment.shipped_vader_metrics()
         if vader_metrics.get("test_accuracy") is not None:
             rows.append({"model": "VADER (NLTK lexicon)",
@@ -239,13 +243,18 @@ with single:
         st.dataframe(rows, hide_index=True, placeholder=EMPTY_CELL, column_config={
             "test accuracy": st.column_config.NumberColumn(format="percent"),
             "calibration error (ECE)": st.column_config.NumberColumn(format="%.3f"),
-            "Neutral verdicts' lean right": st.column_config.NumberColumn(format="percent")})
+            "Neutral verdicts' lean right": st.column_config.NumberColumn(format="percent"),
+            "one-liners right": st.column_config.NumberColumn(format="percent"),
+            "one-liners Neutral": st.column_config.NumberColumn(format="percent")})
         st.caption("Accuracy on the 25,000 IMDB test reviews. Each shipped model has a model "
                    "card (MODEL_CARD.md) in assets/models with its data, settings and "
                    "training time. Calibration is measured on the training reviews each "
                    "run held back, never the test set: the expected calibration error is "
                    "how far, on average, a model's confidence is from how often it is "
-                   "right; a Neutral verdict's lean should be right about half the time.")
+                   "right; a Neutral verdict's lean should be right about half the time. "
+                   "One-liners: about a thousand single sentences from those reviews that "
+                   "give a verdict on the film, labelled with their review's 1-2 or 9-10 "
+                   "stars (a Neutral verdict counts as right when its lean is).")
         curves = {c.name: (c.arch, Reliability.from_dict(measured[c.key]["reliability"]))
                   for c in choices if measured[c.key]}
         if curves:

@@ -134,6 +134,7 @@ with form_column, st.form("train_form", border=True):
     widget(a.number_input, "seed", a, value=DEFAULTS.seed, step=1)
     run_name = b.text_input("Run name (optional)", key=kept("train_name"), max_chars=80,
                             placeholder="e.g. LSTM baseline")
+    widget(st.checkbox, "sentences", value=DEFAULTS.sentences)
     submitted = st.form_submit_button("Start training", type="primary",
                                       width="stretch")
 

@@ -1,0 +1,119 @@
+"""The short-text development set: one-sentence verdicts cut from held-back training reviews.
+
+People type one-liners on the Classify page, and IMDB reviews average 230 words, so a
+model's test accuracy says little about "not good" or "A masterpiece.". This set measures
+that, from the training split only (never the test reviews):
+
+1. the labelled training reviews a shipped run held back for validation (the same seeded
+   split as `core.training.split_reviews`, so no network has fitted them);
+2. of those, the clear ones: 1-2 stars (negative) or 9-10 stars (positive);
+3. cut into sentences, keeping those of 3 to 25 words;
+4. of those, the ones that state an opinion: at least one word rated at least
+   `OPINION_STRENGTH` (either sign) in VADER's lexicon. Plot summary ("He moves to
+   Paris.") carries no verdict, so its review's stars would be a wrong label for it. The
+   lexicon only picks sentences; each sentence's label is its review's stars, so a
+   negated or sarcastic sentence keeps the label of its review.
+
+NB-LR is fitted on every training review, these ones too, so its figure here is flattered.
+
+The same cut of the reviews a run fits on can be added to its training examples
+(`ModelConfig.sentences`), so that a network learns one-liners as well as whole reviews.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from core.data import ImdbData
+    from core.models import ModelConfig
+
+MIN_WORDS, MAX_WORDS = 3, 25
+OPINION_STRENGTH = 1.0  # of VADER's -4..+4 word ratings: "good" 1.9, "boring" -1.3, "fine" 0.8
+NEGATIVE_STARS, POSITIVE_STARS = (1, 2), (9, 10)
+# A sentence about the film rather than its plot names it: "This movie was great", "It's
+# a masterpiece", "The film is boring".
+FILM_WORDS = frozenset({"movie", "movies", "film", "films", "flick", "this", "it", "it's",
+                        "show", "watch", "watching", "recommend"})
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_WORD = re.compile(r"[a-z']+")
+
+
+@functools.cache
+def opinion_words() -> frozenset[str]:
+    """Words VADER's lexicon rates at least `OPINION_STRENGTH` either way."""
+    from core.sentiment import vader_analyzer
+
+    lexicon = vader_analyzer().lexicon
+    return frozenset(word for word, rating in lexicon.items()
+                     if abs(rating) >= OPINION_STRENGTH)
+
+
+def sentences(text: str) -> list[str]:
+    """A review cut at sentence ends (., ! or ? followed by a space)."""
+    return [part.strip() for part in _SENTENCE_END.split(text) if part.strip()]
+
+
+def is_opinion(sentence: str) -> bool:
+    """Whether a sentence is a verdict on the film: 3-25 words, one of them naming the
+    film, one an opinion word."""
+    words = _WORD.findall(sentence.lower())
+    return (MIN_WORDS <= len(words) <= MAX_WORDS and not FILM_WORDS.isdisjoint(words)
+            and not opinion_words().isdisjoint(words))
+
+
+def verdict_sentences(reviews: pd.DataFrame, per_review: int | None = None,
+                      seed: int = 0) -> pd.DataFrame:
+    """The verdict sentences (`is_opinion`) of the clear reviews (1-2 or 9-10 stars) among
+    `reviews`, each labelled with its review's stars: columns text, label, stars,
+    review_id. `per_review` keeps at most that many of each review's (a seeded choice)."""
+    clear = reviews[reviews["stars"].isin(NEGATIVE_STARS + POSITIVE_STARS)]
+    rng = np.random.default_rng(seed)
+    rows = []
+    for review in clear.itertuples():
+        found = [s for s in sentences(review.text) if is_opinion(s)]
+        if per_review is not None and len(found) > per_review:
+            found = [found[i] for i in sorted(rng.choice(len(found), per_review,
+                                                         replace=False))]
+        rows += [{"text": sentence, "label": int(review.label), "stars": int(review.stars),
+                  "review_id": int(review.id)} for sentence in found]
+    return pd.DataFrame(rows, columns=["text", "label", "stars", "review_id"])
+
+
+def short_text_set(data: ImdbData, config: ModelConfig) -> pd.DataFrame:
+    """The development set for runs split like `config`: the verdict sentences of the
+    reviews such a run holds back (columns text, label, stars, review_id)."""
+    from core.training import split_reviews
+
+    _, held_back = split_reviews(config, data)
+    return verdict_sentences(held_back)
+
+
+@dataclass(frozen=True)
+class ShortTextScore:
+    """How a model does on the set: accuracy (Neutral counts as its lean) and how often
+    it says Neutral."""
+
+    texts: int
+    accuracy: float
+    neutral_share: float
+    accuracy_when_decided: float
+
+
+def score(probabilities: np.ndarray, labels: np.ndarray, band: float) -> ShortTextScore:
+    p = np.asarray(probabilities, dtype=np.float64)
+    y = np.asarray(labels, dtype=int)
+    right = (p > 0.5) == (y == 1)
+    neutral = np.abs(p - 0.5) < band
+    decided = ~neutral
+    return ShortTextScore(
+        texts=len(y), accuracy=float(right.mean()) if len(y) else float("nan"),
+        neutral_share=float(neutral.mean()) if len(y) else float("nan"),
+        accuracy_when_decided=float(right[decided].mean()) if decided.any() else float("nan"),
+    )
