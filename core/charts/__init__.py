@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+# The Okabe-Ito palette (Okabe and Ito, 2008), told apart with every common colour-vision
+# deficiency. Its green and vermillion stay off the classifiers that sit beside verdicts:
+# those colours mean Positive and Negative (the BiLSTM's bar used to be red beside the
+# "Negative" red). Vermillion marks TF-IDF, shown only among Compare's models.
 ARCH_COLORS = {
-    "simple_rnn": "#9e9e9e",
-    "lstm": "#1f77b4",
-    "gru": "#2ca02c",
-    "bilstm": "#d62728",
-    "stacked_bilstm": "#9467bd",
-    "vader": "#ff7f0e",
-    "tfidf_logreg": "#8c564b",
-    "nblr": "#e377c2",
-    "ngram": "#ff7f0e",
+    "simple_rnn": "#999999",
+    "lstm": "#0072B2",
+    "gru": "#E69F00",
+    "bilstm": "#CC79A7",
+    "stacked_bilstm": "#F0E442",
+    "vader": "#000000",
+    "tfidf_logreg": "#D55E00",
+    "nblr": "#56B4E9",
+    "ngram": "#000000",
 }
 POSITIVE_COLOR = "#2e7d32"
 NEGATIVE_COLOR = "#c62828"
