@@ -360,8 +360,13 @@ NEGATIVE_LABELS = {"0", "neg", "negative", "false", "no", "bad", "-", "0.0", "-1
 LABEL_COLUMN_NAMES = ("label", "labels", "sentiment", "polarity", "class", "target", "y")
 
 
-def read_table(data: bytes, filename: str, max_bytes: int = MAX_UPLOAD_BYTES) -> pd.DataFrame:
-    """Parse an uploaded CSV/TSV into a frame of strings, with errors a user can act on."""
+def read_table(data: bytes, filename: str, max_bytes: int = MAX_UPLOAD_BYTES,
+               min_columns: int = 2) -> pd.DataFrame:
+    """Parse an uploaded CSV/TSV into a frame of strings, with errors a user can act on.
+
+    The one parser of uploads: labelled data on the Data page needs two columns (text and
+    label), reviews to score on Classify one (`min_columns=1`).
+    """
     import pandas as pd
     if len(data) == 0:
         raise UploadError("The file is empty.")
@@ -389,8 +394,10 @@ def read_table(data: bytes, filename: str, max_bytes: int = MAX_UPLOAD_BYTES) ->
         frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
         raise UploadError(f"The file could not be read as a table: {exc}") from exc
-    if frame.empty or len(frame.columns) < 2:
+    if min_columns > 1 and (frame.empty or len(frame.columns) < min_columns):
         raise UploadError("The table needs a header row and at least two columns (text and label).")
+    if frame.empty:
+        raise UploadError("The table has a header but no reviews.")
     return frame
 
 

@@ -556,35 +556,9 @@ def read_reviews_upload(data: bytes, filename: str, max_rows: int) -> tuple[pd.D
 
     Raises `core.data.UploadError` with a message for the user.
     """
-    import csv
-    import io
+    from core.data import read_table
 
-    from core.data import MAX_UPLOAD_BYTES, UploadError
-
-    if not data:
-        raise UploadError("The file is empty.")
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise UploadError(f"The file is {len(data) / 1e6:.1f} MB; the limit is "
-                          f"{MAX_UPLOAD_BYTES / 1e6:.0f} MB.")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UploadError(f"The file is not UTF-8 text (byte {exc.start} cannot be decoded). "
-                          "Save it as UTF-8 and upload it again.") from exc
-    if not text.strip():
-        raise UploadError("The file holds only blank space.")
-    sep = "\t" if filename.lower().endswith((".tsv", ".tab")) else ","
-    if sep == ",":
-        try:
-            sep = csv.Sniffer().sniff(text[:20_000], delimiters=",;\t|").delimiter
-        except csv.Error:
-            pass
-    try:
-        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
-        raise UploadError(f"The file could not be read as a table: {exc}") from exc
-    if frame.empty:
-        raise UploadError("The table has a header but no reviews.")
+    frame = read_table(data, filename, min_columns=1)
     dropped = max(0, len(frame) - max_rows)
     return frame.head(max_rows), dropped
 

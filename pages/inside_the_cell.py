@@ -9,6 +9,7 @@ from typing import Any
 import streamlit as st
 
 from core import gradients
+from core.charts import cell as charts
 from core.events import Result
 from core.jobs import DONE, Job, JobSpec, engine
 from core.models import ARCH_LABELS
@@ -76,14 +77,6 @@ def show_problems(problems: dict[str, str]) -> bool:
     return bool(problems)
 
 
-# --- Charts (imported lazily: they pull in TensorFlow through core.gates) -------------------
-
-def charts():
-    from core.charts import cell
-
-    return cell
-
-
 vanishing, exploding, gates_tab = st.tabs(
     ["📉 Vanishing gradients", "💥 Exploding gradients", "🚪 The gates"])
 
@@ -120,9 +113,8 @@ with vanishing:
             submit("cell_long_range_job", "Long-range task", "long_range", settings)
 
     def draw_long_range(results: list[dict[str, Any]], job: Job) -> None:
-        cell = charts()
         left, right = st.columns([3, 2])
-        left.plotly_chart(cell.accuracy_vs_length_chart(results), key=f"acc_{len(results)}")
+        left.plotly_chart(charts.accuracy_vs_length_chart(results), key=f"acc_{len(results)}")
         right.markdown(
             "**Reading it.** 50% is guessing. With the default settings the plain RNN solves "
             "short distances but falls to chance as L grows: by the time the gradient gets "
@@ -146,7 +138,7 @@ with vanishing:
         chosen = [r for r in results if r["length"] == length]
         field = "initial_grad_norms" if when == "at initialization" else "grad_norms"
         left, right = st.columns([3, 2])
-        left.plotly_chart(cell.step_gradient_chart(
+        left.plotly_chart(charts.step_gradient_chart(
             chosen, f"How much error signal reaches each step (L = {length}, {when})",
             key=field, first_label="← signal token"), key=f"steps_{len(results)}_{field}")
         ratios = ", ".join(
@@ -197,7 +189,7 @@ with vanishing:
 
     def draw_reviews(results: list[dict[str, Any]], job: Job) -> None:
         left, right = st.columns([3, 2])
-        left.plotly_chart(charts().step_gradient_chart(
+        left.plotly_chart(charts.step_gradient_chart(
             results, "Gradient reaching each word of a review", x_title="word position"),
             key=f"reviews_{len(results)}")
         lines = "\n".join(
@@ -248,7 +240,7 @@ with exploding:
             submit("cell_exploding_job", "Exploding gradients", "exploding", settings)
 
     def draw_exploding(results: list[dict[str, Any]], job: Job) -> None:
-        st.plotly_chart(charts().exploding_chart(results), key=f"exploding_{len(results)}")
+        st.plotly_chart(charts.exploding_chart(results), key=f"exploding_{len(results)}")
         for result in results:
             label = (f"With clipnorm={result['clipnorm']:g}" if result["clipnorm"]
                      else "Without clipping")
@@ -261,7 +253,7 @@ with exploding:
         first = results[0]
         growth = gradients.first_to_last_ratio(first["initial_step_norms"])
         left, right = st.columns([3, 2])
-        left.plotly_chart(charts().step_gradient_chart(
+        left.plotly_chart(charts.step_gradient_chart(
             [{"arch": "ReLU RNN", "norms": first["initial_step_norms"]}],
             "Before the first update: gradient reaching each time step", key="norms"),
             key=f"exploding_steps_{len(results)}")
@@ -374,9 +366,8 @@ with gates_tab:
                         f"{trace.keras_max_diff:.1e}, more than {gates.MATCH_TOLERANCE:g}: this "
                         "layer computes something the recomputation does not model, so the "
                         "gates below may not be exactly the ones it used.", icon="⚠️")
-                cell = charts()
                 left, right = st.columns([3, 1])
-                left.plotly_chart(cell.gate_overview_chart(trace), key="gates_overview")
+                left.plotly_chart(charts.gate_overview_chart(trace), key="gates_overview")
                 if trace.cell_type == "lstm":
                     right.markdown(
                         "**Forget** near 1: the memory is kept as it is. A dip: the cell "
@@ -392,7 +383,7 @@ with gates_tab:
                         "from the word alone."
                     )
                 left, right = st.columns([3, 1])
-                left.plotly_chart(cell.state_overview_chart(trace), key="gates_states")
+                left.plotly_chart(charts.state_overview_chart(trace), key="gates_states")
                 right.markdown(
                     "The memory is what the gates produce: it changes where words matter "
                     "and stays flat across the words the model lets pass. "
@@ -403,7 +394,7 @@ with gates_tab:
                 )
                 left, right = st.columns([3, 1])
                 units = trace.most_active_units(top_k, by=shown)
-                left.plotly_chart(cell.unit_heatmap_chart(trace, shown, units),
+                left.plotly_chart(charts.unit_heatmap_chart(trace, shown, units),
                                   key="gates_units")
                 right.markdown(
                     "Averages hide specialists. These are the units where the chosen gate "

@@ -75,9 +75,7 @@ def one_hot_figure(view: TokenView, max_positions: int = 20) -> go.Figure:
     n = min(view.seq_len, max_positions, max(len(view.tokens), 1) + 2)
     ids = view.sequence[:n]
     columns = sorted(set(int(i) for i in ids))
-    matrix = np.zeros((n, len(columns)), dtype=np.float32)
-    index = {c: j for j, c in enumerate(columns)}
-    matrix[np.arange(n), [index[int(i)] for i in ids]] = 1.0
+    matrix = view.one_hot(n)[:, columns]
     fig = go.Figure(go.Heatmap(
         z=matrix, x=[f"id {c}" for c in columns], y=_token_labels(view, n),
         colorscale=[[0, "#f5f5f5"], [1, "#1f77b4"]], showscale=False, xgap=1, ygap=1,

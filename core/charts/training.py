@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from core.charts import ARCH_COLORS, NEGATIVE_COLOR, POSITIVE_COLOR, base_layout
+from core.charts import ARCH_COLORS, base_layout
 
 TRAIN_COLOR = ARCH_COLORS["lstm"]
 VAL_COLOR = "#ff7f0e"
@@ -143,6 +143,3 @@ def epoch_times_figure(epoch_s: Sequence[float],
     fig.update_xaxes(dtick=1)
     return base_layout(fig, "Time per epoch (incl. validation)", "epoch", "seconds", height=320)
 
-
-def prediction_color(p_positive: float) -> str:
-    return POSITIVE_COLOR if p_positive >= 0.5 else NEGATIVE_COLOR
