@@ -149,8 +149,8 @@ FIELD_HELP = {
         "Reviews average 230 words, but people type one-liners. This adds, as extra "
         "training examples, the sentences of the training reviews that give a verdict on "
         "the film (\"It was boring.\"), cut from the clearest reviews (1-2 and 9-10 stars) "
-        "and labelled with their review's stars: about two per review, short, so an epoch "
-        "takes only a little longer."
+        "and labelled with their review's stars: one per review at most, short, so an "
+        "epoch takes only a little longer."
     ),
 }
 
