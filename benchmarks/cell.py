@@ -49,7 +49,8 @@ def run(emit: Callable[..., None]) -> None:
     emit("reviews_default_total", time.perf_counter() - start, "s")
 
     from core import gates
-    from core.models import ModelConfig, build_model, end_to_end
+    from core.config import ModelConfig
+    from core.models import build_model, end_to_end
     from core.text import make_vectorizer
 
     texts = data.train["text"].head(2000).tolist()

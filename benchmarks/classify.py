@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
-from core import explain, sentiment, short_texts
+from core import catalog, explain, sentiment, short_texts, vader, verdict
 from core.data import load_imdb
 from core.runs import RunError
 
@@ -46,14 +46,14 @@ def median_s(work: Callable[[], object], repeats: int) -> float:
     return statistics.median(seconds)
 
 
-def shipped_models() -> dict[str, sentiment.ScoringModel]:
+def shipped_models() -> dict[str, catalog.ScoringModel]:
     """The usable shipped models by architecture; a line for each one that is not."""
     models = {}
-    for choice in sentiment.model_choices():
-        if choice.source != sentiment.SHIPPED:
+    for choice in catalog.model_choices():
+        if choice.source != catalog.SHIPPED:
             continue
         try:
-            models[choice.arch] = sentiment.load_scoring_model(choice)
+            models[choice.arch] = catalog.load_scoring_model(choice)
         except RunError as exc:
             print(f"# {NAMES[choice.arch]}: not measured, {exc}", flush=True)
     return models
@@ -84,7 +84,7 @@ def run(emit: Callable[..., None]) -> None:
     def classify_megabyte() -> None:
         sentiment.check_review(megabyte, one.seq_len, {"model": one.vocabulary})
         one.score(megabyte)
-        sentiment.vader_scores(megabyte)
+        vader.vader_scores(megabyte)
 
     emit("classify_1mb_s", median_s(classify_megabyte, 5), "s")
     emit("explain_1mb_s", median_s(
@@ -97,10 +97,9 @@ def run(emit: Callable[..., None]) -> None:
     for arch, name in NAMES.items():
         if arch in models:
             model = models[arch]
-            probs = model.predict([sentiment.clip_review(t, model.seq_len)[0] for t in texts],
-                                  batch_size=512)
+            probs = model.predict(texts)
             emit(name, sentiment.accuracy(probs, labels))
-    emit("acc_vader", sentiment.vader_accuracy(texts, labels))
+    emit("acc_vader", vader.vader_accuracy(texts, labels))
     nblr_figures(emit, data, texts, labels, typical)
     from core.pretrain import calibrate
     from core.runs import SHIPPED_DIR
@@ -115,7 +114,7 @@ def run(emit: Callable[..., None]) -> None:
 
 
 def short_text_figures(emit: Callable[..., None], data,
-                       models: dict[str, sentiment.ScoringModel]) -> None:
+                       models: dict[str, catalog.ScoringModel]) -> None:
     """Each model on the short-text development set (`core.short_texts`)."""
     from core.pretrain import SHIPPED_CONFIGS
 
@@ -123,17 +122,17 @@ def short_text_figures(emit: Callable[..., None], data,
     emit("short_texts", len(texts), "sentences")
     labels = texts["label"].to_numpy(dtype=int)
     scorers = {arch: model.predict for arch, model in models.items()}
-    choice = next(c for c in sentiment.model_choices() if c.source == sentiment.BASELINE)
+    choice = next(c for c in catalog.model_choices() if c.source == catalog.BASELINE)
     try:
-        scorers["nblr"] = sentiment.load_scoring_model(choice).predict
+        scorers["nblr"] = catalog.load_scoring_model(choice).predict
     except RunError as exc:
         print(f"# short_acc_nblr: not measured, {exc}", flush=True)
     for name, predict in scorers.items():
         result = short_texts.score(predict(texts["text"].tolist()), labels,
-                                   sentiment.NEUTRAL_BAND)
+                                   verdict.NEUTRAL_BAND)
         emit(f"short_acc_{name}", result.accuracy)
         emit(f"short_neutral_{name}", result.neutral_share)
-    compound = np.array([sentiment.vader_scores(t).compound for t in texts["text"]])
+    compound = np.array([vader.vader_scores(t).compound for t in texts["text"]])
     emit("short_acc_vader", float(np.mean((compound > 0) == (labels == 1))))
 
 
@@ -142,9 +141,9 @@ def nblr_figures(emit: Callable[..., None], data, texts: list[str], labels: np.n
     """The shipped NB-LR, and a fresh fit of it timed on this machine."""
     from core.baselines import fit_nblr
 
-    choice = next(c for c in sentiment.model_choices() if c.source == sentiment.BASELINE)
+    choice = next(c for c in catalog.model_choices() if c.source == catalog.BASELINE)
     try:
-        shipped = sentiment.load_scoring_model(choice)
+        shipped = catalog.load_scoring_model(choice)
     except RunError as exc:
         print(f"# acc_nblr: not measured, {exc}", flush=True)
     else:

@@ -14,8 +14,8 @@ import time
 from collections.abc import Callable
 
 from core import compare, data
+from core.config import ModelConfig
 from core.jobs import JobContext
-from core.models import ModelConfig
 from core.runs import RunStore
 
 SHOWN = ["model", "status", "params", "epoch_s", "train_s", "samples_per_s", "latency_one_ms",

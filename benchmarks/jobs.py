@@ -32,7 +32,7 @@ from benchmarks.procs import PeakMemory
 from core import data, training
 from core.events import Batch
 from core.jobs import CANCELLED, DONE, FAILED, FINISHED, STOPPED, engine
-from core.models import ModelConfig
+from core.config import ModelConfig
 
 cluster = None
 if nodes > 1:

@@ -93,7 +93,7 @@ def run(emit: Callable[..., None]) -> None:
     from playwright.sync_api import sync_playwright
 
     from core import data, training
-    from core.models import ModelConfig
+    from core.config import ModelConfig
 
     home = tempfile.mkdtemp(prefix="rnnlab-bench-live-")
     cache = Path(os.environ.get("RNNLAB_HOME") or Path.home() / ".rnnlab") / "cache"

@@ -54,7 +54,7 @@ def run(emit: Callable[..., None]) -> None:
 def measure_quality(emit: Callable[..., None], model: lm.LanguageModel, config: dict[str, Any],
                     imdb: Any) -> dict[str, float]:
     """Both models on the rebuilt held-out reviews; emits and returns the quality figures."""
-    from core.ngram import KneserNeyModel
+    from core.language_model.ngram import KneserNeyModel
     from core.pretrain_lm import HELD_OUT_REVIEWS, SAMPLED_REVIEWS
 
     settings = lm.LMConfig.from_dict(config)

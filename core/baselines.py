@@ -22,7 +22,6 @@ import functools
 import hashlib
 import json
 import os
-import statistics
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -32,11 +31,11 @@ from typing import Any
 import numpy as np
 
 from core import settings
+from core.predict import median_latency_ms
 
 BASELINES = ("vader", "tfidf_logreg", "nblr")
 BASELINE_NAMES = {"vader": "VADER (lexicon)", "tfidf_logreg": "TF-IDF + logistic regression",
                   "nblr": "NB-LR (1-3-grams)"}
-LATENCY_BATCH = 256
 # Bump when a baseline's method changes, so cached results from the old one are not shown.
 BASELINE_VERSION = 1
 
@@ -85,31 +84,6 @@ def _write_cache(path, result: BaselineResult) -> None:
     os.replace(tmp, path)
 
 
-def median_latency_ms(predict: Callable[[list[str]], Any], texts: Sequence[str],
-                      repeats: int = 15) -> tuple[float, float]:
-    """Median milliseconds per review: one review at a time, and inside a batch of 256.
-
-    The median ignores the occasional slow call (a garbage collection, another process on
-    the machine), which a mean would let dominate a handful of repeats.
-    """
-    pool = [t for t in texts if t] or ["an empty review"]
-    singles = []
-    predict([pool[0]])  # warm-up: first calls pay one-off setup costs
-    for i in range(repeats):
-        text = pool[i % len(pool)]
-        start = time.perf_counter()
-        predict([text])
-        singles.append(time.perf_counter() - start)
-    batch = [pool[i % len(pool)] for i in range(LATENCY_BATCH)]
-    batches = []
-    for _ in range(max(3, repeats // 5)):
-        start = time.perf_counter()
-        predict(batch)
-        batches.append(time.perf_counter() - start)
-    return (statistics.median(singles) * 1000,
-            statistics.median(batches) * 1000 / LATENCY_BATCH)
-
-
 def trained_metrics(predict: Callable[[list[str]], Any], test: list[str], y_test: np.ndarray,
                     train_s: float, train_size: int, params: int) -> dict[str, Any]:
     """A trained baseline's row, under the names of a saved run's metrics: its scores on
@@ -140,10 +114,10 @@ def vader_baseline(test_texts: Sequence[str], test_labels: Sequence[int],
     """VADER's accuracy on the test reviews, by the same rule as the Classify page.
 
     A compound score above 0 is positive, below 0 negative, and exactly 0 is neutral and
-    counts as a miss (`core.sentiment.vader_accuracy`). The compound score is not a
+    counts as a miss (`core.vader.vader_accuracy`). The compound score is not a
     probability, so no loss is reported.
     """
-    from core.sentiment import vader_accuracy, vader_compounds
+    from core.vader import vader_accuracy, vader_compounds
 
     texts = [str(t) for t in test_texts]
     labels = np.asarray(test_labels, dtype=np.int64)

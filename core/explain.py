@@ -23,7 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.sentiment import clip_review, standard_tokens
+from core.predict import clip_review
+from core.text import tokenize_all
 
 Predict = Callable[[Sequence[str]], np.ndarray]
 _WORD = re.compile(r"\S+")
@@ -54,13 +55,14 @@ class Explanation:
 
     def top(self, n: int = 8, positive: bool = True) -> list[tuple[str, float]]:
         """The `n` strongest words pushing one way, each word once (its strongest showing)."""
+        pushing = [(word, float(value)) for word, value in zip(self.words, self.contributions,
+                                                               strict=True)
+                   if not np.isnan(value) and (value > 0 if positive else value < 0)]
         best: dict[str, float] = {}
-        for word, value in zip(self.words, self.contributions, strict=True):
-            if np.isnan(value) or (value <= 0 if positive else value >= 0):
-                continue
-            token = " ".join(standard_tokens(word))
+        for tokens, (_, value) in zip(tokenize_all([w for w, _ in pushing]), pushing, strict=True):
+            token = " ".join(tokens)
             if token not in best or abs(value) > abs(best[token]):
-                best[token] = float(value)
+                best[token] = value
         ranked = sorted(best.items(), key=lambda item: abs(item[1]), reverse=True)
         return ranked[:n]
 
@@ -93,11 +95,11 @@ def occlusion(text: str, predict: Predict, seq_len: int, batch_size: int = 256,
     # Only words that become tokens within the first `seq_len` can matter to the model.
     readable: list[int] = []
     tokens_seen = 0
-    for index, word in enumerate(words):
+    for index, word_tokens in enumerate(tokenize_all(words)):
         if tokens_seen >= seq_len:
             truncated = True
             break
-        n = len(standard_tokens(word))
+        n = len(word_tokens)
         if n:
             readable.append(index)
             tokens_seen += n

@@ -268,7 +268,7 @@ def trace_text(model: keras.Model, text: str, direction: str = "forward") -> Gat
         raise ValueError("This model has no TextVectorization layer, so it cannot read text.")
     network = network_of(model)
     layer = recurrent_layer(network)
-    tokens = tokenize(vectorizer, text)
+    tokens = tokenize(text, vectorizer)
     if not tokens:
         raise ValueError("The text has no words the model can read; type a sentence.")
     ids = np.asarray(vectorizer([text]))

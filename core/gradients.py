@@ -23,20 +23,21 @@ import inspect
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from core.config import ARCH_LABELS
 from core.events import Result
 from core.live import live_training
-from core.models import ARCH_LABELS
+from core.schema import Settings, knob
 
 if TYPE_CHECKING:
     import keras
 
     from core.data import ImdbData
-    from core.jobs import JobContext
+    from core.jobs import Job, JobContext
 
 GRADIENT_ARCHS = ("simple_rnn", "lstm", "gru")
 SIGNAL_TOKENS = (1, 2)  # the first token is one of these; the label says which
@@ -107,18 +108,6 @@ def _stopped(job: JobContext | None) -> bool:
     return job is not None and job.stop_requested
 
 
-def _out_of_range(settings: Any, limits: dict[str, tuple[float, float]]) -> dict[str, str]:
-    """A message for every field that is not a finite number within its limits."""
-    problems = {}
-    for name, (low, high) in limits.items():
-        value = getattr(settings, name)
-        if not (isinstance(value, (int, float)) and not isinstance(value, bool)
-                and math.isfinite(value) and low <= value <= high):
-            problems[name] = (f"{name.replace('_', ' ').capitalize()} must be from {low:,g} "
-                              f"to {high:,g}.")
-    return problems
-
-
 # --- The long-range task -----------------------------------------------------------------
 
 def long_range_data(length: int, n: int, vocab_size: int = 12,
@@ -138,38 +127,34 @@ def long_range_data(length: int, n: int, vocab_size: int = 12,
     return ids, labels.astype(np.float32)
 
 
+LENGTH_CHOICES = (2, 5, 10, 20, 30, 50, 75, 100, 150, 200)  # what the page offers
+CELL_LABELS = {arch: ARCH_LABELS[arch] for arch in GRADIENT_ARCHS}
+
+
 @dataclass
-class LongRangeSettings:
+class LongRangeSettings(Settings):
     """One accuracy-versus-L experiment: every architecture at every length, same budget."""
 
     # On this budget the plain RNN solves L=10 and is at chance by L=20, while LSTM and GRU
     # still solve L=20 (about a minute on 2 CPU cores); from L=30 the gated cells need
     # more training too.
-    lengths: list[int] = field(default_factory=lambda: [5, 10, 20])
-    archs: list[str] = field(default_factory=lambda: list(GRADIENT_ARCHS))
-    units: int = 16
-    embed_dim: int = 8
-    vocab_size: int = 12
-    train_size: int = 1000
-    epochs: int = 4
-    batch_size: int = 32
-    learning_rate: float = 0.03
-    test_size: int = 400
-    input_scale: float = 1.0
-    seed: int = 7
-
-    def validate(self) -> dict[str, str]:
-        problems = _out_of_range(self, {
-            "units": (1, 256), "embed_dim": (1, 128), "vocab_size": (4, 1000),
-            "train_size": (32, 20_000), "epochs": (1, 50), "batch_size": (1, 1024),
-            "test_size": (10, 10_000), "learning_rate": (1e-5, 1.0), "input_scale": (1e-3, 10.0),
-        })
-        if not self.lengths or any(not isinstance(n, int) or not 1 <= n <= 1000
-                                   for n in self.lengths):
-            problems["lengths"] = "Choose at least one length L, each from 1 to 1,000."
-        if not self.archs or any(a not in GRADIENT_ARCHS for a in self.archs):
-            problems["archs"] = "Choose at least one of SimpleRNN, LSTM and GRU."
-        return problems
+    lengths: list[int] = knob(
+        label="Distances L", help="Number of distractor tokens between the signal and the end.",
+        default_factory=lambda: [5, 10, 20], many=True, item="distance L", low=1, high=1000,
+        whole=True)
+    archs: list[str] = knob(label="Architectures", default_factory=lambda: list(GRADIENT_ARCHS),
+                            many=True, item="architecture", choices=GRADIENT_ARCHS,
+                            choice_labels=CELL_LABELS)
+    units: int = knob(16, "Units", "Size of each model's hidden state.", low=1, high=256)
+    embed_dim: int = knob(8, "Embedding size", low=1, high=128)
+    vocab_size: int = knob(12, "Vocabulary size", low=4, high=1000)
+    train_size: int = knob(1000, "Training sequences", low=32, high=20_000, step=100)
+    epochs: int = knob(4, "Epochs", low=1, high=50)
+    batch_size: int = knob(32, "Batch size", low=1, high=1024)
+    learning_rate: float = knob(0.03, "Learning rate", low=1e-5, high=1.0, fmt="%.4f")
+    test_size: int = knob(400, "Test sequences", low=10, high=10_000)
+    input_scale: float = knob(1.0, "Input scale", low=1e-3, high=10.0)
+    seed: int = knob(7, "Seed", low=0, high=2**31 - 1)
 
 
 def long_range_model(arch: str, units: int, embed_dim: int, vocab_size: int,
@@ -236,9 +221,6 @@ def train_long_range(arch: str, length: int, settings: LongRangeSettings,
 def run_long_range(settings: LongRangeSettings,
                    job: JobContext | None = None) -> list[dict[str, Any]]:
     """Every (architecture, L), shortest L first; a "result" event as each one finishes."""
-    problems = settings.validate()
-    if problems:
-        raise ValueError(" ".join(problems.values()))
     lengths = sorted({int(n) for n in settings.lengths})
     pairs = [(length, arch) for length in lengths for arch in settings.archs]
     # Work grows with L, so progress is counted in time steps rather than in runs.
@@ -269,28 +251,22 @@ def run_long_range(settings: LongRangeSettings,
 # --- Real reviews -------------------------------------------------------------------------
 
 @dataclass
-class ReviewGradientSettings:
+class ReviewGradientSettings(Settings):
     """Three same-size sentiment models, same short training, probed on long reviews."""
 
-    seq_len: int = 200
-    units: int = 32
-    embed_dim: int = 32
-    vocab_size: int = 5000
-    train_size: int = 1000
-    epochs: int = 1
-    probe_reviews: int = 32
-    seed: int = 7
-    archs: list[str] = field(default_factory=lambda: list(GRADIENT_ARCHS))
-
-    def validate(self) -> dict[str, str]:
-        problems = _out_of_range(self, {
-            "seq_len": (10, 1000), "units": (1, 256), "embed_dim": (1, 256),
-            "vocab_size": (100, 50_000), "train_size": (0, 25_000), "epochs": (1, 20),
-            "probe_reviews": (1, 500),
-        })
-        if not self.archs or any(a not in GRADIENT_ARCHS for a in self.archs):
-            problems["archs"] = "Choose at least one of SimpleRNN, LSTM and GRU."
-        return problems
+    seq_len: int = knob(200, "Tokens per review", low=10, high=1000, step=50)
+    units: int = knob(32, "Units", low=1, high=256)
+    embed_dim: int = knob(32, "Embedding size", "The same for all three models, like the units.",
+                          low=1, high=256)
+    vocab_size: int = knob(5000, "Vocabulary size", low=100, high=50_000)
+    train_size: int = knob(1000, "Training reviews", "0 keeps the random weights.",
+                           low=0, high=25_000, step=500)
+    epochs: int = knob(1, "Epochs", low=1, high=20)
+    probe_reviews: int = knob(32, "Probed reviews", low=1, high=500)
+    seed: int = knob(7, "Seed", low=0, high=2**31 - 1)
+    archs: list[str] = knob(label="Architectures", default_factory=lambda: list(GRADIENT_ARCHS),
+                            many=True, item="architecture", choices=GRADIENT_ARCHS,
+                            choice_labels=CELL_LABELS)
 
 
 def run_review_gradients(settings: ReviewGradientSettings, data: ImdbData,
@@ -302,11 +278,9 @@ def run_review_gradients(settings: ReviewGradientSettings, data: ImdbData,
     window are probed, so every position holds a real word.
     """
     from core import text
-    from core.models import ModelConfig, build_model
+    from core.config import ModelConfig
+    from core.models import build_model
 
-    problems = settings.validate()
-    if problems:
-        raise ValueError(" ".join(problems.values()))
     rng = np.random.default_rng(settings.seed)
     train = data.train
     vocabulary = text.cached_vocabulary(train["text"].tolist(), settings.vocab_size,
@@ -376,24 +350,17 @@ def run_review_gradients(settings: ReviewGradientSettings, data: ImdbData,
 # --- Exploding gradients ------------------------------------------------------------------
 
 @dataclass
-class ExplodingSettings:
+class ExplodingSettings(Settings):
     """A ReLU RNN whose recurrent weights amplify the signal at every step, trained by SGD."""
 
-    length: int = 30
-    units: int = 32
-    recurrent_gain: float = 2.0
-    learning_rate: float = 0.05
-    clipnorm: float = 1.0
-    steps: int = 60
-    batch_size: int = 32
-    seed: int = 3
-
-    def validate(self) -> dict[str, str]:
-        return _out_of_range(self, {
-            "length": (2, 500), "units": (1, 256), "recurrent_gain": (0.1, 10.0),
-            "learning_rate": (1e-5, 10.0), "clipnorm": (1e-3, 1000.0), "steps": (1, 2000),
-            "batch_size": (1, 1024),
-        })
+    length: int = knob(30, "Sequence length L", low=2, high=500)
+    units: int = knob(32, "Units", low=1, high=256)
+    recurrent_gain: float = knob(2.0, "Recurrent weight gain", low=0.1, high=10.0, step=0.25)
+    learning_rate: float = knob(0.05, "Learning rate (SGD)", low=1e-5, high=10.0, fmt="%.4f")
+    clipnorm: float = knob(1.0, "clipnorm", low=1e-3, high=1000.0)
+    steps: int = knob(60, "Training steps", low=1, high=2000)
+    batch_size: int = knob(32, "Batch size", low=1, high=1024)
+    seed: int = knob(3, "Seed", low=0, high=2**31 - 1)
 
 
 def _exploding_model(settings: ExplodingSettings, clipnorm: float | None) -> keras.Model:
@@ -465,9 +432,6 @@ def train_exploding(settings: ExplodingSettings, clipnorm: float | None,
 def run_exploding(settings: ExplodingSettings,
                   job: JobContext | None = None) -> list[dict[str, Any]]:
     """The same run twice, without and with clipping; a "result" event after each."""
-    problems = settings.validate()
-    if problems:
-        raise ValueError(" ".join(problems.values()))
     results = []
     for index, clipnorm in enumerate((None, settings.clipnorm)):
         if _stopped(job):
@@ -497,7 +461,20 @@ def cell_job(job: JobContext, config: dict[str, Any], data: ImdbData | None = No
 
     `config` is {"experiment": a key of EXPERIMENTS, "settings": its settings as a dict}."""
     settings_class, run = EXPERIMENTS[config["experiment"]]
-    settings = settings_class(**config["settings"])
+    settings = settings_class.from_dict(config["settings"])
     if config["experiment"] == "reviews":
         return run(settings, data, job)
     return run(settings, job)
+
+
+def submit_experiment(experiment: str, title: str, settings: Settings,
+                      data: ImdbData | None = None, owner: str | None = None,
+                      user: str | None = None) -> Job:
+    """Queue one experiment of Inside the cell; `core.schema.SettingsError` if its
+    settings cannot run (the one check: the worker trusts them)."""
+    from core.jobs import JobSpec, engine
+
+    settings.check()
+    spec = JobSpec("cell", title, {"experiment": experiment, "settings": settings.to_dict()},
+                   owner, user)
+    return engine().submit(spec, data=data)

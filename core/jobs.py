@@ -103,8 +103,8 @@ class JobKind:
 KINDS: dict[str, JobKind] = {
     "train": JobKind("core.training:train_job", label="training"),
     "score": JobKind("core.training:score_job", cpus=1, label="scoring"),
-    "compare": JobKind("core.compare:compare_job", label="comparison"),
-    "language_model": JobKind("core.language_model:lm_job", label="training"),
+    "compare": JobKind("core.compare.run:compare_job", label="comparison"),
+    "language_model": JobKind("core.language_model.training:lm_job", label="training"),
     "cell": JobKind("core.gradients:cell_job", cpus=1, label="experiment"),
     "download": JobKind("core.data:download_job", cpus=0, label="download"),
 }

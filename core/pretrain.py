@@ -18,25 +18,18 @@ import platform
 import shutil
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from core.config import ARCH_LABELS, RECIPE, SHIPPED_ARCHS, ModelConfig
 from core.jobs import ConsoleJobContext
-from core.models import ARCH_LABELS, ModelConfig
 from core.runs import SHIPPED_DIR
 
-SHIPPED_ARCHS = ("bilstm", "lstm", "gru", "simple_rnn")  # training order: most wanted first
-# One recipe for all four (but the verdict sentences), so the cards compare cells:
-# - a 15,000-word vocabulary keeps each file near 4 MB (the embedding is most of the
-#   weights, and all four must fit in 20 MB);
-# - 500 tokens read the whole of about 93% of reviews (300 tokens left a BiLSTM at 85%);
-# - word vectors learnt from the 75,000 training and unlabelled reviews (`embeddings=imdb`,
-#   `core.word_vectors`) and fine-tuned: +0.5 to 1 point of test accuracy over random
-#   vectors, because the test reviews are about other films than the training ones and
-#   the unlabelled reviews teach words the labelled ones barely use;
-# - max pooling over the words and spatial dropout on the word vectors: a random-start
-#   LSTM reading its last state plateaus near 85-86% on these reviews (Dai and Le, 2015,
-#   report 86.5% for a much larger one).
+# Trained largest first: a partial rebuild then has the most wanted models.
+TRAINING_ORDER = tuple(reversed(SHIPPED_ARCHS))
+# One recipe for all four (`core.config.RECIPE`; but the verdict sentences), so the cards
+# compare cells. On top of it:
 # - batches of reviews of similar length, the padding masked (`core.models.build_model`):
 #   +0.6 to 0.7 points of test accuracy for the LSTM, GRU and BiLSTM over the same recipe
 #   padded to 500 tokens, and an epoch in about half the time;
@@ -46,19 +39,13 @@ SHIPPED_ARCHS = ("bilstm", "lstm", "gru", "simple_rnn")  # training order: most 
 #   91.2% -> 88.8% and BiLSTM 91.2% -> 89.0%, so those two train on reviews only). On the
 #   short-text development set it took the LSTM from 73.8% right and 28% Neutral to 76.4%
 #   and 18%. Every verdict sentence (two per review) cost the LSTM 3 points instead.
-# 2% of the training reviews are held back to draw the validation curve, to calibrate and
-# to cut the short-text development set from.
-BASE = dict(vocab_size=15_000, seq_len=500, embed_dim=64, units=64, layers=1, dropout=0.3,
-            pooling="max", embed_dropout=0.3, embeddings="imdb", freeze_embeddings=False,
-            optimizer="adam", learning_rate=0.002, clipnorm=1.0, batch_size=128,
-            train_size=25_000, val_share=0.02, seed=42)
 # Epochs where the validation loss bottomed out in trial runs (5% held back): the gated
 # models overfit from the third epoch on; the SimpleRNN's validation accuracy peaked at the
 # second of four (83.0%, 87.8%, 87.6%, 86.6%).
 EPOCHS = {"bilstm": 2, "lstm": 2, "gru": 2, "simple_rnn": 2}
 SENTENCES = {"bilstm": False, "lstm": True, "gru": False, "simple_rnn": True}
-SHIPPED_CONFIGS = {arch: ModelConfig(arch=arch, **{**BASE, "epochs": EPOCHS[arch],
-                                                  "sentences": SENTENCES[arch]})
+SHIPPED_CONFIGS = {arch: replace(RECIPE, arch=arch, epochs=EPOCHS[arch],
+                                 sentences=SENTENCES[arch])
                    for arch in SHIPPED_ARCHS}
 TARGETS = {"bilstm": 0.88, "lstm": 0.87, "gru": 0.87}
 SIZE_LIMIT_MB = 20.0  # per shipped model
@@ -84,7 +71,7 @@ def machine() -> str:
 
 def model_card(arch: str, config: ModelConfig, metrics: dict[str, Any], history: dict[str, Any],
                vader: dict[str, Any], size_mb: float, where: str, trained: float) -> str:
-    from core.sentiment import NEUTRAL_BAND
+    from core.verdict import NEUTRAL_BAND
 
     label = ARCH_LABELS[arch]
     low, high = 0.5 - NEUTRAL_BAND, 0.5 + NEUTRAL_BAND
@@ -156,7 +143,7 @@ gradient clipping at norm {config.clipnorm}), batch {config.batch_size}, seed
 {config.seed}. Training took {metrics['train_s'] / 60:.1f} min
 ({metrics.get('total_s', 0) / 60:.1f} min with data preparation and evaluation) on:
 {where}. Median latency for one review with this model called directly:
-{metrics.get('latency_ms', float('nan')):.1f} ms.
+{metrics.get('latency_one_ms', float('nan')):.1f} ms.
 
 | epoch | loss | accuracy | val. loss | val. accuracy | time |
 |---|---|---|---|---|---|
@@ -181,7 +168,7 @@ machines. Trained on {time.strftime('%Y-%m-%d', time.gmtime(trained))}.
 
 def summary(out: Path, vader: dict[str, Any]) -> str:
     rows = []
-    for arch in ("simple_rnn", "lstm", "gru", "bilstm"):
+    for arch in SHIPPED_ARCHS:
         path = out / arch / "metrics.json"
         if not path.exists():
             continue
@@ -203,7 +190,7 @@ def summary(out: Path, vader: dict[str, Any]) -> str:
 
 
 def nblr_row(out: Path) -> str:
-    from core.sentiment import NBLR_METRICS_FILE
+    from core.catalog import NBLR_METRICS_FILE
 
     try:
         nblr = json.loads((out / NBLR_METRICS_FILE).read_text(encoding="utf-8"))
@@ -216,7 +203,7 @@ def nblr_row(out: Path) -> str:
 
 def vader_metrics(data: Any, out: Path) -> dict[str, Any]:
     """VADER's test accuracy, measured once and kept in assets/models/vader.json."""
-    from core.sentiment import vader_accuracy
+    from core.vader import vader_accuracy
 
     path = out / "vader.json"
     test = data.test[data.test["label"].notna()]
@@ -240,7 +227,8 @@ def nblr_metrics(data: Any, out: Path, rebuild: bool = False) -> dict[str, Any]:
     are those of the file as shipped (float16 weights), read back."""
     from core.baselines import NBLR_BITS, NBLR_C, NBLR_NGRAMS, NbLogReg, fit_nblr
     from core.calibration import log_loss
-    from core.sentiment import NBLR_FILE, NBLR_METRICS_FILE, accuracy
+    from core.catalog import NBLR_FILE, NBLR_METRICS_FILE
+    from core.sentiment import accuracy
 
     path, metrics_path = out / NBLR_FILE, out / NBLR_METRICS_FILE
     test = data.test[data.test["label"].notna()]
@@ -278,26 +266,25 @@ def calibrate(data: Any, out: Path, write: bool = True) -> dict[str, dict[str, A
     how often a Neutral verdict's lean is right; and how the network does on the verdict
     sentences of those reviews (`core.short_texts`). NB-LR is fitted on every training review,
     so it has no held-back reviews to measure on and is left out."""
-    from core import calibration, sentiment, short_texts
+    from core import calibration, catalog, short_texts, verdict
     from core.calibration import CALIBRATION_FILE
     from core.runs import RunStore
     from core.training import split_reviews
 
     results = {}
-    stores = {sentiment.SHIPPED: RunStore(out, read_only=True)}
-    for choice in sentiment.model_choices(stores):
-        if choice.source != sentiment.SHIPPED or choice.problem:
+    stores = {catalog.SHIPPED: RunStore(out, read_only=True)}
+    for choice in catalog.model_choices(stores):
+        if choice.source != catalog.SHIPPED or choice.problem:
             continue
         folder = out / choice.arch
         config = ModelConfig.from_dict(json.loads((folder / "config.json").read_text()))
         _, held_back = split_reviews(config, data)
-        model = sentiment.load_scoring_model(choice, stores)
-        p = model.predict([sentiment.clip_review(t, model.seq_len)[0]
-                           for t in held_back["text"].tolist()])
+        model = catalog.load_scoring_model(choice, stores)
+        p = model.predict(held_back["text"].tolist())
         y = held_back["label"].to_numpy(dtype=int)
         temperature = calibration.fit_temperature(p, y)
         scaled = calibration.with_temperature(p, temperature)
-        neutral, neutral_right = calibration.neutral_accuracy(p, y, sentiment.NEUTRAL_BAND)
+        neutral, neutral_right = calibration.neutral_accuracy(p, y, verdict.NEUTRAL_BAND)
         result = {
             "reviews": len(y), "reliability": calibration.reliability(p, y).to_dict(),
             "log_loss": calibration.log_loss(p, y), "temperature": temperature,
@@ -308,7 +295,7 @@ def calibrate(data: Any, out: Path, write: bool = True) -> dict[str, dict[str, A
         }
         sentences = short_texts.short_text_set(data, config)
         short = short_texts.score(model.predict(sentences["text"].tolist()),
-                                  sentences["label"].to_numpy(), sentiment.NEUTRAL_BAND)
+                                  sentences["label"].to_numpy(), verdict.NEUTRAL_BAND)
         result["short_texts"] = {"texts": short.texts, "accuracy": short.accuracy,
                                  "neutral_share": short.neutral_share}
         if write:
@@ -368,11 +355,11 @@ def write_cards(out: Path, vader: dict[str, Any], where: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--arch", nargs="*", choices=SHIPPED_ARCHS, default=list(SHIPPED_ARCHS))
+    parser.add_argument("--arch", nargs="*", choices=SHIPPED_ARCHS, default=list(TRAINING_ORDER))
     parser.add_argument("--epochs", type=int, default=None,
                         help="override every model's epochs (default: EPOCHS)")
     parser.add_argument("--out", type=Path, default=SHIPPED_DIR)
-    parser.add_argument("--train-size", type=int, default=BASE["train_size"],
+    parser.add_argument("--train-size", type=int, default=RECIPE.train_size,
                         help="fewer training reviews, for a quick check of the script")
     parser.add_argument("--nblr", action="store_true",
                         help="refit the NB-LR baseline even if assets/models/nblr.npz exists")

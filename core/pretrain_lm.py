@@ -16,13 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from core.jobs import ConsoleJobContext
-from core.language_model import (
-    ASSETS_DIR,
-    KIND,
-    LMConfig,
-    imdb_training_data,
-    train_language_model,
-)
+from core.language_model.config import LMConfig
+from core.language_model.store import ASSETS_DIR, KIND
+from core.language_model.training import imdb_training_data, train_language_model
 
 SHIPPED_ID = "imdb-lstm"
 # Trial runs on this machine (2 CPU cores), same held-out words: 3M words x 3 epochs gave

@@ -17,6 +17,7 @@ number but is text) and a model file that is not a `.keras` (zip) file.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -31,15 +32,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from core import settings
+from core.jobs import DONE, STOPPED
 
 if TYPE_CHECKING:
     import keras
     import numpy as np
 
-    from core.models import ModelConfig
+    from core.config import ModelConfig
 
-DONE, STOPPED, DAMAGED = "done", "stopped", "damaged"
+DAMAGED = "damaged"  # a run folder that cannot be read; DONE and STOPPED are job endings
 RUN_FILES = ("run.json", "config.json", "history.json", "metrics.json", "model.keras")
 SHIPPED_DIR = Path(__file__).resolve().parents[1] / "assets" / "models"
 MAX_NAME = 80
@@ -47,11 +51,14 @@ MAX_NAME = 80
 # NaN and infinity included, marks the run damaged here, once, rather than crashing
 # whichever page shows it.
 NUMBER_METRICS = (
-    "test_accuracy", "test_loss", "val_accuracy", "time_per_epoch_s", "train_s", "total_s",
-    "samples_per_s", "latency_ms", "params", "epochs_done", "train_reviews", "val_reviews",
+    "test_accuracy", "test_loss", "val_accuracy", "epoch_s", "train_s", "total_s",
+    "samples_per_s", "latency_one_ms", "params", "epochs_run", "train_reviews", "val_reviews",
     "test_reviews",
 )
-NUMBER_LIST_METRICS = ("epoch_s",)
+# Runs saved before the metrics took the names the comparison table uses; read as the new
+# names (a list of epoch times, once saved as "epoch_s", is in history.json anyway).
+RENAMED_METRICS = {"time_per_epoch_s": "epoch_s", "epochs_done": "epochs_run",
+                   "latency_ms": "latency_one_ms"}
 # A creation time pandas and the standard library can turn into a date (before 2262).
 LATEST_CREATED = 9.2e9
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,120}$")
@@ -111,33 +118,19 @@ class LoadedRun:
         return vectorizer_of(self.model)
 
     def model_config(self) -> ModelConfig:
-        from core.models import ModelConfig
+        from core.config import ModelConfig
 
         return ModelConfig.from_dict(self.config)
 
+    @functools.cached_property
+    def predictor(self):  # -> core.predict.Predictor
+        from core.predict import Predictor
+
+        return Predictor(self.model)
+
     def predict(self, texts: Sequence[str], batch_size: int = 256) -> np.ndarray:
         """The model's output for each text; for sentiment runs, P(positive) of shape (n,)."""
-        import numpy as np
-        import tensorflow as tf
-
-        texts = [str(t) for t in texts]
-        if not texts:
-            return np.zeros((0,), dtype=np.float32)
-        # Reviews of similar length go together (by characters, a proxy for tokens), so a
-        # batch is padded only to about the length of its reviews.
-        order = np.argsort([len(t) for t in texts], kind="stable")
-        outputs = [
-            # predict_on_batch runs Keras's compiled predict step: ~50x faster than an
-            # eager call for one review.
-            np.asarray(self.model.predict_on_batch(
-                tf.constant([texts[j] for j in order[i:i + batch_size]])))
-            for i in range(0, len(texts), batch_size)
-        ]
-        result = np.empty_like(np.concatenate(outputs, axis=0))
-        result[order] = np.concatenate(outputs, axis=0)
-        if result.ndim == 2 and result.shape[1] == 1:
-            result = result[:, 0]
-        return result
+        return self.predictor(texts, batch_size)
 
 
 def new_run_id(kind: str) -> str:
@@ -201,6 +194,7 @@ class RunStore:
             metrics = _read_json(path / "metrics.json")
             if not isinstance(config, dict) or not isinstance(metrics, dict):
                 raise ValueError("config or metrics is not a JSON object")
+            metrics = current_metrics(metrics)
             info.config, info.metrics = config, metrics
             missing = [name for name in RUN_FILES if not (path / name).is_file()]
             if missing:
@@ -401,13 +395,20 @@ def _valid_time(value: Any) -> bool:
     return _is_number(value) and 0 <= value < LATEST_CREATED
 
 
+def current_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
+    """A saved run's metrics under today's names (`RENAMED_METRICS`)."""
+    metrics = dict(metrics)
+    if isinstance(metrics.get("epoch_s"), list):
+        del metrics["epoch_s"]
+    for old, new in RENAMED_METRICS.items():
+        if old in metrics:
+            metrics.setdefault(new, metrics.pop(old))
+    return metrics
+
+
 def _bad_metrics(metrics: dict[str, Any]) -> list[str]:
-    bad = [name for name in NUMBER_METRICS
-           if metrics.get(name) is not None and not _is_number(metrics[name])]
-    bad += [name for name in NUMBER_LIST_METRICS
-            if metrics.get(name) is not None and not (
-                isinstance(metrics[name], list) and all(_is_number(v) for v in metrics[name]))]
-    return bad
+    return [name for name in NUMBER_METRICS
+            if metrics.get(name) is not None and not _is_number(metrics[name])]
 
 
 def clean_name(name: str | None) -> str:
@@ -431,3 +432,59 @@ def run_store() -> RunStore:
 def shipped_store() -> RunStore:
     """Pretrained models that ship with the app, read-only."""
     return RunStore(SHIPPED_DIR, read_only=True)
+
+
+# --- what the Train page reads back -------------------------------------------------------
+# Saved files are read defensively: a run folder can be edited or damaged on disk, and a
+# page must show what is usable instead of crashing on the rest.
+
+def run_evaluation(store: RunStore, run_id: str) -> dict[str, Any] | None:
+    """The confusion matrix and confident mistakes saved with a run (None if absent).
+
+    A malformed confusion matrix gives None; malformed mistakes are left out.
+    """
+    evaluation = store.read_json(run_id, "evaluation.json")
+    if not isinstance(evaluation, dict):
+        return None
+    confusion = evaluation.get("confusion")
+    if not (isinstance(confusion, list) and len(confusion) == 2
+            and all(isinstance(row, list) and len(row) == 2 for row in confusion)
+            and all(_is_number(v) and v >= 0 for row in confusion for v in row)):
+        return None
+    mistakes = evaluation.get("mistakes")
+    mistakes = [
+        item for item in (mistakes if isinstance(mistakes, list) else [])
+        if isinstance(item, dict) and item.get("label") in (0, 1)
+        and _is_number(item.get("p_positive")) and isinstance(item.get("text"), str)
+    ]
+    return {"confusion": confusion, "mistakes": mistakes}
+
+
+def runs_table(runs: list[RunInfo]) -> pd.DataFrame:
+    """The run list as a table (text only: names are shown as typed, never as markup)."""
+    rows = []
+    from core.config import ModelConfig
+
+    for info in runs:
+        try:
+            config = ModelConfig.from_dict(info.config) if info.config else None
+        except (TypeError, ValueError):
+            config = None
+        rows.append({
+            "Name": info.name,
+            "Model": config.label if config else "",
+            "Status": info.status + (f": {info.problem}" if info.problem else ""),
+            "Test accuracy": info.metrics.get("test_accuracy"),
+            "Time per epoch (s)": info.metrics.get("epoch_s"),
+            "Epochs": info.metrics.get("epochs_run"),
+            "Trained": _trained_at(info.created),
+            "Run id": info.run_id,
+        })
+    return pd.DataFrame(rows)
+
+
+def _trained_at(created: float) -> pd.Timestamp | None:
+    try:
+        return pd.Timestamp(created, unit="s", tz="UTC").tz_convert(None) if created else None
+    except (ValueError, OverflowError):  # pandas' out-of-bounds error is a ValueError
+        return None

@@ -31,8 +31,8 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
+    from core.config import ModelConfig
     from core.data import ImdbData
-    from core.models import ModelConfig
 
 MIN_WORDS, MAX_WORDS = 3, 25
 OPINION_STRENGTH = 1.0  # of VADER's -4..+4 word ratings: "good" 1.9, "boring" -1.3, "fine" 0.8
@@ -48,7 +48,7 @@ _WORD = re.compile(r"[a-z']+")
 @functools.cache
 def opinion_words() -> frozenset[str]:
     """Words VADER's lexicon rates at least `OPINION_STRENGTH` either way."""
-    from core.sentiment import vader_analyzer
+    from core.vader import vader_analyzer
 
     lexicon = vader_analyzer().lexicon
     return frozenset(word for word, rating in lexicon.items()

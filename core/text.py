@@ -1,14 +1,15 @@
 """Text to numbers with Keras `TextVectorization`, and a view of each step for teaching.
 
-Every model in RNN Lab uses a vectorizer built here and saves it with its weights, so
-the app never re-implements tokenising. Sequences are padded and truncated at the end
-(`TextVectorization`'s own behaviour); the models move the padding to the front with a
-`PadFirst` layer (`core.layers`; see `core.models.build_model`), so a recurrent layer
-ends on real words.
+Every model in RNN Lab uses a vectorizer built here and saves it with its weights, so the
+app never re-implements tokenising: `tokenize` asks a `TextVectorization` what the words
+are, for the explanations, the token view, the review checks and the gate traces alike.
+Sequences are padded at the end; the models mask the padding (`core.layers`), so it moves
+no verdict.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -80,12 +81,29 @@ def vectorizer_from_vocabulary(vocabulary: Sequence[str], seq_len: int) -> TextV
     )
 
 
-def tokenize(vectorizer: TextVectorization, text: str) -> list[str]:
-    """The tokens the vectorizer sees in `text`, after its own standardisation and split."""
-    # `_preprocess` is the layer's own standardise+split step; using it guarantees the
-    # tokens shown are exactly the ones that get ids (a test checks they agree).
-    tokens = vectorizer._preprocess([text])
-    return [t.decode("utf-8") for t in tokens.to_list()[0]]
+@functools.cache
+def _default_vectorizer() -> TextVectorization:
+    from keras.layers import TextVectorization
+
+    return TextVectorization(output_mode="int")  # the standardisation every model here uses
+
+
+def tokenize_all(texts: Sequence[str], vectorizer: TextVectorization | None = None
+                 ) -> list[list[str]]:
+    """The tokens a `TextVectorization` sees in each text (one batched call); without a
+    vectorizer, those of the default settings that every model here is built with."""
+    if not texts:
+        return []
+    # `_preprocess` is the layer's own standardise+split step, with no public name in
+    # Keras 3; this is the one place that calls it, and a test checks its tokens get the
+    # layer's ids. (A copy in Python disagreed: TF lower-cases ASCII letters only.)
+    tokens = (vectorizer or _default_vectorizer())._preprocess([str(t) for t in texts])
+    return [[t.decode("utf-8") for t in row] for row in tokens.to_list()]
+
+
+def tokenize(text: str, vectorizer: TextVectorization | None = None) -> list[str]:
+    """The tokens of one text, as `tokenize_all` finds them."""
+    return tokenize_all([text], vectorizer)[0]
 
 
 @dataclass(frozen=True)
@@ -128,7 +146,7 @@ def explain_tokens(vectorizer: TextVectorization, text: str) -> TokenView:
     """Tokens, ids, unknown words and the padded sequence of `text` under `vectorizer`."""
     import numpy as np
 
-    tokens = tokenize(vectorizer, text)
+    tokens = tokenize(text, vectorizer)
     config = vectorizer.get_config()
     seq_len = int(config["output_sequence_length"])
     sequence = np.asarray(vectorizer([text]))[0].astype(np.int64)

@@ -9,7 +9,7 @@ The page follows a job through its events (`core.events`), in order: `Config` fi
 vectors; a `Batch` per batch and an `Epoch` per epoch (from `core.live.live_training`);
 `Saved` last, once the run is in the store. An epoch cut short by Stop still gets an
 `Epoch` (Keras validates after a stop) with `complete` False: its numbers are not an
-end-of-epoch point. `live_view` folds the events into what the live panel draws.
+end-of-epoch point. `core.curves.live_view` folds the events into what the live panel draws.
 """
 
 from __future__ import annotations
@@ -25,11 +25,15 @@ import numpy as np
 import pandas as pd
 
 from core import text
-from core.events import Batch, Config, Epoch, Event, Glove, Resume, Saved, Stage
-from core.jobs import Job, JobContext, JobFailed, JobSpec, engine
+from core.config import FIELD_LABELS, ModelConfig
+from core.curves import EPOCH_SERIES, batch_series
+from core.events import Config, Glove, Resume, Saved, Stage
+from core.jobs import DONE, STOPPED, Job, JobContext, JobFailed, JobSpec, engine
 from core.live import live_training
-from core.models import FIELD_LABELS, ModelConfig, build_model, end_to_end
+from core.models import build_model, end_to_end
+from core.predict import Predictor, median_latency_ms
 from core.runs import RunStore
+from core.schema import SettingsError
 
 if TYPE_CHECKING:
     import keras
@@ -256,14 +260,11 @@ def train_sentiment(config: ModelConfig, data: ImdbData, job: JobContext | None 
     """Train, evaluate and save one sentiment model; returns the saved run's id.
 
     Stopped jobs still save what was trained (status "stopped"), unless stopped before
-    the first batch finished. A NaN/infinite loss raises `JobFailed` with advice.
+    the first batch finished. A NaN/infinite loss raises `JobFailed` with advice. The
+    settings are trusted: `submit_training` checked them (`check_against_data`).
     """
     import keras
 
-    problems = check_against_data(config, data)
-    if problems:
-        raise JobFailed("; ".join(f"{FIELD_LABELS[k]}: {v}" if k in FIELD_LABELS else v
-                                  for k, v in problems.items()))
     start = time.perf_counter()
     if job is not None:
         job.publish(Config(settings=config.to_dict()))
@@ -350,15 +351,15 @@ def train_sentiment(config: ModelConfig, data: ImdbData, job: JobContext | None 
         "test_accuracy": float(test_accuracy),
         "test_loss": float(test_loss),
         "val_accuracy": epochs[-1]["val_accuracy"] if epochs else None,
-        "time_per_epoch_s": (float(np.mean(callback.epoch_times)) if callback.epoch_times
-                             else None),
-        "epoch_s": [row["epoch_s"] for row in epochs],
+        # The mean of the epochs; each epoch's own time is in history.json.
+        "epoch_s": float(np.mean(callback.epoch_times)) if callback.epoch_times else None,
         "train_s": fit_s,
         "total_s": 0.0,  # filled in below, after the latency measurement
         "samples_per_s": callback.samples_per_s,
-        "latency_ms": inference_latency_ms(exported, test_frame["text"].iloc[0]),
+        "latency_one_ms": median_latency_ms(Predictor(exported),
+                                            test_frame["text"].iloc[:20].tolist(), batch=False)[0],
         "params": int(model.count_params()),
-        "epochs_done": sum(1 for row in epochs if row["complete"]),
+        "epochs_run": sum(1 for row in epochs if row["complete"]),
         "train_reviews": prepared.train_reviews,
         "train_sentences": prepared.train_sentences,
         "val_reviews": len(prepared.x_val),
@@ -379,7 +380,7 @@ def train_sentiment(config: ModelConfig, data: ImdbData, job: JobContext | None 
     store = store or RunStore()
     run_id = store.save(
         model=exported, kind=KIND, config=config.to_dict(), key=config.key(),
-        name=name or default_name(config, stopped), status="stopped" if stopped else "done",
+        name=name or default_name(config, stopped), status=STOPPED if stopped else DONE,
         history=history, metrics=metrics, vocabulary=prepared.vocabulary,
         extra_files={"evaluation.json": _json(evaluation)},
     )
@@ -441,20 +442,6 @@ def evaluate_predictions(test: pd.DataFrame, probabilities: np.ndarray,
     return {"confusion": confusion, "labels": ["negative", "positive"], "mistakes": mistakes}
 
 
-def inference_latency_ms(model: keras.Model, review: str, repeats: int = 20) -> float:
-    """Median time to classify one raw review with the saved (end-to-end) model."""
-    import tensorflow as tf
-
-    batch = tf.constant([review])
-    model.predict_on_batch(batch)  # the first call traces; not what a user waits for later
-    times = []
-    for _ in range(repeats):
-        begin = time.perf_counter()
-        np.asarray(model.predict_on_batch(batch))
-        times.append(time.perf_counter() - begin)
-    return float(np.median(times) * 1000)
-
-
 def _json(value: Any) -> str:
     import json
 
@@ -466,10 +453,11 @@ def _json(value: Any) -> str:
 def submit_training(config: ModelConfig, data: ImdbData, name: str | None = None,
                     owner: str | None = None, store: RunStore | None = None,
                     user: str | None = None) -> Job:
-    """Queue a training job on the job engine (a Ray worker with a node's CPUs)."""
+    """Queue a training job on the job engine (a Ray worker with a node's CPUs); raises
+    `core.schema.SettingsError` (field -> message) for settings it cannot train with."""
     problems = check_against_data(config, data)
     if problems:
-        raise ValueError("; ".join(problems.values()))
+        raise SettingsError(problems)
     spec = JobSpec(JOB_KIND, name or config.label, {"model": config.to_dict(), "name": name},
                    owner, user)
     return engine().submit(spec, data=data, store=store)
@@ -521,178 +509,3 @@ def score_job(job: JobContext, config: dict[str, Any], data: ImdbData,
 def training_jobs(owner: str | None) -> list[Job]:
     """A user's training jobs, newest first (for coming back to the page)."""
     return engine().jobs(owner, kind=JOB_KIND)
-
-
-# --- what the page shows -------------------------------------------------------------------
-
-BATCH_SERIES = ("epoch", "step", "loss", "accuracy", "batch_loss", "batch_accuracy")
-EPOCH_SERIES = ("loss", "accuracy", "val_loss", "val_accuracy")
-
-
-def batch_series(batches: list[Batch]) -> dict[str, list[float]]:
-    """Batch events as the columns a run's history.json keeps and the curves chart reads."""
-    return {key: [getattr(event, key) for event in batches] for key in BATCH_SERIES}
-
-
-@dataclass
-class LiveView:
-    """A job's events folded into what the live panel draws."""
-
-    batches: dict[str, list[float]]
-    epochs: list[dict[str, Any]]  # every epoch event, cut-short ones with complete=False
-    steps_per_epoch: int
-    last_batch: Batch | None
-    stage: str
-    glove: Glove | None
-    run_id: str | None
-    config: dict[str, Any]
-    test_accuracy: float | None
-
-    @property
-    def complete_epochs(self) -> list[dict[str, Any]]:
-        return [row for row in self.epochs if row.get("complete", True)]
-
-
-def live_view(events: list[Event]) -> LiveView:
-    batches: list[Batch] = []
-    epochs: list[Epoch] = []
-    stage, glove, saved, config = "", None, None, {}
-    for event in events:
-        if isinstance(event, Batch):
-            batches.append(event)
-        elif isinstance(event, Epoch):
-            epochs.append(event)
-        elif isinstance(event, Config):
-            config = event.settings
-        elif isinstance(event, Stage):
-            stage = event.message
-        elif isinstance(event, Glove):
-            glove = event
-        elif isinstance(event, Saved):
-            saved = event
-        elif isinstance(event, Resume):  # the interrupted epoch starts again: drop its try
-            batches = [b for b in batches if b.epoch < event.epoch]
-            epochs = [e for e in epochs if e.epoch < event.epoch]
-    last = batches[-1] if batches else None
-    return LiveView(batch_series(batches), [e.row() for e in epochs],
-                    last.steps if last else 1, last, stage, glove,
-                    saved.run_id if saved else None, config,
-                    saved.test_accuracy if saved else None)
-
-
-# Saved files are read back defensively: a run folder can be edited or damaged on disk,
-# and the results panel must show what is usable instead of crashing on the rest.
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _numbers(value: Any) -> list[float] | None:
-    """`value` if it is a list of numbers (None allowed, e.g. a missing validation loss)."""
-    if isinstance(value, list) and all(v is None or _is_number(v) for v in value):
-        return value
-    return None
-
-
-@dataclass
-class SavedCurves:
-    """A saved run's learning curves, in the shapes `live_view` gives for a running job."""
-
-    batches: dict[str, list[float]]
-    epochs: list[dict[str, Any]]
-    steps_per_epoch: int
-
-    @property
-    def epoch_times(self) -> tuple[list[float], list[bool]]:
-        """Seconds per epoch, and whether each epoch ran to its end."""
-        rows = [row for row in self.epochs if _is_number(row["epoch_s"])]
-        return [row["epoch_s"] for row in rows], [row["complete"] for row in rows]
-
-
-def saved_curves(history: Any) -> SavedCurves | None:
-    """The curves in a run's history.json; None when it holds no usable per-batch curve."""
-    if not isinstance(history, dict) or not isinstance(history.get("batches"), dict):
-        return None
-    series = {key: _numbers(history["batches"].get(key)) for key in BATCH_SERIES}
-    if any(values is None for values in series.values()):
-        return None
-    lengths = {len(values) for values in series.values()}
-    if len(lengths) != 1 or 0 in lengths:
-        return None
-    if any(v is None for values in series.values() for v in values):
-        return None
-    steps = history.get("steps_per_epoch")
-    return SavedCurves(series, history_epochs(history),
-                       steps if _is_number(steps) and steps >= 1 else 1)
-
-
-def history_epochs(history: dict[str, Any]) -> list[dict[str, Any]]:
-    """Per-epoch rows (as the live "epoch" events) from a saved run's history.
-
-    Runs saved before epochs were marked complete count as complete; lists of unequal
-    length are cut to the shortest.
-    """
-    columns = {key: _numbers(history.get(key)) for key in EPOCH_SERIES}
-    if any(values is None for values in columns.values()):
-        return []
-    count = min(len(values) for values in columns.values())
-    epoch_s = _numbers(history.get("epoch_s")) or []
-    complete = history.get("complete")
-    if not (isinstance(complete, list) and all(isinstance(c, bool) for c in complete)):
-        complete = []
-    return [
-        {"epoch": i, **{key: columns[key][i] for key in EPOCH_SERIES},
-         "epoch_s": epoch_s[i] if i < len(epoch_s) else None,
-         "complete": complete[i] if i < len(complete) else True}
-        for i in range(count)
-    ]
-
-
-def run_evaluation(store: RunStore, run_id: str) -> dict[str, Any] | None:
-    """The confusion matrix and confident mistakes saved with a run (None if absent).
-
-    A malformed confusion matrix gives None; malformed mistakes are left out.
-    """
-    evaluation = store.read_json(run_id, "evaluation.json")
-    if not isinstance(evaluation, dict):
-        return None
-    confusion = evaluation.get("confusion")
-    if not (isinstance(confusion, list) and len(confusion) == 2
-            and all(_numbers(row) is not None and len(row) == 2 for row in confusion)
-            and all(v is not None and v >= 0 for row in confusion for v in row)):
-        return None
-    mistakes = evaluation.get("mistakes")
-    mistakes = [
-        item for item in (mistakes if isinstance(mistakes, list) else [])
-        if isinstance(item, dict) and item.get("label") in (0, 1)
-        and _is_number(item.get("p_positive")) and isinstance(item.get("text"), str)
-    ]
-    return {"confusion": confusion, "mistakes": mistakes}
-
-
-def runs_table(runs: list[Any]) -> pd.DataFrame:
-    """The run list as a table (text only: names are shown as typed, never as markup)."""
-    rows = []
-    for info in runs:
-        try:
-            config = ModelConfig.from_dict(info.config) if info.config else None
-        except (TypeError, ValueError):
-            config = None
-        rows.append({
-            "Name": info.name,
-            "Model": config.label if config else "",
-            "Status": info.status + (f": {info.problem}" if info.problem else ""),
-            "Test accuracy": info.metrics.get("test_accuracy"),
-            "Time per epoch (s)": info.metrics.get("time_per_epoch_s"),
-            "Epochs": info.metrics.get("epochs_done"),
-            "Trained": _trained_at(info.created),
-            "Run id": info.run_id,
-        })
-    return pd.DataFrame(rows)
-
-
-def _trained_at(created: float) -> pd.Timestamp | None:
-    try:
-        return pd.Timestamp(created, unit="s", tz="UTC").tz_convert(None) if created else None
-    except (ValueError, OverflowError):  # pandas' out-of-bounds error is a ValueError
-        return None

@@ -4,7 +4,7 @@ from collections import Counter
 
 import streamlit as st
 
-from core import explain, sentiment
+from core import catalog, explain, sentiment, vader, verdict
 from core.calibration import Reliability
 from core.charts import classify as charts
 from core.data import UploadError, label_columns, label_values
@@ -15,25 +15,25 @@ from pages.common import EMPTY_CELL
 MAX_BATCH_ROWS = 5_000
 # Small charts without Plotly's toolbar: in a narrow column it covered their titles.
 SMALL_CHART = {"displayModeBar": False}
-ICONS = {sentiment.POSITIVE: "🟢", sentiment.NEGATIVE: "🔴", sentiment.NEUTRAL: "⚪"}
+ICONS = {verdict.POSITIVE: "🟢", verdict.NEGATIVE: "🔴", verdict.NEUTRAL: "⚪"}
 
 
 @st.cache_resource(show_spinner="Loading the model…", max_entries=16)
-def scoring_model(key: str, _choice: sentiment.ModelChoice) -> sentiment.ScoringModel | str:
+def scoring_model(key: str, _choice: catalog.ModelChoice) -> catalog.ScoringModel | str:
     """The loaded model, or why it cannot be used: a failure is cached as a value (a raised
     error is not cached), so a corrupted file is not read again on every rerun."""
     try:
-        return sentiment.load_scoring_model(_choice)
+        return catalog.load_scoring_model(_choice)
     except RunError as exc:
         return str(exc)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def explanation(key: str, text: str, _model: sentiment.ScoringModel) -> explain.Explanation:
+def explanation(key: str, text: str, _model: catalog.ScoringModel) -> explain.Explanation:
     return explain.occlusion(text, _model.predict, _model.seq_len)
 
 
-def load(choices: list[sentiment.ModelChoice]) -> tuple[list, list]:
+def load(choices: list[catalog.ModelChoice]) -> tuple[list, list]:
     """The usable models, and (choice, reason) for each that cannot be used."""
     usable, broken = [], []
     for choice in choices:
@@ -45,7 +45,7 @@ def load(choices: list[sentiment.ModelChoice]) -> tuple[list, list]:
     return usable, broken
 
 
-def display_names(models: list[sentiment.ScoringModel]) -> dict[str, str]:
+def display_names(models: list[catalog.ScoringModel]) -> dict[str, str]:
     """Model key -> a unique name, as typed (two runs may share a name); escape it for
     Markdown."""
     names = [m.choice.name for m in models]
@@ -84,20 +84,20 @@ st.title("💬 Classify a review")
 st.caption(
     f"The recurrent models and the NB-LR baseline give P(positive); they say **Neutral** "
     f"when it lies between "
-    f"{0.5 - sentiment.NEUTRAL_BAND:.0%} and {0.5 + sentiment.NEUTRAL_BAND:.0%}. "
+    f"{0.5 - verdict.NEUTRAL_BAND:.0%} and {0.5 + verdict.NEUTRAL_BAND:.0%}. "
     "VADER, a hand-made word list with rules from NLTK, says Neutral only when its compound "
     "score is exactly 0."
 )
 
-choices = sentiment.model_choices()
+choices = catalog.model_choices()
 by_key = {c.key: c for c in choices}
 shipped = [c.key for c in choices
-           if c.source in (sentiment.SHIPPED, sentiment.BASELINE) and not c.problem]
+           if c.source in (catalog.SHIPPED, catalog.BASELINE) and not c.problem]
 if not [c for c in choices if not c.problem]:
     st.warning("No sentiment model found: the shipped models are missing from assets/models "
                "(run `python -m core.pretrain`) and you have not trained one yet.", icon="📭")
 elif missing := [c.name for c in choices
-                 if c.source in (sentiment.SHIPPED, sentiment.BASELINE) and c.problem]:
+                 if c.source in (catalog.SHIPPED, catalog.BASELINE) and c.problem]:
     st.caption(f"⚠ Not usable: the shipped {', '.join(missing)} (missing or damaged in "
                "assets/models; `python -m core.pretrain` rebuilds them).")
 label_counts = Counter(c.label for c in choices)
@@ -152,13 +152,13 @@ with single:
                                         if m.vocabulary is not None})
         for note in check.notes:
             st.info(escape_markdown(note), icon="ℹ️")  # it may name the user's runs
-        vader = sentiment.vader_scores(review)
+        lexicon = vader.vader_scores(review)
         if check.empty:
             st.warning("There are no words in this text for the models to read (only "
                        "punctuation or spaces); only VADER can score it.", icon="✍️")
             models = []
         probabilities = {m.choice.key: m.score(review) for m in models}
-        labels = {names[m.choice.key]: sentiment.model_label(probabilities[m.choice.key])
+        labels = {names[m.choice.key]: verdict.model_label(probabilities[m.choice.key])
                   for m in models}
 
         cards = st.columns(max(1, len(models)) + 1)
@@ -171,28 +171,29 @@ with single:
             column.metric(escape_markdown(name), f"{p:.1%}", f"{ICONS[label]} {label}",
                           delta_color="off", delta_arrow="off", border=True,
                           help=f"P(positive) from {escape_markdown(model.choice.label)}")
-        cards[-1].metric("VADER", f"{vader.compound:+.3f}", f"{ICONS[vader.label]} {vader.label}",
+        cards[-1].metric("VADER", f"{lexicon.compound:+.3f}",
+                         f"{ICONS[lexicon.label]} {lexicon.label}",
                          delta_color="off", delta_arrow="off", border=True,
-                         help=(f"Compound score; neg {vader.neg:.3f} · neu {vader.neu:.3f} · "
-                               f"pos {vader.pos:.3f}"))
+                         help=(f"Compound score; neg {lexicon.neg:.3f} · neu {lexicon.neu:.3f} · "
+                               f"pos {lexicon.pos:.3f}"))
         if not selected:
             st.info("Choose at least one model above to compare with VADER.", icon="☝️")
         if models:
-            disagree = sentiment.disagreements(labels, vader.label)
+            disagree = sentiment.disagreements(labels, lexicon.label)
             if not disagree:
-                st.success(f"All {len(models)} models agree with VADER: **{vader.label}**.",
+                st.success(f"All {len(models)} models agree with VADER: **{lexicon.label}**.",
                            icon="🤝")
             else:
                 said = ", ".join(f"{escape_markdown(n)} says {labels[n]}" for n in disagree)
-                st.warning(f"Models and VADER disagree: VADER says **{vader.label}**; {said}.",
+                st.warning(f"Models and VADER disagree: VADER says **{lexicon.label}**; {said}.",
                            icon="⚡")
             left, right = st.columns([3, 2])
             left.plotly_chart(charts.probability_chart(
                 [names[m.choice.key] for m in models], [m.choice.arch for m in models],
                 [probabilities[m.choice.key] for m in models]), width="stretch",
                 config=SMALL_CHART)
-            right.plotly_chart(charts.vader_chart(vader.neg, vader.neu, vader.pos,
-                                                  vader.compound), width="stretch",
+            right.plotly_chart(charts.vader_chart(lexicon.neg, lexicon.neu, lexicon.pos,
+                                                  lexicon.compound), width="stretch",
                                config=SMALL_CHART)
 
             st.subheader("Which words decided")
@@ -226,7 +227,7 @@ with single:
                     width="stretch", config=SMALL_CHART)
 
     with st.expander("How good are these models?"):
-        measured = {c.key: sentiment.calibration_of(c) for c in choices}
+        measured = {c.key: catalog.calibration_of(c) for c in choices}
         rows = [{"model": c.label, "test accuracy": c.test_accuracy,
                  "calibration error (ECE)": (measured[c.key] or {}).get(
                      "reliability", {}).get("ece"),
@@ -236,7 +237,7 @@ with single:
                      "accuracy"),
                  "one-liners Neutral": (measured[c.key] or {}).get("short_texts", {}).get(
                      "neutral_share")} for c in choices]
-        vader_metrics = sentiment.shipped_vader_metrics()
+        vader_metrics = vader.shipped_vader_metrics()
         if vader_metrics.get("test_accuracy") is not None:
             rows.append({"model": "VADER (NLTK lexicon)",
                          "test accuracy": vader_metrics["test_accuracy"]})
@@ -296,8 +297,7 @@ with batch:
                 with st.spinner(f"Scoring {len(table):,} reviews with {len(models)} models "
                                 "and VADER…"):
                     names = display_names(models)
-                    predictors = {names[m.choice.key]: (lambda texts, m=m: m.predict(
-                        [sentiment.clip_review(t, m.seq_len)[0] for t in texts]))
+                    predictors = {names[m.choice.key]: m.predict
                         for m in models}
                     scored = sentiment.score_table(table[text_col].tolist(), predictors)
                 st.session_state["batch_result"] = (upload.file_id, scored)

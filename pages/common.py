@@ -25,6 +25,7 @@ from core.jobs import (
     JobSpec,
     engine,
 )
+from core.schema import SettingsError, knobs
 from core.text import escape_markdown
 
 
@@ -95,6 +96,39 @@ def kept(key: str) -> str:
     return key
 
 
+def setting(config: Any, name: str, key: str, where: Any = None, bounded: bool = False,
+            **options: Any) -> Any:
+    """The widget for one field of a config (`core.schema`): its label, help, choices, step
+    and format from the field's knob, its starting value from `config`, its value kept
+    across pages under `key`. With `bounded`, a number widget also refuses values out of
+    range; without, `validate` explains them under the field (the Train page)."""
+    spec = knobs(config)[name]
+    where = where or st
+    value = getattr(config, name)
+    common = {"label": spec.label, "help": spec.help or None, "key": kept(key)}
+    if spec.many:
+        choices = options.pop("options", spec.choices)
+        return where.multiselect(options=choices, default=list(value), format_func=spec.describe,
+                                 **common, **options)
+    if spec.choices == (False, True):
+        return where.checkbox(value=bool(value), **common, **options)
+    if spec.choices is not None:
+        choices = options.pop("options", spec.choices)
+        return where.selectbox(options=choices, index=list(choices).index(value),
+                               format_func=spec.describe, **common, **options)
+    if spec.low is None and spec.high is None:
+        return where.text_input(value=str(value), **common, **options)
+    number = int if spec.whole else float
+    if bounded:
+        options.setdefault("min_value", number(spec.low))
+        options.setdefault("max_value", number(spec.high))
+    if spec.step is not None:
+        options.setdefault("step", number(spec.step))
+    if spec.fmt:
+        options.setdefault("format", spec.fmt)
+    return where.number_input(value=number(value), **common, **options)
+
+
 def session_user() -> str | None:
     """The name this person typed in the sidebar (None when none): every session that
     gives the same name shares one limit of running jobs."""
@@ -141,12 +175,17 @@ def current_job(key: str) -> Job | None:
 
 
 def submit_job(key: str, submit: Callable[..., Job], *args: Any, **kwargs: Any) -> Job | None:
-    """`submit(*args, **kwargs)` a job for this session, remembered under `key`; the
-    engine's refusal (e.g. too many jobs at once) is shown, not raised."""
+    """`submit(*args, **kwargs)` a job for this session, remembered under `key`; settings
+    it cannot run with, or the engine's refusal (e.g. too many jobs at once), are shown,
+    not raised."""
     from core.jobs import JobRejected
 
     try:
         job = submit(*args, **kwargs)
+    except SettingsError as exc:
+        for message in exc.problems.values():
+            st.error(escape_markdown(message), icon="⚠️")
+        return None
     except JobRejected as exc:
         st.error(escape_markdown(str(exc)), icon="🚦")
         return None

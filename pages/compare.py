@@ -1,25 +1,15 @@
 """Compare: SimpleRNN, LSTM, GRU and BiLSTM trained under one budget, next to VADER,
 TF-IDF + logistic regression and NB-LR, with accuracy and time side by side."""
 
+import dataclasses
 import math
 
 import streamlit as st
 
 from core import compare
-from core.baselines import BASELINE_NAMES, BASELINES
 from core.charts import compare as charts
+from core.config import RECIPE
 from core.jobs import DONE
-from core.models import (
-    ARCH_LABELS,
-    ARCHITECTURES,
-    EMBEDDING_LABELS,
-    FIELD_HELP,
-    FIELD_LABELS,
-    OPTIMIZERS,
-    POOLING_LABELS,
-    POOLINGS,
-    ModelConfig,
-)
 from core.runs import RunStore, shipped_store
 from core.text import escape_markdown
 from pages.common import (
@@ -30,12 +20,11 @@ from pages.common import (
     imdb_data,
     job_events,
     job_panel,
-    kept,
     remember_job,
+    setting,
 )
 
 JOB_KEY, PROGRESS_KEY = "compare_job", "compare_progress"
-DEFAULTS = ModelConfig()
 COMPARE_EMBEDDINGS = ("learned", "imdb")  # a GloVe file is a Train page experiment
 
 st.title("⚖️ Compare architectures")
@@ -52,72 +41,46 @@ if imdb is None:
 store = RunStore()
 
 
-def field(column, name: str, low, high, step=None, fmt=None, value=None):
-    value = getattr(DEFAULTS, name) if value is None else value
-    return column.number_input(FIELD_LABELS[name], low, high, value, step=step, format=fmt,
-                               help=FIELD_HELP[name], key=kept(f"cmp_{name}"))
+def field(column, name: str) -> None:
+    """A shared setting's widget, its starting value from the shipped recipe."""
+    values[name] = setting(start, name, f"cmp_{name}", column, bounded=True)
 
 
+# The shipped recipe, on at most the reviews there are; the BiLSTMs read both ways anyway.
+start = dataclasses.replace(RECIPE, train_size=min(RECIPE.train_size, len(imdb.train)))
+plan_start = compare.ComparePlan(start)
+values: dict[str, object] = {}
 with st.container(border=True):
     st.subheader("What to compare")
     a1, a2 = st.columns([3, 2])
-    archs = a1.multiselect("Architectures", ARCHITECTURES, default=list(compare.DEFAULT_ARCHS),
-                           format_func=ARCH_LABELS.get, key=kept("cmp_archs"),
-                           help="Trained in this order. The stacked BiLSTM is the slowest.")
-    baselines = a2.multiselect("Baselines", BASELINES, default=list(BASELINES),
-                               format_func=BASELINE_NAMES.get, key=kept("cmp_baselines"),
-                               help=("Scored on the same test reviews; no recurrent network. "
-                                     "The trained ones (TF-IDF, NB-LR) learn from the same "
-                                     "training reviews as the networks. NB-LR, the "
-                                     "strongest, takes about a minute on 25,000 reviews."))
+    archs = setting(plan_start, "archs", "cmp_archs", a1)
+    baselines = setting(plan_start, "baselines", "cmp_baselines", a2)
     st.caption("The shared settings (the same for every architecture; the BiLSTMs read both "
-               "ways, the stacked one has at least 2 layers):")
-    c = st.columns(5)
-    train_size = field(c[0], "train_size", 10, 1_000_000, step=1000,
-                       value=min(DEFAULTS.train_size, len(imdb.train)))
-    epochs = field(c[1], "epochs", 1, 100)
-    vocab_size = field(c[2], "vocab_size", 3, 200_000, step=1000)
-    seq_len = field(c[3], "seq_len", 1, 5_000, step=10)
-    batch_size = field(c[4], "batch_size", 1, 4096, step=32)
-    c = st.columns(5)
-    embed_dim = field(c[0], "embed_dim", 1, 1024, step=8)
-    units = field(c[1], "units", 1, 1024, step=8)
-    layers = field(c[2], "layers", 1, 4)
-    dropout = field(c[3], "dropout", 0.0, 0.9, step=0.05, fmt="%.2f")
-    seed = field(c[4], "seed", 0, 2**31 - 1)
+               "ways, the stacked one has at least 2 layers), starting from the shipped "
+               "models' recipe:")
+    for column, name in zip(st.columns(5), ("train_size", "epochs", "vocab_size", "seq_len",
+                                            "batch_size"), strict=True):
+        field(column, name)
+    for column, name in zip(st.columns(5), ("embed_dim", "units", "layers", "dropout", "seed"),
+                            strict=True):
+        field(column, name)
     with st.expander("Optimiser and validation"):
-        o = st.columns(4)
-        optimizer = o[0].selectbox(FIELD_LABELS["optimizer"], OPTIMIZERS,
-                                   index=OPTIMIZERS.index(DEFAULTS.optimizer),
-                                   help=FIELD_HELP["optimizer"], key=kept("cmp_optimizer"))
-        learning_rate = field(o[1], "learning_rate", 1e-6, 1.0, step=0.0005, fmt="%.4f")
-        clipnorm = field(o[2], "clipnorm", 0.0, 1000.0, step=0.5, fmt="%.2f")
-        val_share = field(o[3], "val_share", 0.01, 0.5, step=0.05, fmt="%.2f")
-    with st.expander("Review vector and word vectors (the shipped models' recipe: max, "
-                     "0.3, IMDB word vectors, fine-tuned)"):
+        for column, name in zip(st.columns(4), ("optimizer", "learning_rate", "clipnorm",
+                                                "val_share"), strict=True):
+            field(column, name)
+    with st.expander("Review vector and word vectors"):
         r = st.columns(4)
-        pooling = r[0].selectbox(FIELD_LABELS["pooling"], POOLINGS, help=FIELD_HELP["pooling"],
-                                 format_func=POOLING_LABELS.get, key=kept("cmp_pooling"))
-        embed_dropout = field(r[1], "embed_dropout", 0.0, 0.9, step=0.05, fmt="%.2f")
-        embeddings = r[2].selectbox(FIELD_LABELS["embeddings"], COMPARE_EMBEDDINGS,
-                                    format_func=EMBEDDING_LABELS.get, key=kept("cmp_embeddings"),
-                                    help=FIELD_HELP["embeddings"])
-        freeze = r[3].checkbox(FIELD_LABELS["freeze_embeddings"], key=kept("cmp_freeze"),
-                               value=DEFAULTS.freeze_embeddings,
-                               help=FIELD_HELP["freeze_embeddings"])
+        field(r[0], "pooling")
+        field(r[1], "embed_dropout")
+        values["embeddings"] = setting(start, "embeddings", "cmp_embeddings", r[2],
+                                       options=COMPARE_EMBEDDINGS)
+        field(r[3], "freeze_embeddings")
 
-base = ModelConfig(
-    vocab_size=int(vocab_size), seq_len=int(seq_len), embed_dim=int(embed_dim), units=int(units),
-    layers=int(layers), dropout=float(dropout), optimizer=optimizer,
-    learning_rate=float(learning_rate), clipnorm=float(clipnorm), batch_size=int(batch_size),
-    epochs=int(epochs), train_size=int(train_size), val_share=float(val_share), seed=int(seed),
-    pooling=pooling, embed_dropout=float(embed_dropout), embeddings=embeddings,
-    freeze_embeddings=bool(freeze),
-)
+base = dataclasses.replace(start, **values)
 plan = compare.ComparePlan(base, archs=tuple(archs), baselines=tuple(baselines))
 problems = plan.check(imdb)
-for name, message in problems.items():
-    st.error(f"**{FIELD_LABELS.get(name, name.capitalize())}:** {message}")
+for message in dict.fromkeys(problems.values()):
+    st.error(escape_markdown(message), icon="⚠️")
 
 job = current_job(JOB_KEY)
 busy = job is not None and not job.finished

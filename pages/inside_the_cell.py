@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
-from dataclasses import asdict
 from typing import Any
 
 import streamlit as st
 
 from core import gradients
 from core.charts import cell as charts
+from core.config import ARCH_LABELS
 from core.events import Result
-from core.jobs import DONE, Job, JobSpec, engine
-from core.models import ARCH_LABELS
-from core.sentiment import model_label as verdict_of
+from core.jobs import DONE, Job
+from core.verdict import model_label as verdict_of
 from pages.common import (
     dataset_missing_panel,
     identity,
     imdb_data,
     imdb_missing,
     job_panel,
-    kept,
+    setting,
     submit_job,
 )
 
@@ -61,20 +61,12 @@ def job_status(key: str, draw: Callable[[list[dict[str, Any]], Job], None] | Non
 
 def submit(key: str, name: str, experiment: str, settings: Any, data: Any = None) -> None:
     """Run one experiment (a key of `gradients.EXPERIMENTS`) as a job for this session."""
-    spec = JobSpec("cell", name, {"experiment": experiment, "settings": asdict(settings)},
-                   **identity())
-    submit_job(key, engine().submit, spec, data=data)
+    submit_job(key, gradients.submit_experiment, experiment, name, settings, data, **identity())
 
 
 @st.cache_resource(show_spinner="Loading the model…", max_entries=8)
 def load_run(root: str, run_id: str, _store: Any) -> Any:
     return _store.load(run_id)
-
-
-def show_problems(problems: dict[str, str]) -> bool:
-    for message in problems.values():
-        st.error(message)
-    return bool(problems)
 
 
 vanishing, exploding, gates_tab = st.tabs(
@@ -91,26 +83,18 @@ with vanishing:
     )
     with st.form("long_range_form", border=True):
         left, right = st.columns(2)
-        lengths = left.multiselect(
-            "Distances L", [2, 5, 10, 20, 30, 50, 75, 100, 150, 200], default=LONG.lengths,
-            key=kept("lr_lengths"),
-            help="Number of distractor tokens between the signal and the end.")
-        archs = right.multiselect("Architectures", CELLS, default=CELLS,
-                                  format_func=ARCH_LABELS.get, key=kept("lr_archs"))
-        c1, c2, c3, c4 = st.columns(4)
-        units = c1.number_input("Units", 1, 256, LONG.units, key=kept("lr_units"))
-        train_size = c2.number_input("Training sequences", 32, 20_000, LONG.train_size,
-                                     step=100, key=kept("lr_train_size"))
-        epochs = c3.number_input("Epochs", 1, 50, LONG.epochs, key=kept("lr_epochs"))
-        learning_rate = c4.number_input("Learning rate", 0.0001, 1.0, LONG.learning_rate,
-                                        format="%.4f", key=kept("lr_learning_rate"))
+        values = {
+            "lengths": setting(LONG, "lengths", "lr_lengths", left,
+                               options=gradients.LENGTH_CHOICES),
+            "archs": setting(LONG, "archs", "lr_archs", right),
+        }
+        for column, name in zip(st.columns(4), ("units", "train_size", "epochs",
+                                                "learning_rate"), strict=True):
+            values[name] = setting(LONG, name, f"lr_{name}", column, bounded=True)
         run_long = st.form_submit_button("Run the experiment", type="primary", icon="▶️")
     if run_long:
-        settings = gradients.LongRangeSettings(
-            lengths=list(lengths), archs=list(archs), units=int(units),
-            train_size=int(train_size), epochs=int(epochs), learning_rate=float(learning_rate))
-        if not show_problems(settings.validate()):
-            submit("cell_long_range_job", "Long-range task", "long_range", settings)
+        settings = dataclasses.replace(LONG, **values)
+        submit("cell_long_range_job", "Long-range task", "long_range", settings)
 
     def draw_long_range(results: list[dict[str, Any]], job: Job) -> None:
         left, right = st.columns([3, 2])
@@ -166,25 +150,15 @@ with vanishing:
     if reviews_missing:
         dataset_missing_panel(reviews_missing)
     with st.form("review_form", border=True):
-        c1, c2, c3, c4, c5 = st.columns(5)
-        seq_len = c1.number_input("Tokens per review", 10, 1000, REVIEWS.seq_len, step=50,
-                                  key=kept("rv_seq_len"))
-        rv_units = c2.number_input("Units", 1, 256, REVIEWS.units, key=kept("rv_units"))
-        rv_embed = c3.number_input("Embedding size", 1, 256, REVIEWS.embed_dim,
-                                   key=kept("rv_embed_dim"),
-                                   help="The same for all three models, like the units.")
-        rv_train = c4.number_input("Training reviews", 0, 25_000, REVIEWS.train_size, step=500,
-                                   key=kept("rv_train_size"), help="0 keeps the random weights.")
-        rv_archs = c5.multiselect("Architectures", CELLS, default=CELLS,
-                                  format_func=ARCH_LABELS.get, key=kept("rv_archs"))
+        values = {name: setting(REVIEWS, name, f"rv_{name}", column, bounded=True)
+                  for column, name in zip(st.columns(5), ("seq_len", "units", "embed_dim",
+                                                          "train_size", "archs"), strict=True)}
         run_reviews = st.form_submit_button("Measure on reviews", icon="▶️",
                                             disabled=bool(reviews_missing))
     if run_reviews:
         data = imdb_data()
-        settings = gradients.ReviewGradientSettings(
-            seq_len=int(seq_len), units=int(rv_units), embed_dim=int(rv_embed),
-            train_size=int(rv_train), archs=list(rv_archs))
-        if data is not None and not show_problems(settings.validate()):
+        settings = dataclasses.replace(REVIEWS, **values)
+        if data is not None:
             submit("cell_reviews_job", "Gradients on reviews", "reviews", settings, data)
 
     def draw_reviews(results: list[dict[str, Any]], job: Job) -> None:
@@ -221,23 +195,14 @@ with exploding:
         "from identical weights and see identical batches."
     )
     with st.form("exploding_form", border=True):
-        c1, c2, c3, c4, c5 = st.columns(5)
-        ex_gain = c1.number_input("Recurrent weight gain", 0.1, 10.0, EXPLODING.recurrent_gain,
-                                  step=0.25, key=kept("ex_gain"))
-        ex_lr = c2.number_input("Learning rate (SGD)", 0.0001, 10.0, EXPLODING.learning_rate,
-                                format="%.4f", key=kept("ex_learning_rate"))
-        ex_clip = c3.number_input("clipnorm", 0.001, 1000.0, EXPLODING.clipnorm,
-                                  key=kept("ex_clipnorm"))
-        ex_length = c4.number_input("Sequence length L", 2, 500, EXPLODING.length,
-                                    key=kept("ex_length"))
-        ex_steps = c5.number_input("Training steps", 1, 2000, EXPLODING.steps, key=kept("ex_steps"))
+        values = {name: setting(EXPLODING, name, f"ex_{name}", column, bounded=True)
+                  for column, name in zip(st.columns(5), ("recurrent_gain", "learning_rate",
+                                                          "clipnorm", "length", "steps"),
+                                          strict=True)}
         run_ex = st.form_submit_button("Train both", type="primary", icon="▶️")
     if run_ex:
-        settings = gradients.ExplodingSettings(
-            length=int(ex_length), recurrent_gain=float(ex_gain),
-            learning_rate=float(ex_lr), clipnorm=float(ex_clip), steps=int(ex_steps))
-        if not show_problems(settings.validate()):
-            submit("cell_exploding_job", "Exploding gradients", "exploding", settings)
+        settings = dataclasses.replace(EXPLODING, **values)
+        submit("cell_exploding_job", "Exploding gradients", "exploding", settings)
 
     def draw_exploding(results: list[dict[str, Any]], job: Job) -> None:
         st.plotly_chart(charts.exploding_chart(results), key=f"exploding_{len(results)}")
@@ -304,7 +269,7 @@ with gates_tab:
                      disabled=bool(reviews_missing)):
             data = imdb_data()
             if data is not None:
-                from core.models import ModelConfig
+                from core.config import ModelConfig
                 from core.training import submit_training
 
                 config = ModelConfig(arch="lstm", vocab_size=5000, seq_len=150, embed_dim=32,

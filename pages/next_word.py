@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import streamlit as st
@@ -19,6 +20,7 @@ from pages.common import (
     imdb_missing,
     job_panel,
     kept,
+    setting,
     submit_job,
 )
 
@@ -280,29 +282,12 @@ with train_tab:
         defaults = USER_DEFAULTS
         st.caption("The defaults are smaller than the shipped model's, so that a few pages "
                    "of text train in minutes on a laptop CPU.")
-        s1, s2, s3 = st.columns(3)
-        config = lm.LMConfig(
-            vocab_size=s1.number_input(lm.FIELD_LABELS["vocab_size"], 10, 50_000,
-                                       defaults.vocab_size, 500, key=kept("nw_cfg_vocab")),
-            window=s2.number_input(lm.FIELD_LABELS["window"], 2, 200, defaults.window,
-                                   key=kept("nw_cfg_window")),
-            embed_dim=s3.number_input(lm.FIELD_LABELS["embed_dim"], 8, 512, defaults.embed_dim,
-                                      key=kept("nw_cfg_embed")),
-            units=s1.number_input(lm.FIELD_LABELS["units"], 8, 1024, defaults.units,
-                                  key=kept("nw_cfg_units")),
-            epochs=s2.number_input(lm.FIELD_LABELS["epochs"], 1, 50, defaults.epochs,
-                                   key=kept("nw_cfg_epochs")),
-            max_train_words=s3.number_input(
-                lm.FIELD_LABELS["max_train_words"], lm.MIN_TRAIN_WORDS_SETTING, 20_000_000,
-                defaults.max_train_words, 5_000, key=kept("nw_cfg_words")),
-            learning_rate=s1.number_input(lm.FIELD_LABELS["learning_rate"], 1e-5, 0.1,
-                                          defaults.learning_rate, format="%.4f",
-                                          key=kept("nw_cfg_lr")),
-            batch_size=s2.number_input(lm.FIELD_LABELS["batch_size"], 1, 1024,
-                                       defaults.batch_size, key=kept("nw_cfg_batch")),
-            seed=s3.number_input(lm.FIELD_LABELS["seed"], 0, 2**31 - 1, defaults.seed,
-                                 key=kept("nw_cfg_seed")),
-        )
+        names = ("vocab_size", "window", "embed_dim", "units", "epochs", "max_train_words",
+                 "learning_rate", "batch_size", "seed")
+        columns = st.columns(3)
+        config = dataclasses.replace(defaults, **{
+            name: setting(defaults, name, f"nw_cfg_{name}", columns[i % 3], bounded=True)
+            for i, name in enumerate(names)})
     name = st.text_input("Name", placeholder="e.g. My novel LSTM", key=kept("nw_name"),
                          max_chars=80)
     problems = config.validate()

@@ -6,22 +6,16 @@ import streamlit as st
 
 from core import training
 from core.charts import training as charts
-from core.glove import GloveError, save_upload
-from core.jobs import CANCELLED, DONE, FAILED, INTERRUPTED, QUEUED, RUNNING, STOPPED, engine
-from core.models import (
-    ARCH_LABELS,
-    ARCHITECTURES,
-    EMBEDDING_LABELS,
-    EMBEDDINGS,
-    FIELD_HELP,
+from core.config import (
     FIELD_LABELS,
-    OPTIMIZERS,
-    POOLING_LABELS,
-    POOLINGS,
-    TRAIN_PAGE_OVERRIDES,
+    RECIPE,
     ModelConfig,
 )
-from core.runs import RunError, RunStore
+from core.curves import live_view, saved_curves
+from core.glove import GloveError, save_upload
+from core.jobs import CANCELLED, DONE, FAILED, INTERRUPTED, QUEUED, RUNNING, STOPPED, engine
+from core.runs import RunError, RunStore, run_evaluation, runs_table
+from core.schema import SettingsError
 from core.text import escape_markdown
 from pages.common import (
     EMPTY_CELL,
@@ -33,13 +27,14 @@ from pages.common import (
     kept,
     remember_job,
     session_owner,
+    setting,
     submit_job,
 )
 
 JOB_KEY, PROBLEMS_KEY, SELECTED_KEY, CHOICE_KEY, SCORE_KEY = (
     "train_job_id", "train_problems", "train_selected_run", "train_run_choice", "train_score_job")
 SCROLL_KEY = "train_scroll_to_panel"
-DEFAULTS = ModelConfig(**TRAIN_PAGE_OVERRIDES)
+DEFAULTS = RECIPE
 # Labels for the form; an option without one shows under its own name, never breaks it.
 STATE_LABELS = {QUEUED: "⏳ queued", RUNNING: "🏃 training", DONE: "✅ done",
                 STOPPED: "⏹️ stopped", FAILED: "❌ failed", CANCELLED: "🚫 cancelled",
@@ -66,9 +61,9 @@ def field_problem(name: str) -> None:
         st.error(escape_markdown(problems[name]), icon="⚠️")
 
 
-def widget(kind, name: str, column=None, **options):
-    """One setting: the same name as the config field, its label and help from core.models."""
-    value = kind(FIELD_LABELS[name], key=kept(f"train_{name}"), help=FIELD_HELP[name], **options)
+def widget(name: str, column=None, **options):
+    """One setting: the config field's widget (`pages.common.setting`), its problem below."""
+    value = setting(DEFAULTS, name, f"train_{name}", column, **options)
     if column is None:
         field_problem(name)
     else:
@@ -90,29 +85,24 @@ form_column, live_column = st.columns([1, 1.6], gap="large")
 with form_column, st.form("train_form", border=True):
     st.markdown("**Model**")
     a, b = st.columns(2)
-    widget(a.selectbox, "arch", a, options=ARCHITECTURES, format_func=ARCH_LABELS.get,
-           index=ARCHITECTURES.index(DEFAULTS.arch))
-    widget(b.number_input, "units", b, value=DEFAULTS.units, step=16)
-    widget(a.number_input, "layers", a, value=DEFAULTS.layers, step=1)
-    widget(b.number_input, "dropout", b, value=DEFAULTS.dropout, step=0.05, format="%.2f")
-    widget(a.number_input, "embed_dropout", a, value=DEFAULTS.embed_dropout, step=0.05,
-           format="%.2f")
-    widget(a.checkbox, "bidirectional", a, value=DEFAULTS.bidirectional)
-    widget(b.selectbox, "pooling", b, options=POOLINGS,
-           format_func=POOLING_LABELS.get, index=POOLINGS.index(DEFAULTS.pooling))
+    widget("arch", a)
+    widget("units", b)
+    widget("layers", a)
+    widget("dropout", b)
+    widget("embed_dropout", a)
+    widget("bidirectional", a)
+    widget("pooling", b)
 
     st.markdown("**Text**")
     a, b = st.columns(2)
-    widget(a.number_input, "vocab_size", a, value=DEFAULTS.vocab_size, step=1000)
-    widget(b.number_input, "seq_len", b, value=DEFAULTS.seq_len, step=50)
-    widget(a.number_input, "embed_dim", a, value=DEFAULTS.embed_dim, step=16)
-    widget(b.selectbox, "embeddings", b, options=EMBEDDINGS,
-           format_func=lambda value: EMBEDDING_LABELS.get(value, value),
-           index=EMBEDDINGS.index(DEFAULTS.embeddings))
+    widget("vocab_size", a)
+    widget("seq_len", b)
+    widget("embed_dim", a)
+    widget("embeddings", b)
     # Full width: in half a column its label was cut to "Freeze pretrai…".
-    widget(st.checkbox, "freeze_embeddings", value=DEFAULTS.freeze_embeddings)
+    widget("freeze_embeddings")
     with st.expander("GloVe file (for glove embeddings)"):
-        widget(st.text_input, "glove_path", placeholder="/path/to/glove.6B.100d.txt")
+        widget("glove_path", placeholder="/path/to/glove.6B.100d.txt")
         glove_upload = st.file_uploader(
             "…or upload a GloVe file", type=["txt", "zip"], key="train_glove_upload",
             help="A text file with a word and its numbers on each line (the embedding size "
@@ -120,21 +110,20 @@ with form_column, st.form("train_form", border=True):
 
     st.markdown("**Optimisation**")
     a, b = st.columns(2)
-    widget(a.selectbox, "optimizer", a, options=OPTIMIZERS)
-    widget(b.number_input, "learning_rate", b, value=DEFAULTS.learning_rate, step=0.0005,
-           format="%.4f")
-    widget(a.number_input, "clipnorm", a, value=DEFAULTS.clipnorm, step=0.5, format="%.1f")
-    widget(b.number_input, "batch_size", b, value=DEFAULTS.batch_size, step=32)
-    widget(a.number_input, "epochs", a, value=DEFAULTS.epochs, step=1)
+    widget("optimizer", a)
+    widget("learning_rate", b)
+    widget("clipnorm", a)
+    widget("batch_size", b)
+    widget("epochs", a)
 
     st.markdown("**Data**")
     a, b = st.columns(2)
-    widget(a.number_input, "train_size", a, value=DEFAULTS.train_size, step=1000)
-    widget(b.number_input, "val_share", b, value=DEFAULTS.val_share, step=0.05, format="%.2f")
-    widget(a.number_input, "seed", a, value=DEFAULTS.seed, step=1)
+    widget("train_size", a)
+    widget("val_share", b)
+    widget("seed", a)
     run_name = b.text_input("Run name (optional)", key=kept("train_name"), max_chars=80,
                             placeholder="e.g. LSTM baseline")
-    widget(st.checkbox, "sentences", value=DEFAULTS.sentences)
+    widget("sentences")
     submitted = st.form_submit_button("Start training", type="primary",
                                       width="stretch")
 
@@ -146,12 +135,12 @@ if submitted:
             values["glove_path"] = str(save_upload(glove_upload.name, glove_upload.getvalue()))
         except GloveError as exc:
             problems["glove_path"] = f"The uploaded file cannot be used: {exc}"
-    config = ModelConfig(**values)
-    problems = {**training.check_against_data(config, data), **problems}
     if not problems:
         try:
-            job = training.submit_training(config, data, name=run_name.strip() or None,
-                                           **identity())
+            job = training.submit_training(ModelConfig(**values), data,
+                                           name=run_name.strip() or None, **identity())
+        except SettingsError as exc:
+            problems = exc.problems
         except ValueError as exc:  # refused by the engine, e.g. too many jobs at once
             problems["engine"] = str(exc)
         else:
@@ -197,7 +186,7 @@ def live_panel() -> None:
 def draw_training(job, events) -> None:
     """What only a training job shows: its figures, the live curves, how it was saved."""
     state = job.state
-    view = training.live_view(events)
+    view = live_view(events)
     st.subheader(f"{STATE_LABELS.get(state, state)} · {escape_markdown(job.name)}",
                  anchor=False)
     if state == QUEUED:
@@ -231,7 +220,7 @@ def draw_training(job, events) -> None:
 
 def draw_curves(job, events) -> None:
     """The live learning curves (the saved run's own are in its results below)."""
-    view = training.live_view(events)
+    view = live_view(events)
     if view.batches["step"] and not (job.finished and job.result):
         figure = charts.curves_figure(view.batches, view.epochs, view.steps_per_epoch,
                                       total_epochs=view.config.get("epochs"))
@@ -272,7 +261,7 @@ def results_panel(run_id: str) -> None:
         return
     m = info.metrics  # the store checked that these are numbers (or null)
     if info.status == STOPPED:
-        st.warning(f"Stopped early, after {shown(m.get('epochs_done'), ',.0f')} complete "
+        st.warning(f"Stopped early, after {shown(m.get('epochs_run'), ',.0f')} complete "
                    "epoch(s): the figures are for the model as it was when stopped.", icon="⏹️")
     if m.get("test_sample"):
         score_panel(run_id, int(m.get("test_reviews") or 0))
@@ -280,14 +269,14 @@ def results_panel(run_id: str) -> None:
     cols[0].metric("Test accuracy", shown(m.get("test_accuracy"), ".1%"),
                    help=f"On {shown(m.get('test_reviews'), ',.0f')} held-out test reviews.")
     cols[1].metric("Test loss", shown(m.get("test_loss"), ".3f"))
-    cols[2].metric("Time per epoch", seconds(m.get("time_per_epoch_s")))
+    cols[2].metric("Time per epoch", seconds(m.get("epoch_s")))
     cols[3].metric("Total time", seconds(m.get("total_s")),
                    help="Preparing the data, training, testing and saving.")
-    cols[4].metric("Latency", shown(m.get("latency_ms"), ".1f") + " ms",
+    cols[4].metric("Latency", shown(m.get("latency_one_ms"), ".1f") + " ms",
                    help="Time to classify one review with the saved model.")
     cols[5].metric("Weights", shown(m.get("params"), ",.0f"))
-    saved = training.saved_curves(store.read_json(run_id, "history.json"))
-    evaluation = training.run_evaluation(store, run_id)
+    saved = saved_curves(store.read_json(run_id, "history.json"))
+    evaluation = run_evaluation(store, run_id)
     curves, confusion, mistakes, timing, settings = st.tabs(
         ["Learning curves", "Confusion matrix", "Most confident mistakes", "Time per epoch",
          "Settings"])
@@ -348,7 +337,7 @@ if not runs:
     st.caption(f"No runs yet. They are kept in `{store.root}`.")
 else:
     st.dataframe(
-        training.runs_table(runs), hide_index=True, placeholder=EMPTY_CELL, width="stretch",
+        runs_table(runs), hide_index=True, placeholder=EMPTY_CELL, width="stretch",
         column_config={
             "Test accuracy": st.column_config.NumberColumn(format="percent"),
             "Time per epoch (s)": st.column_config.NumberColumn(format="%.1f"),

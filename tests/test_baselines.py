@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from core import baselines, sentiment
+from core import baselines, vader
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +51,7 @@ def test_vader_matches_the_classify_rule_and_has_no_loss(reviews):
     _, _, test_x, test_y = reviews
     result = baselines.vader_baseline(test_x, test_y, use_cache=False)
     m = result.metrics
-    assert m["test_accuracy"] == pytest.approx(sentiment.vader_accuracy(test_x, np.array(test_y)))
+    assert m["test_accuracy"] == pytest.approx(vader.vader_accuracy(test_x, np.array(test_y)))
     assert 0.55 < m["test_accuracy"] < 0.9  # VADER is known to reach ~70% on IMDB
     assert m["test_loss"] is None and m["params"] is None and m["train_s"] == 0.0
     assert m["latency_one_ms"] > 0 and m["latency_batch_ms"] > 0
@@ -71,18 +71,6 @@ def test_odd_texts_work_and_bad_inputs_get_clear_errors():
         baselines.vader_baseline([], [])
     with pytest.raises(ValueError, match="one label"):
         baselines.tfidf_logreg_baseline(texts, labels[:3], texts, labels)
-
-
-def test_median_latency_counts_per_review():
-    calls: list[int] = []
-
-    def predict(batch):
-        calls.append(len(batch))
-        return [0.5] * len(batch)
-
-    one, per_review = baselines.median_latency_ms(predict, ["a", "b"], repeats=5)
-    assert one > 0 and per_review > 0
-    assert calls.count(1) == 6 and calls.count(baselines.LATENCY_BATCH) == 3
 
 
 def test_nblr_learns_on_a_small_set_and_reports_every_figure(reviews):

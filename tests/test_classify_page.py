@@ -9,13 +9,13 @@ from playwright.sync_api import expect
 from streamlit.testing.v1 import AppTest
 
 from conftest import at_phone_width, charts_cut_at_the_edge, wait_for_app
-from core import sentiment, settings
+from core import catalog, settings
 from core.runs import SHIPPED_DIR
 from core.text import escape_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED_NAMES = ["SimpleRNN", "LSTM", "GRU", "BiLSTM"]
-NBLR = sentiment.NBLR_NAME
+NBLR = catalog.NBLR_NAME
 NBLR_CARD = escape_markdown(NBLR)  # card labels are Markdown, shown as typed
 
 
@@ -65,7 +65,7 @@ def test_scoring_a_review_shows_every_model_vader_and_the_deciding_words():
     assert any("Pushed towards Positive" in m.value for m in at.markdown)
 
     # The explanation follows the chosen model.
-    lstm = next(c.key for c in sentiment.model_choices() if c.source == "shipped"
+    lstm = next(c.key for c in catalog.model_choices() if c.source == "shipped"
                 and c.arch == "lstm")
     at.selectbox(key="explain_model").set_value(lstm).run()
     assert not at.exception and [m for m in at.markdown if "rgba(" in m.value]

@@ -12,10 +12,11 @@ import pytest
 
 from core import compare
 from core.charts import compare as charts
+from core.compare.run import _Schedule
+from core.config import ModelConfig
 from core.data import ImdbData
 from core.events import Batch, Epoch, ModelStart, Note, Plan, Row
 from core.jobs import DONE, JobContext
-from core.models import ModelConfig
 from core.runs import RunStore
 
 TINY = ModelConfig(vocab_size=400, seq_len=32, embed_dim=8, units=8, epochs=1, batch_size=32,
@@ -351,7 +352,7 @@ def test_the_eta_adds_the_stages_still_to_run_and_learns_the_machines_pace():
     reused = compare.stage_estimates(plan, sizes, reused=["LSTM 64×1"])
     assert reused[3] == compare.REUSE_S and reused[4] == bilstm
 
-    schedule = compare._Schedule(estimates)
+    schedule = _Schedule(estimates)
     assert schedule.eta() == pytest.approx(sum(estimates), rel=0.01)  # nothing run yet
     schedule.start(2)  # the SimpleRNN trains; its batches say 10 s are left
     assert schedule.eta(10.0) == pytest.approx(10.0 + lstm + bilstm)

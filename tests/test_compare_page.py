@@ -118,7 +118,7 @@ def test_browser_compare_runs_and_shows_results(page, app_url, screenshot, imdb)
 
 
 def compare_label(key: str) -> str:
-    from core.models import FIELD_LABELS
+    from core.config import FIELD_LABELS
 
     return FIELD_LABELS[key.removeprefix("cmp_")]
 

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from core import gates, text
-from core.models import ModelConfig, build_model, end_to_end
+from core.config import ModelConfig
+from core.models import build_model, end_to_end
 
 
 def _randomise(layer, seed: int) -> None:

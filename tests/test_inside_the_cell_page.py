@@ -36,7 +36,8 @@ def finish_job(at: AppTest, key: str) -> AppTest:
 
 def save_small_model(arch: str) -> str:
     from core import text
-    from core.models import ModelConfig, build_model, end_to_end
+    from core.config import ModelConfig
+    from core.models import build_model, end_to_end
     from core.runs import run_store
 
     texts = ["a great film", "an awful film", "great acting", "boring plot"] * 5
@@ -92,7 +93,8 @@ def test_bad_settings_get_messages_not_jobs(isolated_home):
     at.multiselect(key="lr_archs").set_value([])
     at = click(at, "Run the experiment")
     assert not at.exception
-    assert any("at least one of SimpleRNN" in e.value for e in at.error)
+    assert any("at least one architecture" in e.value and "SimpleRNN, LSTM or GRU" in e.value
+               for e in at.error)
     assert "cell_long_range_job" not in at.session_state
 
 

@@ -91,8 +91,8 @@ def test_training_on_pasted_text_checks_it_then_trains_in_the_background() -> No
 
     story = " ".join(["the old man walked to the sea and the boat waited for him ."] * 200)
     at.text_area(key="nw_train_text").input(story)
-    for key, value in (("nw_cfg_vocab", 50), ("nw_cfg_window", 8), ("nw_cfg_embed", 16),
-                       ("nw_cfg_units", 16), ("nw_cfg_epochs", 20), ("nw_cfg_lr", 0.03)):
+    for key, value in (("nw_cfg_vocab_size", 50), ("nw_cfg_window", 8), ("nw_cfg_embed_dim", 16),
+                       ("nw_cfg_units", 16), ("nw_cfg_epochs", 20), ("nw_cfg_learning_rate", 0.03)):
         at.number_input(key=key).set_value(value)
     at.text_input(key="nw_name").input("Sea story")
     at.run()

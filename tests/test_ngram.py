@@ -7,7 +7,7 @@ import pytest
 from nltk.lm import KneserNeyInterpolated
 
 from core import language_model as lm
-from core.ngram import KneserNeyModel, padded_trigrams
+from core.language_model.ngram import KneserNeyModel, padded_trigrams
 
 TEXT = [
     "the cat sat on the mat .",

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from core import models, runs, text
-from core.models import ModelConfig
+from core.config import ModelConfig
 from core.runs import RunError, RunStore
 
 TEXTS = ["a great movie", "awful boring film", "great acting", "terrible plot and awful"] * 5
@@ -127,7 +127,7 @@ def test_a_zip_that_is_no_keras_model_is_reported_as_corrupted_when_loaded(tmp_p
 
 @pytest.mark.parametrize(("file_name", "change", "problem"), [
     ("metrics.json", {"test_accuracy": "86%"}, "test_accuracy"),
-    ("metrics.json", {"epoch_s": [1.5, "slow"], "params": True}, "params, epoch_s"),
+    ("metrics.json", {"epoch_s": "slow", "params": True}, "epoch_s, params"),
     ("metrics.json", {"test_loss": float("nan")}, "test_loss"),
     ("run.json", {"created": 1e30}, "creation time"),
     ("run.json", {"created": "yesterday"}, "creation time"),
@@ -143,6 +143,15 @@ def test_wrongly_typed_run_files_mark_the_run_damaged(tmp_path, sentiment_model,
     assert 0 < info.created < 1e10  # a usable date for tables, whatever run.json says
     with pytest.raises(RunError, match="damaged"):
         store.load(run_id)
+
+
+def test_metrics_saved_under_older_names_read_as_todays(tmp_path, sentiment_model):
+    store = RunStore(tmp_path)
+    run_id = save_one(store, sentiment_model, metrics={
+        "time_per_epoch_s": 2.5, "epoch_s": [2.0, 3.0], "epochs_done": 2, "latency_ms": 7.0})
+    for metrics in (store.info(run_id).metrics, store.load(run_id).metrics):
+        assert metrics == {"epoch_s": 2.5, "epochs_run": 2, "latency_one_ms": 7.0}
+    assert runs.current_metrics({"epoch_s": 4.0, "time_per_epoch_s": 9.0}) == {"epoch_s": 4.0}
 
 
 def test_null_metrics_are_allowed(tmp_path, sentiment_model):
@@ -167,3 +176,25 @@ def test_generic_runs_and_read_only_stores(tmp_path, sentiment_model):
         with pytest.raises(RunError, match="cannot be changed"):
             change()
     assert runs.shipped_store().read_only and runs.RunStore(tmp_path / "absent").list() == []
+
+
+def test_run_evaluation_keeps_only_what_the_page_can_show(tmp_path):
+    store = runs.RunStore(tmp_path)
+    (tmp_path / "run-1").mkdir()
+    evaluation = tmp_path / "run-1" / "evaluation.json"
+    good = {"id": "1", "label": 1, "p_positive": 0.1, "text": "fine"}
+    evaluation.write_text(json.dumps({"confusion": [[5, 1], [2, 4]], "mistakes": [
+        good, {"label": "x", "p_positive": 0.9, "text": "bad label"}, "junk"]}))
+    assert runs.run_evaluation(store, "run-1") == {"confusion": [[5, 1], [2, 4]],
+                                                       "mistakes": [good]}
+    for confusion in ([[1, 2]], [[1, 2], [3]], [["a", 1], [1, 1]], [[-1, 0], [0, 0]], "x"):
+        evaluation.write_text(json.dumps({"confusion": confusion, "mistakes": []}))
+        assert runs.run_evaluation(store, "run-1") is None
+    evaluation.write_text("[1, 2]")
+    assert runs.run_evaluation(store, "run-1") is None
+
+
+def test_runs_table_survives_an_impossible_creation_time():
+    table = runs.runs_table([runs.RunInfo("r1", "a", "sentiment", "done", 1e30),
+                                 runs.RunInfo("r2", "b", "sentiment", "done", 1.7e9)])
+    assert table["Trained"].isna().tolist() == [True, False]

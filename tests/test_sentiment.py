@@ -9,37 +9,37 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import sentiment
+from core import catalog, predict, sentiment, vader, verdict
 from core.data import UploadError
 from core.runs import SHIPPED_DIR, RunError, RunStore
 
 
 def test_vader_label_follows_the_seed_rule():
-    assert sentiment.vader_label(0.0) == "Neutral"
-    assert sentiment.vader_label(0.0001) == "Positive"
-    assert sentiment.vader_label(-0.0001) == "Negative"
+    assert verdict.vader_label(0.0) == "Neutral"
+    assert verdict.vader_label(0.0001) == "Positive"
+    assert verdict.vader_label(-0.0001) == "Negative"
 
 
 def test_model_label_has_a_neutral_band_around_one_half():
-    assert sentiment.model_label(0.5) == "Neutral"
-    assert sentiment.model_label(0.41) == "Neutral" and sentiment.model_label(0.59) == "Neutral"
-    assert sentiment.model_label(0.6) == "Positive" and sentiment.model_label(0.97) == "Positive"
-    assert sentiment.model_label(0.4) == "Negative" and sentiment.model_label(0.02) == "Negative"
+    assert verdict.model_label(0.5) == "Neutral"
+    assert verdict.model_label(0.41) == "Neutral" and verdict.model_label(0.59) == "Neutral"
+    assert verdict.model_label(0.6) == "Positive" and verdict.model_label(0.97) == "Positive"
+    assert verdict.model_label(0.4) == "Negative" and verdict.model_label(0.02) == "Negative"
     with pytest.raises(ValueError):
-        sentiment.model_label(float("nan"))
+        verdict.model_label(float("nan"))
 
 
 def test_vader_lexicon_is_built_offline_from_the_package(isolated_home, monkeypatch):
     # Only the fresh app home on the search path: nothing to find, and no network here.
     monkeypatch.setattr(nltk.data, "path", [])
-    source = sentiment.ensure_vader_lexicon(allow_download=False)
+    source = vader.ensure_vader_lexicon(allow_download=False)
     assert source == "vaderSentiment"
     archive = isolated_home / "nltk_data" / "sentiment" / "vader_lexicon.zip"
     with zipfile.ZipFile(archive) as zipped:
         body = zipped.read("vader_lexicon/vader_lexicon.txt").decode()
     assert len(body.splitlines()) > 7000 and "\r" not in body and not body.endswith("\n")
     built = archive.stat().st_mtime_ns
-    assert sentiment.ensure_vader_lexicon(allow_download=False) == "vaderSentiment"
+    assert vader.ensure_vader_lexicon(allow_download=False) == "vaderSentiment"
     assert archive.stat().st_mtime_ns == built  # made once, not on every start
 
     from nltk.sentiment.vader import SentimentIntensityAnalyzer
@@ -53,7 +53,7 @@ def test_the_package_lexicon_wins_without_trying_the_network(isolated_home, tmp_
     # An older download elsewhere on NLTK's path, which rates "wonderful" as negative.
     other = tmp_path / "elsewhere"
     (other / "sentiment").mkdir(parents=True)
-    with zipfile.ZipFile(other / sentiment.VADER_RESOURCE, "w") as zipped:
+    with zipfile.ZipFile(other / vader.VADER_RESOURCE, "w") as zipped:
         zipped.writestr("vader_lexicon/vader_lexicon.txt", "wonderful\t-3.0\t0.5\t[-3]")
     monkeypatch.setattr(nltk.data, "path", [str(other)])
 
@@ -61,15 +61,15 @@ def test_the_package_lexicon_wins_without_trying_the_network(isolated_home, tmp_
         raise AssertionError("nltk.download was tried while the package lexicon is there")
 
     monkeypatch.setattr(nltk, "download", no_network)
-    assert sentiment.ensure_vader_lexicon(allow_download=True) == "vaderSentiment"
-    found = nltk.data.find(sentiment.VADER_RESOURCE)
+    assert vader.ensure_vader_lexicon(allow_download=True) == "vaderSentiment"
+    found = nltk.data.find(vader.VADER_RESOURCE)
     assert str(isolated_home / "nltk_data") in str(found)
 
 
 def test_vader_scores_and_labels_on_clear_sentences():
-    good = sentiment.vader_scores("A wonderful film, I loved every minute of it!")
-    bad = sentiment.vader_scores("A horrible, boring waste of time. I hated it.")
-    flat = sentiment.vader_scores("The film is in colour.")
+    good = vader.vader_scores("A wonderful film, I loved every minute of it!")
+    bad = vader.vader_scores("A horrible, boring waste of time. I hated it.")
+    flat = vader.vader_scores("The film is in colour.")
     assert good.label == "Positive" and good.compound > 0.5 and good.pos > good.neg
     assert bad.label == "Negative" and bad.compound < -0.5
     assert flat.compound == 0 and flat.label == "Neutral"
@@ -78,7 +78,7 @@ def test_vader_scores_and_labels_on_clear_sentences():
 
 def test_vader_accuracy_counts_zero_as_a_miss():
     texts = ["I love it, wonderful", "Terrible and awful", "The film.", "The film."]
-    assert sentiment.vader_accuracy(texts, np.array([1, 0, 1, 0])) == 0.5
+    assert vader.vader_accuracy(texts, np.array([1, 0, 1, 0])) == 0.5
 
 
 def test_model_accuracy_counts_one_half_as_positive_as_training_does():
@@ -90,8 +90,8 @@ def test_check_review_notes_truncation_of_a_megabyte_with_its_real_length():
     check = sentiment.check_review(text, seq_len=200)
     assert check.read_tokens == 200 and check.n_tokens == 270_000
     assert check.notes and "270,000 words" in check.notes[0] and "first 200" in check.notes[0]
-    clipped, cut = sentiment.clip_review(text, 200)
-    assert cut and len(clipped) == 200 * sentiment.MAX_CHARS_PER_TOKEN
+    clipped, cut = predict.clip_review(text, 200)
+    assert cut and len(clipped) == 200 * predict.MAX_CHARS_PER_TOKEN
 
 
 def test_check_review_names_the_models_that_do_not_know_the_words():
@@ -137,7 +137,7 @@ def test_every_shipped_architecture_is_listed_even_when_missing(tmp_path):
     root = tmp_path / "models"
     shutil.copytree(SHIPPED_DIR / "lstm", root / "lstm")
     (root / "bilstm").mkdir()  # a damaged folder: no files at all
-    choices = sentiment.model_choices({sentiment.SHIPPED: RunStore(root, read_only=True)})
+    choices = catalog.model_choices({catalog.SHIPPED: RunStore(root, read_only=True)})
     assert [c.arch for c in choices] == ["simple_rnn", "lstm", "gru", "bilstm", "nblr"]
     problems = {c.arch: c.problem for c in choices}
     assert problems["lstm"] == ""
@@ -145,7 +145,7 @@ def test_every_shipped_architecture_is_listed_even_when_missing(tmp_path):
     assert "not shipped" in problems["gru"] and "missing file" in problems["simple_rnn"]
     assert "missing" in problems["bilstm"]
     with pytest.raises(RunError, match="GRU cannot be used: not shipped"):
-        sentiment.load_scoring_model(choices[2], {sentiment.SHIPPED: RunStore(root)})
+        catalog.load_scoring_model(choices[2], {catalog.SHIPPED: RunStore(root)})
 
 
 def test_disagreements_name_the_models_that_differ():

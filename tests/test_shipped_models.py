@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from core import sentiment
+from core import catalog, sentiment, vader, verdict
 from core.pretrain import SIZE_LIMIT_MB, TARGETS
 from core.runs import SHIPPED_DIR, RunError, RunStore
 
@@ -20,15 +20,15 @@ CLEAR = {
 
 @pytest.fixture(scope="module")
 def shipped_models():
-    choices = [c for c in sentiment.model_choices() if c.source == sentiment.SHIPPED]
-    return {c.arch: sentiment.load_scoring_model(c) for c in choices}
+    choices = [c for c in catalog.model_choices() if c.source == catalog.SHIPPED]
+    return {c.arch: catalog.load_scoring_model(c) for c in choices}
 
 
 def test_four_shipped_models_with_cards_within_the_size_limit():
     for arch in ARCHS:
         size = sum(p.stat().st_size for p in (SHIPPED_DIR / arch).rglob("*") if p.is_file())
         assert size <= SIZE_LIMIT_MB * 1e6, arch
-    assert (SHIPPED_DIR / sentiment.NBLR_FILE).stat().st_size <= SIZE_LIMIT_MB * 1e6
+    assert (SHIPPED_DIR / catalog.NBLR_FILE).stat().st_size <= SIZE_LIMIT_MB * 1e6
     for arch in ARCHS:
         folder = SHIPPED_DIR / arch
         metrics = json.loads((folder / "metrics.json").read_text())
@@ -37,8 +37,8 @@ def test_four_shipped_models_with_cards_within_the_size_limit():
         assert metrics["train_reviews"] + metrics["val_reviews"] == 25_000
         assert f"{metrics['test_accuracy']:.2%}" in card and "VADER" in card
         assert "Trained on 20" in card and "python -m core.pretrain" in card
-    vader = sentiment.shipped_vader_metrics()
-    assert vader["test_reviews"] == 25_000 and 0.6 < vader["test_accuracy"] < 0.8
+    shipped_vader = vader.shipped_vader_metrics()
+    assert shipped_vader["test_reviews"] == 25_000 and 0.6 < shipped_vader["test_accuracy"] < 0.8
 
 
 @pytest.mark.parametrize("arch", sorted(TARGETS))
@@ -52,7 +52,7 @@ def test_shipped_models_score_clear_reviews_correctly(shipped_models):
     for arch, model in shipped_models.items():
         for text, expected in CLEAR.items():
             p = model.score(text)
-            assert sentiment.model_label(p) == expected, (arch, text, p)
+            assert verdict.model_label(p) == expected, (arch, text, p)
 
 
 def test_a_corrupted_model_is_unusable_and_the_others_still_work(tmp_path, shipped_models):
@@ -61,13 +61,13 @@ def test_a_corrupted_model_is_unusable_and_the_others_still_work(tmp_path, shipp
     shutil.copytree(SHIPPED_DIR / "lstm", root / "lstm")
     (root / "gru" / "model.keras").write_bytes(b"not a zip file at all")
     (root / "lstm" / "model.keras").unlink()
-    stores = {sentiment.SHIPPED: RunStore(root, read_only=True)}
-    choices = {c.arch: c for c in sentiment.model_choices(stores)}
+    stores = {catalog.SHIPPED: RunStore(root, read_only=True)}
+    choices = {c.arch: c for c in catalog.model_choices(stores)}
     assert "missing model.keras" in choices["lstm"].problem
     with pytest.raises(RunError, match="cannot be used"):
-        sentiment.load_scoring_model(choices["lstm"], stores)
+        catalog.load_scoring_model(choices["lstm"], stores)
     with pytest.raises(RunError, match="corrupted"):
-        sentiment.load_scoring_model(choices["gru"], stores)
+        catalog.load_scoring_model(choices["gru"], stores)
     # The real ones are untouched and still score.
     assert shipped_models["bilstm"].score("A wonderful film.") > 0.5
 
@@ -90,13 +90,13 @@ def test_the_shipped_nblr_baseline_scores_clear_reviews_and_its_figure_is_the_fi
     """The NB-LR baseline ships beside the networks, with its figure measured on the file."""
     import numpy as np
 
-    choice = next(c for c in sentiment.model_choices() if c.source == sentiment.BASELINE)
+    choice = next(c for c in catalog.model_choices() if c.source == catalog.BASELINE)
     assert choice.arch == "nblr" and not choice.problem
-    stored = json.loads((SHIPPED_DIR / sentiment.NBLR_METRICS_FILE).read_text())
+    stored = json.loads((SHIPPED_DIR / catalog.NBLR_METRICS_FILE).read_text())
     assert choice.test_accuracy == stored["test_accuracy"] >= 0.9
-    model = sentiment.load_scoring_model(choice)
+    model = catalog.load_scoring_model(choice)
     for text, expected in CLEAR.items():
-        assert sentiment.model_label(model.score(text)) == expected, text
+        assert verdict.model_label(model.score(text)) == expected, text
     sample = imdb.test.sample(1_000, random_state=11)
     scored = model.predict(sample["text"].tolist())
     accuracy = float(np.mean((scored >= 0.5) == (sample["label"].to_numpy(dtype=int) == 1)))
@@ -106,27 +106,27 @@ def test_the_shipped_nblr_baseline_scores_clear_reviews_and_its_figure_is_the_fi
 def test_a_damaged_nblr_file_is_unusable_with_a_reason(tmp_path):
     root = tmp_path / "models"
     root.mkdir()
-    (root / sentiment.NBLR_FILE).write_bytes(b"not a zip file")
-    stores = {sentiment.SHIPPED: RunStore(root, read_only=True)}
-    choice = next(c for c in sentiment.model_choices(stores) if c.arch == "nblr")
+    (root / catalog.NBLR_FILE).write_bytes(b"not a zip file")
+    stores = {catalog.SHIPPED: RunStore(root, read_only=True)}
+    choice = next(c for c in catalog.model_choices(stores) if c.arch == "nblr")
     with pytest.raises(RunError, match="not a readable NB-LR model"):
-        sentiment.load_scoring_model(choice, stores)
+        catalog.load_scoring_model(choice, stores)
 
 
 def test_every_example_hint_says_what_the_shipped_models_do(shipped_models):
     """The hints under Classify's examples name what each model says; score them all."""
-    nblr = sentiment.load_scoring_model(next(c for c in sentiment.model_choices()
-                                             if c.source == sentiment.BASELINE))
-    from core.models import ARCH_LABELS
+    nblr = catalog.load_scoring_model(next(c for c in catalog.model_choices()
+                                             if c.source == catalog.BASELINE))
+    from core.config import ARCH_LABELS
 
     by_name = {ARCH_LABELS[arch]: model for arch, model in shipped_models.items()}
-    by_name[sentiment.NBLR_NAME] = nblr
+    by_name[catalog.NBLR_NAME] = nblr
     examples = sentiment.example_reviews()
     assert sum(bool(e.says) for e in examples) >= 5
     for example in examples:
-        verdicts = {name: sentiment.model_label(model.score(example.text))
+        verdicts = {name: verdict.model_label(model.score(example.text))
                     for name, model in by_name.items()}
-        verdicts["VADER"] = sentiment.vader_scores(example.text).label
+        verdicts["VADER"] = vader.vader_scores(example.text).label
         for name, label in example.says.items():
             assert verdicts[name] == label, (example.title, name, verdicts)
         for name, label in example.never_says.items():

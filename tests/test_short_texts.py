@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from core import short_texts
-from core.models import ModelConfig
+from core.config import ModelConfig
 from core.training import split_reviews
 
 

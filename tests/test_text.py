@@ -32,6 +32,18 @@ def test_token_view_matches_what_the_layer_computes():
     assert view.embedding_bytes(16) == 4 * 16 * 4
 
 
+def test_tokens_are_the_models_own_words_for_any_text():
+    texts = ["Très ÉMOUVANT, don't!", "", "<b>Good</b>\tfilm\u00a0😀", "ÉMOUVANT " * 3]
+    vectorizer = text.make_vectorizer(texts, vocab_size=20, seq_len=12)
+    tokens = text.tokenize_all(texts)
+    assert tokens == text.tokenize_all(texts, vectorizer)
+    assert tokens[0] == ["très", "Émouvant", "dont"]  # TF lower-cases ASCII letters only
+    lookup = {word: i for i, word in enumerate(vectorizer.get_vocabulary())}
+    for row, ids in zip(tokens, np.asarray(vectorizer(texts)), strict=True):
+        assert [lookup.get(t, text.OOV_ID) for t in row] == [i for i in ids if i]
+    assert text.tokenize("") == [] and text.tokenize_all([]) == []
+
+
 
 
 

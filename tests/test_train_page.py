@@ -11,8 +11,8 @@ from streamlit.testing.v1 import AppTest
 
 from conftest import wait_for_app
 from core import settings
+from core.config import ModelConfig
 from core.jobs import CANCELLED, QUEUED, engine
-from core.models import ModelConfig
 from core.runs import RunStore
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,9 +53,9 @@ def test_absurd_settings_get_messages_on_their_fields_and_nothing_starts(imdb):
     at.button[0].click().run()  # the form's submit button
     assert not at.exception
     errors = " ".join(e.value for e in at.error)
-    assert "Vocabulary size must be at least 3" in errors
-    assert "Sequence length must be at most 5,000" in errors
-    assert "Learning rate must be between" in errors and "Epochs must be" in errors
+    assert "Vocabulary size must be a whole number from 3 to 200,000" in errors
+    assert "Sequence length must be a whole number from 1 to 5,000" in errors
+    assert "Learning rate must be a number from 0" in errors and "Epochs must be" in errors
     assert "Training reviews" in errors
     assert "train_job_id" not in at.session_state
     assert engine().jobs(at.session_state["owner"]) == []

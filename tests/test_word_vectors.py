@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from core import glove, training, word_vectors
-from core.models import ModelConfig, network_of
+from core.config import ModelConfig
+from core.models import network_of
 from core.runs import RunStore
 
 

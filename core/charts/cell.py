@@ -17,8 +17,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from core.charts import ARCH_COLORS, NEGATIVE_COLOR, base_layout
+from core.config import ARCH_LABELS
 from core.gates import GATE_LABELS, GateTrace
-from core.models import ARCH_LABELS
 
 NO_CLIP_COLOR = NEGATIVE_COLOR
 CLIP_COLOR = ARCH_COLORS["lstm"]

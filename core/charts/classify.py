@@ -15,7 +15,7 @@ from core.charts import (
     POSITIVE_COLOR,
     base_layout,
 )
-from core.sentiment import NEUTRAL_BAND
+from core.verdict import NEUTRAL_BAND
 
 
 def probability_chart(names: Sequence[str], archs: Sequence[str],

@@ -16,7 +16,7 @@ scores one word at a time in Python, which takes minutes for a held-out set, whi
 module computes whole distributions for hundreds of contexts at once from sparse tables.
 
 Documents are arrays of token ids that start with the start token (as in
-`core.language_model`); the same held-out ids and the same `<unk>` are scored for both
+`core.language_model.tokens`); the same held-out ids and the same `<unk>` are scored for both
 models, so their perplexities are over the same vocabulary.
 """
 
@@ -28,7 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from core.language_model import BOS_ID, Evaluation, EvaluationSum, score_distributions
+from core.language_model.evaluation import Evaluation, EvaluationSum, score_distributions
+from core.language_model.tokens import BOS_ID
 
 
 def padded_trigrams(documents: Sequence[np.ndarray]) -> np.ndarray:

@@ -1,0 +1,153 @@
+"""A trained network with its vocabulary (`LanguageModel`): suggest, generate, evaluate."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from core.language_model.config import LMConfig
+from core.language_model.evaluation import (
+    Evaluation,
+    EvaluationSum,
+    score_distributions,
+    scoring_windows,
+    softmax,
+)
+from core.language_model.tokens import BOS_ID, PAD_ID, UNK_ID, encode, tokenize
+
+if TYPE_CHECKING:
+    import keras
+
+MAX_PREFIX_CHARS = 20_000
+# Always the same prefixes, so the latency saved with each run compares across runs.
+LATENCY_PREFIXES = ("", "this movie was", "i have to say that the acting in this film",
+                    "the plot is", "one of the best")
+
+
+@dataclass
+class Suggestion:
+    word: str
+    probability: float
+
+
+class LanguageModel:
+    """A trained network with its vocabulary: suggest, generate, evaluate."""
+
+    def __init__(self, network: keras.Model, vocabulary: Sequence[str], config: LMConfig,
+                 metrics: dict[str, Any] | None = None, history: dict[str, Any] | None = None,
+                 name: str = "") -> None:
+        self.network = network
+        self.vocabulary = list(vocabulary)
+        self.config = config
+        self.metrics = metrics or {}
+        self.history = history or {}
+        self.name = name
+        self.lookup = {w: i for i, w in enumerate(self.vocabulary)}
+        self.suggestable = np.ones(len(self.vocabulary), dtype=bool)
+        self.suggestable[[PAD_ID, UNK_ID, BOS_ID]] = False
+        # What can come next inside a review: any word or `<unk>`, never padding or `<s>`.
+        # Training joins reviews with `<s>`, so the network gives `<s>` a little mass (the
+        # review may end here); next-word probabilities are renormalised without it.
+        self.predictable = self.suggestable.copy()
+        self.predictable[UNK_ID] = True
+        self._traced_next_logits = None
+
+    # ids -------------------------------------------------------------------------------------
+    def context_ids(self, prefix: str) -> np.ndarray:
+        """`<s>` + the prefix's ids, cut to the last `window` tokens (the model's memory)."""
+        tokens = tokenize(str(prefix)[-MAX_PREFIX_CHARS:])
+        ids = encode(tokens, self.lookup)
+        return ids[-self.config.window:]
+
+    def next_logits(self, ids: np.ndarray) -> np.ndarray:
+        """Logits of the token after `ids` (a 1-D array of at most `window` ids)."""
+        import tensorflow as tf
+
+        if self._traced_next_logits is None:
+            network = self.network
+            # One traced graph for every prefix length: eager Keras calls cost ~50 ms each
+            # on a CPU, the traced function a few ms.
+            self._traced_next_logits = tf.function(
+                lambda x: network(x, training=False)[:, -1, :],
+                input_signature=[tf.TensorSpec([1, None], tf.int32)],
+            )
+        return self._traced_next_logits(tf.constant(np.asarray(ids, np.int32)[None, :]))[0].numpy()
+
+    def next_distribution(self, prefix: str, temperature: float = 1.0) -> np.ndarray:
+        logits = np.where(self.predictable, self.next_logits(self.context_ids(prefix)), -np.inf)
+        return softmax(logits, temperature)
+
+    # what a page shows -----------------------------------------------------------------------
+    def suggest(self, prefix: str, k: int = 5) -> list[Suggestion]:
+        """The k most probable next words (never `<unk>`, padding or `<s>`)."""
+        probs = self.next_distribution(prefix)
+        return top_suggestions(probs, self.vocabulary, self.suggestable, k)
+
+    def generate(self, prefix: str, n_words: int = 20, temperature: float = 0.8,
+                 top_k: int = 20, seed: int | None = 0) -> list[str]:
+        """Sample a continuation token by token; the same seed gives the same words."""
+        rng = np.random.default_rng(seed)
+        ids = list(self.context_ids(prefix))
+        out: list[str] = []
+        for _ in range(max(0, int(n_words))):
+            logits = self.next_logits(np.asarray(ids[-self.config.window:]))
+            token = sample_token(logits, self.suggestable, temperature, top_k, rng)
+            out.append(self.vocabulary[token])
+            ids.append(token)
+        return out
+
+    def evaluate(self, documents: Sequence[np.ndarray], batch_size: int = 128) -> Evaluation:
+        """Perplexity and top-1/3/5 accuracy over every token of the documents."""
+        return self.evaluate_windows(*scoring_windows(documents, self.config.window),
+                                     batch_size=batch_size)
+
+    def evaluate_windows(self, x: np.ndarray, y: np.ndarray, batch_size: int = 128) -> Evaluation:
+        """The same figures over windows of ids `x` and next ids `y` (-1: not scored)."""
+        total = EvaluationSum()
+        for start in range(0, len(x), batch_size):
+            xb, yb = x[start:start + batch_size], y[start:start + batch_size]
+            logits = np.asarray(self.network(xb, training=False))
+            keep = yb >= 0
+            probs = softmax(np.where(self.predictable, logits[keep], -np.inf))
+            total.add(*score_distributions(probs, yb[keep], self.suggestable))
+        return total.result()
+
+
+def top_suggestions(probs: np.ndarray, vocabulary: Sequence[str], suggestable: np.ndarray,
+                    k: int) -> list[Suggestion]:
+    """The k most probable suggestable tokens, best first; [] if nothing is suggestable."""
+    if not suggestable.any() or k < 1:
+        return []
+    masked = np.where(suggestable, probs, -1.0)
+    k = min(int(k), int(suggestable.sum()))
+    best = np.argpartition(-masked, k - 1)[:k]
+    best = best[np.argsort(-masked[best], kind="stable")]
+    return [Suggestion(vocabulary[i], float(probs[i])) for i in best]
+
+
+def sample_token(logits: np.ndarray, suggestable: np.ndarray, temperature: float, top_k: int,
+                 rng: np.random.Generator) -> int:
+    """One token from the top-k of softmax(logits / temperature); temperature 0 = greedy."""
+    logits = np.where(suggestable, np.asarray(logits, np.float64), -np.inf)
+    if temperature <= 0:
+        return int(np.argmax(logits))
+    k = max(1, min(int(top_k) if top_k else len(logits), int(suggestable.sum())))
+    best = np.argpartition(-logits, k - 1)[:k]
+    best = np.sort(best)  # a fixed order makes the draw depend only on the seed
+    probs = softmax(logits[best], temperature)
+    return int(best[rng.choice(len(best), p=probs)])
+
+
+def measure_latency(model: LanguageModel, prefixes: Sequence[str], repeats: int = 3) -> float:
+    """Median milliseconds for one suggestion list, timed like every model in the app
+    (`core.predict.median_latency_ms`)."""
+    from core.predict import median_latency_ms
+
+    def suggest(batch: list[str]) -> list[list[Suggestion]]:
+        return [model.suggest(prefix, k=5) for prefix in batch]
+
+    return median_latency_ms(suggest, list(prefixes) or [""],
+                             repeats=repeats * max(1, len(prefixes)), batch=False)[0]

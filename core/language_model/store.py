@@ -1,0 +1,46 @@
+"""Saved language models: loading, listing, and the one shipped with the app.
+
+A saved run (through `core.runs.RunStore`, kind "language_model") holds the integer
+network, the vocabulary (one token per line, id = line number) and the settings; the
+tokenizer is a regular expression in `tokens.py`, so a run is usable on its own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from core.language_model.config import LMConfig
+from core.language_model.inference import LanguageModel
+
+if TYPE_CHECKING:
+    from core.runs import RunStore
+
+KIND = "language_model"
+ASSETS_DIR = Path(__file__).resolve().parents[2] / "assets" / "lm"
+
+
+def shipped_store() -> RunStore:
+    from core.runs import RunStore
+
+    return RunStore(ASSETS_DIR, read_only=True)
+
+
+def load_language_model(store: RunStore, run_id: str) -> LanguageModel:
+    """A saved run as a `LanguageModel`; `RunError` if it is damaged or not a language model."""
+    from core.runs import RunError
+
+    run = store.load(run_id)
+    if run.info.kind != KIND:
+        raise RunError(f"Run “{run.info.name}” is not a language model.")
+    config = LMConfig.from_dict(run.config)
+    if len(run.vocabulary) != config.vocab_size:
+        # a vocabulary smaller than the setting (small corpora) is stored as it is
+        config.vocab_size = len(run.vocabulary)
+    return LanguageModel(run.model, run.vocabulary, config, run.metrics, run.history,
+                         run.info.name)
+
+
+def list_language_models(store: RunStore) -> list:
+    """The usable language-model runs in a store (newest first)."""
+    return [r for r in store.list(KIND) if not r.damaged]  # list() adds damaged runs of any kind
