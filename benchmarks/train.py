@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
-from core import curves, data, training
+from core import batching, curves, data, training
 from core.charts import training as charts
 from core.config import RECIPE, ModelConfig
 from core.events import Batch
@@ -88,7 +88,7 @@ def epoch_s_before_and_after(config: ModelConfig, x, y, batches: int = 30) -> di
             dataset = tf.data.Dataset.from_tensor_slices((xs, ys)).batch(config.batch_size)
         else:
             model = build_model(config)
-            dataset = training.train_dataset(xs, ys, config.batch_size, config.seed)
+            dataset = batching.train_dataset(xs, ys, config.batch_size, config.seed)
         model.fit(dataset.take(2), verbose=0)
         start = time.perf_counter()
         model.fit(dataset, verbose=0)
@@ -135,7 +135,7 @@ def run(emit: Callable[..., None]) -> None:
 
     watcher = threading.Thread(target=watch_like_the_page, daemon=True)
     watcher.start()
-    app.fit(training.train_dataset(x, y, config.batch_size, config.seed), epochs=2, verbose=0,
+    app.fit(batching.train_dataset(x, y, config.batch_size, config.seed), epochs=2, verbose=0,
             shuffle=False, callbacks=[live])
     watching.set()
     watcher.join()

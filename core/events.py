@@ -187,7 +187,3 @@ class Note(Event):
     """Something the user should know that did not stop the job (a warning)."""
 
     message: str
-
-
-def of_kind(events: list[Event], cls: type[E]) -> list[E]:
-    return [event for event in events if isinstance(event, cls)]

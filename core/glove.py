@@ -95,16 +95,6 @@ def _decode(handle: IO[bytes]) -> Iterator[str]:
         yield raw.decode("utf-8", errors="replace").rstrip("\r\n")
 
 
-def read_glove(source: str | Path | bytes | IO[bytes],
-               wanted: Iterable[str] | None = None) -> dict[str, np.ndarray]:
-    """Word -> vector from a GloVe-format file; only `wanted` words when given.
-
-    Every vector must have the same length; a few broken lines are skipped (real GloVe
-    files contain words with spaces), many mean the file is not GloVe.
-    """
-    return _read(source, wanted)[0]
-
-
 def _read(source: str | Path | bytes | IO[bytes], wanted: Iterable[str] | None,
           max_lines: int | None = None) -> tuple[dict[str, np.ndarray], int]:
     keep = set(wanted) if wanted is not None else None

@@ -73,7 +73,7 @@ def build_model(config: ModelConfig, embedding_matrix: np.ndarray | None = None
     it is frozen when `config.freeze_embeddings` is set.
 
     The network takes token ids of any width and masks the padding (id 0); it is trained
-    on batches of reviews of similar length (`core.training.train_dataset`). XLA is not
+    on batches of reviews of similar length (`core.batching.train_dataset`). XLA is not
     used: it compiles a step per batch width, which cost more than it saved here (a GRU
     epoch on length-batched reviews took 10x longer with it).
     """

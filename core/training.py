@@ -15,7 +15,6 @@ end-of-epoch point. `core.curves.live_view` folds the events into what the live 
 from __future__ import annotations
 
 import hashlib
-import itertools
 import math
 import time
 from dataclasses import dataclass, field, replace
@@ -25,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from core import text
+from core.batching import eval_dataset, predict_ids, train_dataset
 from core.config import FIELD_LABELS, ModelConfig
 from core.curves import EPOCH_SERIES, batch_series
 from core.events import Config, Glove, Resume, Saved, Stage
@@ -36,7 +36,6 @@ from core.runs import RunStore
 from core.schema import SettingsError
 
 if TYPE_CHECKING:
-    import keras
 
     from core.data import ImdbData
 
@@ -45,10 +44,6 @@ JOB_KIND = "train"
 # The key of problems that are about the dataset rather than one setting of the form.
 DATASET_PROBLEM = "dataset"
 VECTORIZE_CHUNK = 2048
-# Length-aware batching: training reviews are sorted by length within pools of this many
-# batches, and a batch is padded to its longest review rounded up to WIDTH_STEP tokens.
-LENGTH_POOL = 50
-WIDTH_STEP = 16
 # With `sentences`, at most this many verdict sentences of each training review join the
 # training examples.
 SENTENCES_PER_REVIEW = 1
@@ -171,80 +166,6 @@ def prepare_data(config: ModelConfig, data: ImdbData) -> PreparedData:
         vectorizer=vectorizer,
         train_sentences=len(extra),
     )
-
-
-def review_lengths(x: np.ndarray) -> np.ndarray:
-    """Tokens per row of vectorized reviews (the vectorizer pads with 0s after the words)."""
-    return np.count_nonzero(x, axis=1)
-
-
-def length_batches(lengths: np.ndarray, batch_size: int,
-                   rng: np.random.Generator | None = None) -> list[np.ndarray]:
-    """Row indices of each batch, grouping reviews of similar length.
-
-    With `rng` (training): a random order, sorted by length within pools of
-    `LENGTH_POOL` batches, and the batches in random order, so batches still mix reviews
-    from all over the set. Without (evaluation): sorted by length.
-    """
-    if rng is None:
-        order = np.argsort(lengths, kind="stable")
-    else:
-        order = rng.permutation(len(lengths))
-        pool = batch_size * LENGTH_POOL
-        order = np.concatenate([
-            chunk[np.argsort(lengths[chunk], kind="stable")]
-            for chunk in np.split(order, range(pool, len(order), pool))
-        ]) if len(order) else order
-    batches = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
-    if rng is not None:
-        batches = [batches[i] for i in rng.permutation(len(batches))]
-    return batches
-
-
-def batch_width(lengths: np.ndarray, limit: int) -> int:
-    """The width a batch of reviews with these lengths is padded to: its longest review,
-    rounded up to a multiple of `WIDTH_STEP` (fewer distinct shapes to compile)."""
-    longest = int(lengths.max()) if len(lengths) else 1
-    return max(1, min(limit, -(-longest // WIDTH_STEP) * WIDTH_STEP))
-
-
-def _batches_dataset(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int | None):
-    import tensorflow as tf
-
-    lengths = review_lengths(x)
-    epochs = itertools.count()
-
-    def batches():
-        rng = None if seed is None else np.random.default_rng([seed, next(epochs)])
-        for rows in length_batches(lengths, batch_size, rng):
-            yield x[rows, :batch_width(lengths[rows], x.shape[1])], y[rows]
-
-    dataset = tf.data.Dataset.from_generator(batches, output_signature=(
-        tf.TensorSpec((None, None), tf.int32), tf.TensorSpec((None,), tf.float32)))
-    steps = -(-len(x) // batch_size)
-    return dataset.apply(tf.data.experimental.assert_cardinality(steps)).prefetch(2)
-
-
-def train_dataset(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int):
-    """Training batches of reviews of similar length, each padded only to its longest
-    review; a new seeded order every epoch (`length_batches`)."""
-    return _batches_dataset(x, np.asarray(y, np.float32), batch_size, seed)
-
-
-def eval_dataset(x: np.ndarray, y: np.ndarray, batch_size: int):
-    """Evaluation batches sorted by length (the order does not matter to a mean)."""
-    return _batches_dataset(x, np.asarray(y, np.float32), batch_size, None)
-
-
-def predict_ids(model: keras.Model, x: np.ndarray, batch_size: int = 512) -> np.ndarray:
-    """The model's first output for each row of `x`, in `x`'s order, read in batches of
-    similar length (each padded only to its longest review)."""
-    lengths = review_lengths(x)
-    out = np.zeros(len(x), dtype=np.float64)
-    for rows in length_batches(lengths, batch_size):
-        batch = x[rows, :batch_width(lengths[rows], x.shape[1])]
-        out[rows] = np.asarray(model.predict_on_batch(batch)).reshape(len(rows), -1)[:, 0]
-    return out
 
 
 # --- the whole run -------------------------------------------------------------------------
@@ -504,8 +425,3 @@ def score_job(job: JobContext, config: dict[str, Any], data: ImdbData,
               store: RunStore | None = None) -> float:
     """The "score" job's runner, in a Ray worker."""
     return score_run(store or RunStore(), config["run_id"], data, job)
-
-
-def training_jobs(owner: str | None) -> list[Job]:
-    """A user's training jobs, newest first (for coming back to the page)."""
-    return engine().jobs(owner, kind=JOB_KIND)

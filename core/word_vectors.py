@@ -83,12 +83,6 @@ def svd_vectors(matrix: sparse.csr_matrix, dim: int, seed: int = 0) -> np.ndarra
     return np.where(norms > 0, vectors / np.maximum(norms, 1e-12), 0.0).astype(np.float32)
 
 
-def learn_vectors(ids: np.ndarray, vocab_size: int, dim: int = 64, window: int = 5,
-                  seed: int = 0) -> np.ndarray:
-    """(vocab_size, dim) word vectors from token ids, row i for id i."""
-    return svd_vectors(ppmi(cooccurrence(ids, vocab_size, window)), dim, seed)
-
-
 def write_glove(path: Path, vocabulary: Sequence[str], vectors: np.ndarray) -> Path:
     """Write `vectors` (row i for vocabulary[i]) as a GloVe text file, atomically.
 
@@ -104,14 +98,6 @@ def write_glove(path: Path, vocabulary: Sequence[str], vectors: np.ndarray) -> P
             out.write(word + " " + " ".join(f"{v:.5f}" for v in vectors[index]) + "\n")
     os.replace(tmp, path)
     return path
-
-
-def nearest(vectors: np.ndarray, vocabulary: Sequence[str], word: str, k: int = 5) -> list[str]:
-    """The k words whose vectors point most nearly the same way as `word`'s."""
-    index = list(vocabulary).index(word)
-    scores = vectors @ vectors[index]
-    scores[index] = -np.inf
-    return [vocabulary[i] for i in np.argsort(-scores)[:k]]
 
 
 VECTORS_READ_LENGTH = 1_000  # tokens read per review for counting; longer tails add little

@@ -34,7 +34,9 @@ def test_match_fills_known_words_and_reports_coverage(tmp_path):
 
 def test_uploads_as_bytes_zip_files_and_headers(tmp_path):
     assert glove.glove_dim(LINES.encode()) == 3
-    assert set(glove.read_glove(io.BytesIO(LINES.encode()))) == {"the", "movie", "great", "awful"}
+    read = glove.match_vocabulary(io.BytesIO(LINES.encode()),
+                                  ["", "[UNK]", "the", "movie", "great", "awful", "zzz"])
+    assert (read.found, read.words, read.dim) == (4, 5, 3)
     zipped = tmp_path / "glove.zip"
     with zipfile.ZipFile(zipped, "w") as archive:
         archive.writestr("glove.6B.3d.txt", LINES)

@@ -11,7 +11,7 @@ import pytest
 from core import curves, training
 from core.config import ModelConfig
 from core.events import Epoch
-from core.jobs import DONE, FAILED, STOPPED, JobContext
+from core.jobs import DONE, FAILED, STOPPED, JobContext, engine
 from core.runs import RunStore, run_evaluation
 
 
@@ -48,7 +48,8 @@ def test_job_publishes_ordered_events_and_the_saved_run_predicts_as_before(small
     first = next(e for e in events if e.KIND == "batch")
     assert first.samples_per_s > 0 and 0 <= first.batch_accuracy <= 1
     assert [e.t for e in events] == sorted(e.t for e in events)
-    assert job in training.training_jobs("alice") and job not in training.training_jobs("bob")
+    assert job in engine().jobs("alice", kind=training.JOB_KIND)
+    assert job not in engine().jobs("bob", kind=training.JOB_KIND)
 
     [info] = store.list()
     assert info.run_id == job.result and info.status == "done"
@@ -206,7 +207,7 @@ def test_two_jobs_from_two_users_queue_and_run_one_at_a_time(small, store):
     assert engine().position(second) >= 1  # waits while the first prepares and trains
     assert second.wait(300) and first.state == DONE and second.state == DONE, second.error
     assert second.started_at >= first.finished_at
-    assert training.training_jobs("ben") == [second]
+    assert engine().jobs("ben", kind=training.JOB_KIND) == [second]
     assert {r.run_id for r in store.list()} == {first.result, second.result}
 
 
@@ -219,47 +220,6 @@ def test_settings_that_do_not_fit_the_data_are_refused_before_anything_starts(sm
                                                   "evaluate on."}
     with pytest.raises(ValueError, match="Learning rate"):
         training.submit_training(tiny(learning_rate=1e6), small)
-
-
-def test_length_batches_group_similar_lengths_and_cover_every_review_once():
-    rng = np.random.default_rng(0)
-    lengths = rng.integers(1, 500, 1000)
-    batches = training.length_batches(lengths, 32, np.random.default_rng(5))
-    rows = np.concatenate(batches)
-    assert sorted(rows.tolist()) == list(range(1000))
-    assert all(len(b) == 32 for b in batches[:-1] if len(b) != 1000 % 32)
-    # Sorted within pools: a batch's lengths span far less than random batches' would.
-    spread = np.median([np.ptp(lengths[b]) for b in batches])
-    assert spread < 0.2 * np.ptp(lengths)
-    again = training.length_batches(lengths, 32, np.random.default_rng(5))
-    assert all(np.array_equal(a, b) for a, b in zip(batches, again, strict=True))
-    other = training.length_batches(lengths, 32, np.random.default_rng(6))
-    assert not all(np.array_equal(a, b) for a, b in zip(batches, other, strict=True))
-    ordered = np.concatenate(training.length_batches(lengths, 32))
-    assert np.all(np.diff(lengths[ordered]) >= 0)
-
-
-def test_training_batches_are_cut_to_their_longest_review():
-    x = np.zeros((40, 100), dtype=np.int32)
-    for row, length in enumerate(np.arange(1, 41)):
-        x[row, :length] = 7
-    y = np.zeros(40, dtype=np.float32)
-    widths = [int(batch[0].shape[1]) for batch in training.train_dataset(x, y, 8, seed=1)]
-    assert len(widths) == 5 and max(widths) == 48 and min(widths) < 48
-    assert all(w % training.WIDTH_STEP == 0 for w in widths)
-
-
-def test_predictions_come_back_in_the_order_of_the_reviews():
-    import keras
-
-    model = keras.Sequential([keras.Input((None,), dtype="int32"),
-                              keras.layers.Lambda(lambda ids: keras.ops.sum(
-                                  keras.ops.cast(ids, "float32"), axis=1, keepdims=True))])
-    x = np.zeros((50, 30), dtype=np.int32)
-    lengths = np.random.default_rng(2).integers(1, 30, 50)
-    for row, length in enumerate(lengths):
-        x[row, :length] = 1
-    np.testing.assert_array_equal(training.predict_ids(model, x, batch_size=8), lengths)
 
 
 def test_binary_scores_match_keras():

@@ -12,6 +12,18 @@ from core.models import network_of
 from core.runs import RunStore
 
 
+def learn_vectors(ids: np.ndarray, vocab_size: int, dim: int = 64, window: int = 5) -> np.ndarray:
+    """(vocab_size, dim) vectors from ids, the three steps `vectors_file` takes."""
+    return word_vectors.svd_vectors(
+        word_vectors.ppmi(word_vectors.cooccurrence(ids, vocab_size, window)), dim, 0)
+
+
+def nearest(vectors: np.ndarray, vocabulary: list[str], word: str, k: int = 5) -> list[str]:
+    scores = vectors @ vectors[vocabulary.index(word)]
+    scores[vocabulary.index(word)] = -np.inf
+    return [vocabulary[i] for i in np.argsort(-scores)[:k]]
+
+
 def test_cooccurrence_weights_pairs_by_distance_and_skips_padding_and_unknown():
     ids = np.array([[2, 3, 4, 1, 5, 0, 0]])
     counts = word_vectors.cooccurrence(ids, vocab_size=6, window=2).toarray()
@@ -36,10 +48,10 @@ def test_words_used_alike_get_vectors_that_point_alike():
         sentences.append([subject, "was", extra, word, extra, word])
     lookup = {w: i for i, w in enumerate(vocabulary)}
     ids = np.array([[lookup[w] for w in s] for s in sentences])
-    vectors = word_vectors.learn_vectors(ids, len(vocabulary), dim=4, window=2)
+    vectors = learn_vectors(ids, len(vocabulary), dim=4, window=2)
     assert vectors.shape == (len(vocabulary), 4)
-    assert word_vectors.nearest(vectors, vocabulary, "good", k=1) == ["great"]
-    assert word_vectors.nearest(vectors, vocabulary, "awful", k=1) == ["bad"]
+    assert nearest(vectors, vocabulary, "good", k=1) == ["great"]
+    assert nearest(vectors, vocabulary, "awful", k=1) == ["bad"]
     np.testing.assert_allclose(np.linalg.norm(vectors[2:], axis=1), 1.0, atol=1e-5)
 
 
@@ -74,7 +86,7 @@ def test_a_second_vocabulary_reuses_the_counts_and_gets_the_vectors_of_its_own_c
 
     ids = np.asarray(text.vectorizer_from_vocabulary(large, word_vectors.VECTORS_READ_LENGTH)(
         tf.constant(texts)))
-    direct = word_vectors.learn_vectors(ids, len(large), dim=6) * 0.5
+    direct = learn_vectors(ids, len(large), dim=6) * 0.5
     match = glove.match_vocabulary(second, large)
     learnt = [i for i in range(2, len(large)) if direct[i].any()]
     np.testing.assert_allclose(match.matrix[learnt], direct[learnt], atol=1e-4)
@@ -107,4 +119,4 @@ def test_a_run_can_start_from_vectors_learnt_from_the_reviews(imdb, tmp_path):
 def test_impossible_vector_sizes_are_refused(dim):
     ids = np.array([[2, 3, 4, 5]])
     with pytest.raises(ValueError, match="vector size"):
-        word_vectors.learn_vectors(ids, vocab_size=8, dim=dim)
+        learn_vectors(ids, vocab_size=8, dim=dim)
