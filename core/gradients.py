@@ -142,16 +142,21 @@ class LongRangeSettings(Settings):
         label="Distances L", help="Number of distractor tokens between the signal and the end.",
         default_factory=lambda: [5, 10, 20], many=True, item="distance L", low=1, high=1000,
         whole=True)
-    archs: list[str] = knob(label="Architectures", default_factory=lambda: list(GRADIENT_ARCHS),
+    archs: list[str] = knob(label="Architectures",
+                            help="The cells that take the test, each of the same size.",
+                            default_factory=lambda: list(GRADIENT_ARCHS),
                             many=True, item="architecture", choices=GRADIENT_ARCHS,
                             choice_labels=CELL_LABELS)
     units: int = knob(16, "Units", "Size of each model's hidden state.", low=1, high=256)
     embed_dim: int = knob(8, "Embedding size", low=1, high=128)
     vocab_size: int = knob(12, "Vocabulary size", low=4, high=1000)
-    train_size: int = knob(1000, "Training sequences", low=32, high=20_000, step=100)
-    epochs: int = knob(4, "Epochs", low=1, high=50)
+    train_size: int = knob(1000, "Training sequences",
+                           "Sequences each model learns from, at every L.",
+                           low=32, high=20_000, step=100)
+    epochs: int = knob(4, "Epochs", "Passes over the training sequences.", low=1, high=50)
     batch_size: int = knob(32, "Batch size", low=1, high=1024)
-    learning_rate: float = knob(0.03, "Learning rate", low=1e-5, high=1.0, fmt="%.4f")
+    learning_rate: float = knob(0.03, "Learning rate", "Adam's step size, the same for all.",
+                                low=1e-5, high=1.0, fmt="%.4f")
     test_size: int = knob(400, "Test sequences", low=10, high=10_000)
     input_scale: float = knob(1.0, "Input scale", low=1e-3, high=10.0)
     seed: int = knob(7, "Seed", low=0, high=2**31 - 1)
@@ -254,8 +259,10 @@ def run_long_range(settings: LongRangeSettings,
 class ReviewGradientSettings(Settings):
     """Three same-size sentiment models, same short training, probed on long reviews."""
 
-    seq_len: int = knob(200, "Tokens per review", low=10, high=1000, step=50)
-    units: int = knob(32, "Units", low=1, high=256)
+    seq_len: int = knob(200, "Tokens per review",
+                        "Reviews with at least this many tokens are probed, cut to it.",
+                        low=10, high=1000, step=50)
+    units: int = knob(32, "Units", "Size of each model's hidden state.", low=1, high=256)
     embed_dim: int = knob(32, "Embedding size", "The same for all three models, like the units.",
                           low=1, high=256)
     vocab_size: int = knob(5000, "Vocabulary size", low=100, high=50_000)
@@ -264,7 +271,9 @@ class ReviewGradientSettings(Settings):
     epochs: int = knob(1, "Epochs", low=1, high=20)
     probe_reviews: int = knob(32, "Probed reviews", low=1, high=500)
     seed: int = knob(7, "Seed", low=0, high=2**31 - 1)
-    archs: list[str] = knob(label="Architectures", default_factory=lambda: list(GRADIENT_ARCHS),
+    archs: list[str] = knob(label="Architectures",
+                            help="The cells measured, each of the same size and training.",
+                            default_factory=lambda: list(GRADIENT_ARCHS),
                             many=True, item="architecture", choices=GRADIENT_ARCHS,
                             choice_labels=CELL_LABELS)
 
@@ -353,12 +362,21 @@ def run_review_gradients(settings: ReviewGradientSettings, data: ImdbData,
 class ExplodingSettings(Settings):
     """A ReLU RNN whose recurrent weights amplify the signal at every step, trained by SGD."""
 
-    length: int = knob(30, "Sequence length L", low=2, high=500)
+    length: int = knob(30, "Sequence length L",
+                       "Steps the gradient travels back through: each multiplies it again.",
+                       low=2, high=500)
     units: int = knob(32, "Units", low=1, high=256)
-    recurrent_gain: float = knob(2.0, "Recurrent weight gain", low=0.1, high=10.0, step=0.25)
-    learning_rate: float = knob(0.05, "Learning rate (SGD)", low=1e-5, high=10.0, fmt="%.4f")
-    clipnorm: float = knob(1.0, "clipnorm", low=1e-3, high=1000.0)
-    steps: int = knob(60, "Training steps", low=1, high=2000)
+    recurrent_gain: float = knob(
+        2.0, "Recurrent weight gain",
+        "How much the recurrent weights stretch the state at each step; above 1 the "
+        "gradient grows on its way back.", low=0.1, high=10.0, step=0.25)
+    learning_rate: float = knob(0.05, "Learning rate (SGD)", "Plain SGD's step size.",
+                                low=1e-5, high=10.0, fmt="%.4f")
+    clipnorm: float = knob(1.0, "clipnorm",
+                           "The clipped run rescales any gradient longer than this to this "
+                           "length.", low=1e-3, high=1000.0)
+    steps: int = knob(60, "Training steps", "Updates of each run (one batch each).",
+                      low=1, high=2000)
     batch_size: int = knob(32, "Batch size", low=1, high=1024)
     seed: int = knob(3, "Seed", low=0, high=2**31 - 1)
 

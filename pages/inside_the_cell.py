@@ -151,8 +151,9 @@ with vanishing:
         dataset_missing_panel(reviews_missing)
     with st.form("review_form", border=True):
         values = {name: setting(REVIEWS, name, f"rv_{name}", column, bounded=True)
-                  for column, name in zip(st.columns(5), ("seq_len", "units", "embed_dim",
-                                                          "train_size", "archs"), strict=True)}
+                  for column, name in zip(st.columns(4), ("seq_len", "units", "embed_dim",
+                                                          "train_size"), strict=True)}
+        values["archs"] = setting(REVIEWS, "archs", "rv_archs")
         run_reviews = st.form_submit_button("Measure on reviews", icon="▶️",
                                             disabled=bool(reviews_missing))
     if run_reviews:

@@ -203,8 +203,10 @@ def test_browser_type_a_prefix_and_click_a_suggestion(page, app_url, screenshot)
     box.fill("this movie was one of the")
     box.press("Control+Enter")
     # the suggestion strip changes from the sentence starters ("i", "this", ...)
+    # Under a full suite's load a rerun can take long: wait for the change, not a clock.
     page.wait_for_function(
-        "() => ![...document.querySelectorAll('button')].some(b => /^i\\s/.test(b.innerText))"
+        "() => ![...document.querySelectorAll('button')].some(b => /^i\\s/.test(b.innerText))",
+        timeout=120_000,
     )
     wait_for_app(page)
     first = page.locator("button").filter(has_text="·").first
@@ -212,7 +214,7 @@ def test_browser_type_a_prefix_and_click_a_suggestion(page, app_url, screenshot)
     first.click()
     page.wait_for_function(
         "(w) => document.querySelector('textarea').value === 'this movie was one of the ' + w",
-        arg=word,
+        arg=word, timeout=120_000,
     )
     wait_for_app(page)
     page.get_by_text("Next-word probabilities").first.wait_for()
