@@ -54,7 +54,7 @@ KINDS: dict[str, JobKind] = {
     "score": JobKind("core.training:score_job", cpus=1, label="scoring"),
     "compare": JobKind("core.compare.run:compare_job", label="comparison"),
     "language_model": JobKind("core.language_model.training:lm_job", label="training"),
-    "cell": JobKind("core.gradients:cell_job", cpus=1, label="experiment"),
+    "cell": JobKind("core.gradients.experiments:cell_job", cpus=1, label="experiment"),
     "download": JobKind("core.data:download_job", cpus=0, label="download"),
 }
 

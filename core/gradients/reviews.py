@@ -1,0 +1,129 @@
+"""The same measurement on real reviews: three same-size sentiment models, one short
+training, probed on long reviews."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from core.config import ARCH_LABELS
+from core.events import Result
+from core.gradients.measure import (
+    CELL_LABELS,
+    GRADIENT_ARCHS,
+    first_to_last_ratio,
+    step_gradient_norms,
+    stop_requested,
+)
+from core.live import live_training
+from core.schema import Settings, knob
+
+if TYPE_CHECKING:
+
+    from core.data import ImdbData
+    from core.jobs import JobContext
+
+
+@dataclass
+class ReviewGradientSettings(Settings):
+    """Three same-size sentiment models, same short training, probed on long reviews."""
+
+    seq_len: int = knob(200, "Tokens per review",
+                        "Reviews with at least this many tokens are probed, cut to it.",
+                        low=10, high=1000, step=50)
+    units: int = knob(32, "Units", "Size of each model's hidden state.", low=1, high=256)
+    embed_dim: int = knob(32, "Embedding size", "The same for all three models, like the units.",
+                          low=1, high=256)
+    vocab_size: int = knob(5000, "Vocabulary size", low=100, high=50_000)
+    train_size: int = knob(1000, "Training reviews", "0 keeps the random weights.",
+                           low=0, high=25_000, step=500)
+    epochs: int = knob(1, "Epochs", low=1, high=20)
+    probe_reviews: int = knob(32, "Probed reviews", low=1, high=500)
+    seed: int = knob(7, "Seed", low=0, high=2**31 - 1)
+    archs: list[str] = knob(label="Architectures",
+                            help="The cells measured, each of the same size and training.",
+                            default_factory=lambda: list(GRADIENT_ARCHS),
+                            many=True, item="architecture", choices=GRADIENT_ARCHS,
+                            choice_labels=CELL_LABELS)
+
+
+def run_review_gradients(settings: ReviewGradientSettings, data: ImdbData,
+                         job: JobContext | None = None) -> list[dict[str, Any]]:
+    """Per-position gradient norms of real sentiment models on reviews of >= seq_len tokens.
+
+    The models are the app's own (`core.models.build_model`) trained on a balanced sample
+    (`train_size` 0 keeps the random initial weights). Only reviews that fill the whole
+    window are probed, so every position holds a real word.
+    """
+    from core import text
+    from core.config import ModelConfig
+    from core.models import build_model
+
+    rng = np.random.default_rng(settings.seed)
+    train = data.train
+    vocabulary = text.cached_vocabulary(train["text"].tolist(), settings.vocab_size,
+                                        cache_key=str(getattr(data, "source", "imdb")))
+    vectorizer = text.vectorizer_from_vocabulary(vocabulary, settings.seq_len)
+    # The vectorizer splits on whitespace, so the word count is a close lower bound on
+    # tokens; the exact check is done on the ids below.
+    long_test = data.test[data.test["n_words"] >= settings.seq_len * 1.2]
+    probe = long_test.sample(min(len(long_test), settings.probe_reviews * 2),
+                             random_state=settings.seed)
+    probe_ids = np.asarray(vectorizer(probe["text"].to_numpy(dtype=object)))
+    full = (probe_ids != 0).all(axis=1)
+    probe_ids = probe_ids[full][: settings.probe_reviews]
+    probe_labels = probe["label"].to_numpy(dtype=np.float32)[full][: settings.probe_reviews]
+    if len(probe_ids) == 0:
+        raise ValueError(f"No test review has {settings.seq_len} tokens; lower the length.")
+    if settings.train_size:
+        picked = np.concatenate([
+            rng.choice(np.flatnonzero(train["label"].to_numpy() == label),
+                       settings.train_size // 2, replace=False)
+            for label in (0, 1)
+        ])
+        rng.shuffle(picked)
+        x_train = np.asarray(vectorizer(train["text"].to_numpy(dtype=object)[picked]))
+        y_train = train["label"].to_numpy(dtype=np.float32)[picked]
+    import keras
+
+    results: list[dict[str, Any]] = []
+    started = time.perf_counter()
+    for index, arch in enumerate(settings.archs):
+        if stop_requested(job):
+            break
+        if job is not None:
+            job.set_progress(index / len(settings.archs), job.eta_s,
+                             f"Training {ARCH_LABELS[arch]} on {settings.train_size:,} reviews")
+        config = ModelConfig(arch=arch, vocab_size=len(vocabulary), seq_len=settings.seq_len,
+                             embed_dim=settings.embed_dim, units=settings.units, dropout=0.0,
+                             epochs=settings.epochs, seed=settings.seed,
+                             train_size=max(settings.train_size, 10))
+        keras.utils.set_random_seed(settings.seed)
+        network = build_model(config)
+        if settings.train_size:
+            callback = live_training(
+                job, steps=math.ceil(len(x_train) / config.batch_size), epochs=settings.epochs,
+                batch_size=config.batch_size, samples=len(x_train), every=0,
+                start=index / len(settings.archs), span=1 / len(settings.archs),
+                started=started, label=f"{ARCH_LABELS[arch]}: ")
+            network.fit(x_train, y_train, epochs=settings.epochs, batch_size=config.batch_size,
+                        verbose=0, callbacks=[callback])
+            if callback.stopped:
+                break
+        norms = step_gradient_norms(network, probe_ids, probe_labels)
+        accuracy = float(np.mean((network.predict(probe_ids, verbose=0)[:, 0] > 0.5)
+                                 == probe_labels))
+        result = {"arch": arch, "grad_norms": norms.tolist(), "ratio": first_to_last_ratio(norms),
+                  "probe_accuracy": accuracy, "reviews": int(len(probe_ids))}
+        results.append(result)
+        if job is not None:
+            job.publish(Result(values=result))
+            fraction = (index + 1) / len(settings.archs)
+            elapsed = time.perf_counter() - started
+            job.set_progress(fraction, elapsed / fraction * (1 - fraction),
+                             f"{ARCH_LABELS[arch]} measured")
+    return results
