@@ -19,7 +19,7 @@ from dataclasses import replace
 
 from core import batching, curves, data, training
 from core.charts import training as charts
-from core.config import RECIPE, ModelConfig
+from core.config import QUICK_START, ModelConfig
 from core.events import Batch
 from core.jobs import JobContext
 from core.live import live_training
@@ -160,8 +160,8 @@ def run(emit: Callable[..., None]) -> None:
 
     # Accuracy after 60 s of training through the real job path (stop, evaluate, save).
     store = RunStore(tempfile.mkdtemp(prefix="rnnlab-bench-runs-"))
-    # With the Train page's starting settings: the shipped recipe.
-    job = training.submit_training(replace(RECIPE, epochs=20), imdb,
+    # With the Train page's starting settings.
+    job = training.submit_training(replace(QUICK_START, epochs=20), imdb,
                                    name="benchmark 60 s", store=store)
     started = threading.Event()
     while not job.finished and not started.is_set():

@@ -8,7 +8,7 @@ import streamlit as st
 
 from core import compare
 from core.charts import compare as charts
-from core.config import RECIPE
+from core.config import QUICK_START
 from core.jobs import DONE
 from core.runs import RunStore, shipped_store
 from core.text import escape_markdown
@@ -42,12 +42,13 @@ store = RunStore()
 
 
 def field(column, name: str) -> None:
-    """A shared setting's widget, its starting value from the shipped recipe."""
+    """A shared setting's widget, its starting value the Train page's."""
     values[name] = setting(start, name, f"cmp_{name}", column, bounded=True)
 
 
-# The shipped recipe, on at most the reviews there are; the BiLSTMs read both ways anyway.
-start = dataclasses.replace(RECIPE, train_size=min(RECIPE.train_size, len(imdb.train)))
+# The Train page's start, on at most the reviews there are; the BiLSTMs read both ways anyway.
+start = dataclasses.replace(QUICK_START,
+                            train_size=min(QUICK_START.train_size, len(imdb.train)))
 plan_start = compare.ComparePlan(start)
 values: dict[str, object] = {}
 with st.container(border=True):
@@ -56,8 +57,8 @@ with st.container(border=True):
     archs = setting(plan_start, "archs", "cmp_archs", a1)
     baselines = setting(plan_start, "baselines", "cmp_baselines", a2)
     st.caption("The shared settings (the same for every architecture; the BiLSTMs read both "
-               "ways, the stacked one has at least 2 layers), starting from the shipped "
-               "models' recipe:")
+               "ways, the stacked one has at least 2 layers), starting where the Train "
+               "page does:")
     for column, name in zip(st.columns(5), ("train_size", "epochs", "vocab_size", "seq_len",
                                             "batch_size"), strict=True):
         field(column, name)

@@ -8,7 +8,7 @@ from core import training
 from core.charts import training as charts
 from core.config import (
     FIELD_LABELS,
-    RECIPE,
+    QUICK_START,
     ModelConfig,
 )
 from core.curves import live_view, saved_curves
@@ -34,7 +34,7 @@ from pages.common import (
 JOB_KEY, PROBLEMS_KEY, SELECTED_KEY, CHOICE_KEY, SCORE_KEY = (
     "train_job_id", "train_problems", "train_selected_run", "train_run_choice", "train_score_job")
 SCROLL_KEY = "train_scroll_to_panel"
-DEFAULTS = RECIPE
+DEFAULTS = QUICK_START
 # Labels for the form; an option without one shows under its own name, never breaks it.
 STATE_LABELS = {QUEUED: "⏳ queued", RUNNING: "🏃 training", DONE: "✅ done",
                 STOPPED: "⏹️ stopped", FAILED: "❌ failed", CANCELLED: "🚫 cancelled",
