@@ -10,6 +10,9 @@ that never touch a model stay fast). Call `register_layers()` before loading a f
   still load.
 - `TiedEmbedding`: the language model's word vectors, used twice: to read a token and, read
   backwards, to score every word of the vocabulary as the next one (`core.language_model`).
+- `ContextWindow` and `LastPosition`: let the saved language model take raw strings, like
+  the classifiers: the start token and the last `window` ids go in, and the scores of the
+  word after each text's last token come out.
 """
 
 from __future__ import annotations
@@ -139,6 +142,65 @@ def _tied_embedding_class() -> type:
     return TiedEmbedding
 
 
+@functools.cache
+def _context_window_class() -> type:
+    import keras
+    from keras import ops
+
+    @keras.saving.register_keras_serializable(package="rnnlab", name="ContextWindow")
+    class ContextWindow(keras.layers.Layer):
+        """Token ids padded at the end -> the start id, then each row's last ids, at most
+        `window` in all, still padded at the end (to the widest row, never wider than
+        `window`). What the language model reads to predict the word after a text.
+        """
+
+        def __init__(self, window: int, start_id: int, **kwargs):
+            super().__init__(**kwargs)
+            self.window, self.start_id = int(window), int(start_id)
+
+        def call(self, ids):
+            ids = ops.cast(ids, "int32")
+            start = ops.zeros_like(ops.sum(ids, axis=1, keepdims=True)) + self.start_id
+            ids = ops.concatenate([start, ids], axis=1)
+            lengths = ops.sum(ops.cast(ops.not_equal(ids, 0), "int32"), axis=1)
+            width = ops.minimum(ops.max(lengths), self.window)
+            first = ops.maximum(lengths - self.window, 0)
+            positions = first[:, None] + ops.arange(width, dtype="int32")[None, :]
+            kept = ops.take_along_axis(ids, positions, axis=1)
+            return ops.where(positions < lengths[:, None], kept, ops.zeros_like(kept))
+
+        def compute_output_shape(self, input_shape):
+            return (input_shape[0], None)
+
+        def get_config(self):
+            return {**super().get_config(), "window": self.window, "start_id": self.start_id}
+
+    return ContextWindow
+
+
+@functools.cache
+def _last_position_class() -> type:
+    import keras
+    from keras import ops
+
+    @keras.saving.register_keras_serializable(package="rnnlab", name="LastPosition")
+    class LastPosition(keras.layers.Layer):
+        """[(batch, steps, n) values, (batch, steps) ids padded at the end] -> (batch, n):
+        each row's values at its last real step (rows are padded at the end, so a
+        forward-only network's outputs there never saw the padding)."""
+
+        def call(self, inputs):
+            values, ids = inputs
+            last = ops.sum(ops.cast(ops.not_equal(ids, 0), "int32"), axis=1) - 1
+            index = ops.maximum(last, 0)[:, None, None]
+            return ops.take_along_axis(values, index, axis=1)[:, 0, :]
+
+        def compute_output_shape(self, input_shape):
+            return (input_shape[0][0], input_shape[0][2])
+
+    return LastPosition
+
+
 def pad_first_layer(name: str = "pad_first") -> keras.layers.Layer:
     """A layer that moves end padding to the front (see `core.models.build_model`)."""
     return _pad_first_class()(name=name)
@@ -160,8 +222,25 @@ def tied_embedding_layer(vocab_size: int, dim: int,
     return _tied_embedding_class()(vocab_size, dim, name=name)
 
 
+def context_window_layer(window: int, start_id: int,
+                         name: str = "context") -> keras.layers.Layer:
+    """The start id and the last `window` ids of each text (see `ContextWindow`)."""
+    return _context_window_class()(window, start_id, name=name)
+
+
+def last_position_layer(name: str = "last_position") -> keras.layers.Layer:
+    """Each row's values at its last real step (see `LastPosition`)."""
+    return _last_position_class()(name=name)
+
+
 def register_layers() -> None:
-    """Make every RNN Lab layer known to Keras; call before loading a saved model."""
+    """Make every RNN Lab layer, and the language model's standardisation, known to Keras;
+    call before loading a saved model."""
+    from core.language_model.tokens import standardize_function
+
+    standardize_function()
+    _context_window_class()
+    _last_position_class()
     _pad_first_class()
     _trim_padding_class()
     _masked_max_pooling_class()

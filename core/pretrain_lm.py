@@ -53,8 +53,8 @@ the Next word page works offline on first open.
 position) → Dense projection ({config.embed_dim}) → the same embedding read backwards: each
 of the {config.vocab_size:,} tokens is scored by the dot product of its vector with the
 projection (tied input and output vectors, Press and Wolf 2017), then softmax. It reads at
-most the last {config.window} tokens. File size: {size_mb:.1f} MB (weights only, no
-optimizer state).
+most the last {config.window} tokens. The saved model takes raw text: its first layer is the
+tokenizer, with the vocabulary. File size: {size_mb:.1f} MB (no optimizer state).
 
 **Tokens.** Lower-cased words (contractions such as "don't" are one word) and the
 punctuation marks `. , ! ? ; :`. Each review starts with `<s>`. Words outside the

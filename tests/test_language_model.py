@@ -4,9 +4,11 @@ the run store, suggestions, generation, evaluation and bad input."""
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from core import language_model as lm
 from core.jobs import JobContext, JobFailed
@@ -43,6 +45,27 @@ def test_tokenize_keeps_contractions_and_punctuation() -> None:
         "don't", "stop", "it's", "great", "!", "!", "b", "café", "b"]
     assert lm.detokenize(["it", "was", "great", ",", "really", "!"]) == "it was great, really!"
     assert lm.tokenize("") == [] and lm.tokenize("🙂🙂 —") == []
+
+
+# The tokenizer's specification, as Python's regex engine reads it: words of letters and
+# digits of any script with single inner apostrophes, or one punctuation mark. The model's
+# layer (RE2 rewrites, then a whitespace split) must find exactly these tokens.
+SPEC = re.compile(r"[^\W_]+(?:'[^\W_]+)*|[.,!?;:]")
+
+
+def spec_tokens(text: str) -> list[str]:
+    return SPEC.findall(text.replace("\u2019", "'").replace("\u2026", "...").lower())
+
+
+def test_the_tokenizer_layer_finds_exactly_the_specified_tokens(imdb) -> None:
+    tricky = ["a''b a'''b rock'n'roll 'tis dogs' x_y a'b'c'd'e o' '", "it's.,;:!?'",
+              "ÉMOUVANT İstanbul ΣΟΦΙΑ l'été d’accord", "wait… what", "日本語のテキスト",
+              "हिन्दी में", "line\nbreak\ttab", "\x01a'b\x01", "<s> <unk> [UNK]", "",
+              "🙂🙂 —", "1,000,000 $5.99 10/10 c-3po"]
+    reviews = [str(t) for t in imdb.train["text"].iloc[:400]]
+    for text in tricky + reviews:
+        assert lm.tokenize(text) == spec_tokens(text), text[:80]
+    assert lm.tokenize_all(tricky + reviews) == [spec_tokens(t) for t in tricky + reviews]
 
 
 def test_vocabulary_is_deterministic_and_keeps_unk_trained() -> None:
@@ -103,6 +126,42 @@ def test_job_publishes_live_curves_and_saves_a_language_model_run(trained) -> No
     assert info.metrics["lm_tokens"] == info.metrics["ngram_tokens"] > 0
 
 
+def test_the_saved_model_takes_raw_strings_and_any_batch(trained) -> None:
+    """The file holds the tokenizer too: text in, the next word's scores out, for a batch
+    of any lengths the same as for each text alone through the id network."""
+    from core.runs import load_model_file
+
+    store, job = trained
+    saved = load_model_file(store.model_path(job.result))
+    assert saved.inputs[0].dtype == "string"
+    model = lm.load_language_model(store, job.result)
+    texts = ["one two three", "", "four five six seven eight nine ten . one two three four",
+             "zzyzx", "one two three " * 50]
+    batch = np.asarray(saved(tf.constant(texts)))
+    for text, row in zip(texts, batch, strict=True):
+        ids = lm.encode(lm.tokenize(text), model.lookup)[-TINY.window:]
+        assert np.array_equal(model.context_ids(text), ids)
+        np.testing.assert_allclose(row, model.next_logits(ids), atol=1e-5)
+        np.testing.assert_allclose(row, model.text_logits([text])[0], atol=1e-5)
+    # the layer's ids are the run's vocabulary's
+    tokens = saved.get_layer("tokens").get_vocabulary()
+    assert tokens[lm.BOS_ID:] == model.vocabulary[lm.BOS_ID:]
+
+
+def test_a_run_saved_as_an_id_network_still_loads(trained, tmp_path) -> None:
+    """Runs saved before the model took strings hold the id network; they load wrapped."""
+    store, job = trained
+    model = lm.load_language_model(store, job.result)
+    old = RunStore(tmp_path)
+    run_id = old.save(model=model.network, kind=lm.KIND, config=TINY.to_dict(), name="old",
+                      status="done", history={}, metrics={}, vocabulary=model.vocabulary)
+    again = lm.load_language_model(old, run_id)
+    assert again.model.inputs[0].dtype == "string"
+    for prefix in ("one two", "", "seven eight nine"):
+        np.testing.assert_allclose(again.text_logits([prefix]), model.text_logits([prefix]),
+                                   atol=1e-5)
+
+
 def test_lm_learns_a_deterministic_pattern(cycle_model: lm.LanguageModel) -> None:
     assert cycle_model.suggest("three four", k=3)[0].word == "five"
     assert cycle_model.suggest("eight nine ten", k=3)[0].word == "."
@@ -127,7 +186,8 @@ def test_a_large_vocabulary_trains_by_sampled_softmax_and_still_learns() -> None
     x = stream[:-1][:1_992].reshape(-1, 8).astype(np.int32)
     y = stream[1:][:1_992].reshape(-1, 8).astype(np.int32)
     trainer.fit(x, y, batch_size=32, epochs=12, verbose=0)
-    model = lm.LanguageModel(network, [f"w{i}" for i in range(config.vocab_size)], config)
+    vocabulary = list(lm.SPECIALS) + [f"w{i}" for i in range(len(lm.SPECIALS), config.vocab_size)]
+    model = lm.LanguageModel(network, vocabulary, config)
     probs = model.next_distribution(" ".join(f"w{i}" for i in (100, 2_000)))
     assert int(np.argmax(probs)) == 4_500 and probs[4_500] > 0.5
     assert network.count_params() < 5_000 * 16 * 2  # the output layer has no matrix of its own

@@ -3,11 +3,11 @@
 One concern per file, in reading order:
 
     config.py      LMConfig: every setting, its limits and its label
-    tokens.py      text -> tokens -> ids: the tokenizer, the vocabulary, the Corpus
+    tokens.py      text -> tokens -> ids: the tokenizer layer, the vocabulary, the Corpus
     user_text.py   a user's own text: reading an upload, splitting it, can it be trained on?
     evaluation.py  perplexity and top-1/3/5, for the LSTM and the n-gram baseline alike
     ngram.py       the baseline: an interpolated Kneser-Ney trigram on the same tokens
-    model.py       the Keras network and its (sampled-softmax) trainer
+    model.py       the Keras network, its raw-string wrapper, its (sampled-softmax) trainer
     inference.py   LanguageModel: suggest, generate, evaluate; suggestion latency
     store.py       saved runs: load, list, the shipped model
     training.py    the training job: data, live curves, train, evaluate, save
@@ -43,6 +43,7 @@ from core.language_model.model import (
     SAMPLED_WORDS,
     build_network,
     make_trainer,
+    text_model,
 )
 from core.language_model.ngram import (
     KneserNeyModel,
@@ -68,8 +69,10 @@ from core.language_model.tokens import (
     build_vocabulary,
     detokenize,
     encode,
+    lm_vectorizer,
     prepare_corpus,
     tokenize,
+    tokenize_all,
 )
 from core.language_model.training import (
     PROBE_WINDOWS,
@@ -133,6 +136,7 @@ __all__ = [
     "list_language_models",
     "live_callback",
     "lm_job",
+    "lm_vectorizer",
     "load_language_model",
     "make_trainer",
     "measure_latency",
@@ -145,7 +149,9 @@ __all__ = [
     "softmax",
     "split_user_text",
     "submit_lm_training",
+    "text_model",
     "tokenize",
+    "tokenize_all",
     "top_suggestions",
     "train_language_model",
     "training_windows",

@@ -1,7 +1,12 @@
-"""A trained network with its vocabulary (`LanguageModel`): suggest, generate, evaluate."""
+"""A trained network with its vocabulary (`LanguageModel`): suggest, generate, evaluate.
+
+Suggestions go through the raw-string model (`model.text_model`), the artifact a run
+saves; generating and evaluating work on ids, with the network inside it.
+"""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -16,7 +21,8 @@ from core.language_model.evaluation import (
     scoring_windows,
     softmax,
 )
-from core.language_model.tokens import BOS_ID, PAD_ID, UNK_ID, encode, tokenize
+from core.language_model.model import text_model
+from core.language_model.tokens import BOS_ID, PAD_ID, UNK_ID
 
 if TYPE_CHECKING:
     import keras
@@ -34,12 +40,18 @@ class Suggestion:
 
 
 class LanguageModel:
-    """A trained network with its vocabulary: suggest, generate, evaluate."""
+    """A trained network with its vocabulary: suggest, generate, evaluate.
+
+    `network` maps ids to logits at every position; `model` (built around it unless
+    given) maps raw strings to the next token's logits, and is what a run saves.
+    """
 
     def __init__(self, network: keras.Model, vocabulary: Sequence[str], config: LMConfig,
                  metrics: dict[str, Any] | None = None, history: dict[str, Any] | None = None,
-                 name: str = "") -> None:
+                 name: str = "", model: keras.Model | None = None) -> None:
         self.network = network
+        if model is not None:
+            self.model = model
         self.vocabulary = list(vocabulary)
         self.config = config
         self.metrics = metrics or {}
@@ -53,31 +65,54 @@ class LanguageModel:
         # review may end here); next-word probabilities are renormalised without it.
         self.predictable = self.suggestable.copy()
         self.predictable[UNK_ID] = True
-        self._traced_next_logits = None
+
+    @functools.cached_property
+    def model(self) -> keras.Model:
+        """Raw strings -> the next token's logits (`model.text_model`)."""
+        return text_model(self.network, self.vocabulary, self.config.window)
+
+    # One traced graph for every prefix: eager Keras calls cost ~50 ms each on a CPU, the
+    # traced functions a few ms.
+    @functools.cached_property
+    def _traced_text(self):
+        import tensorflow as tf
+
+        model = self.model
+        return tf.function(lambda text: model(text, training=False),
+                           input_signature=[tf.TensorSpec([None], tf.string)])
+
+    @functools.cached_property
+    def _traced_ids(self):
+        import tensorflow as tf
+
+        network = self.network
+        return tf.function(lambda ids: network(ids, training=False)[:, -1, :],
+                           input_signature=[tf.TensorSpec([1, None], tf.int32)])
 
     # ids -------------------------------------------------------------------------------------
     def context_ids(self, prefix: str) -> np.ndarray:
-        """`<s>` + the prefix's ids, cut to the last `window` tokens (the model's memory)."""
-        tokens = tokenize(str(prefix)[-MAX_PREFIX_CHARS:])
-        ids = encode(tokens, self.lookup)
-        return ids[-self.config.window:]
+        """`<s>` + the prefix's ids, cut to the last `window` tokens (the model's memory):
+        what the saved model's own layers make of it."""
+        import tensorflow as tf
+
+        ids = self.model.get_layer("tokens")(tf.constant([str(prefix)[-MAX_PREFIX_CHARS:]]))
+        return np.asarray(self.model.get_layer("context")(ids))[0]
 
     def next_logits(self, ids: np.ndarray) -> np.ndarray:
         """Logits of the token after `ids` (a 1-D array of at most `window` ids)."""
         import tensorflow as tf
 
-        if self._traced_next_logits is None:
-            network = self.network
-            # One traced graph for every prefix length: eager Keras calls cost ~50 ms each
-            # on a CPU, the traced function a few ms.
-            self._traced_next_logits = tf.function(
-                lambda x: network(x, training=False)[:, -1, :],
-                input_signature=[tf.TensorSpec([1, None], tf.int32)],
-            )
-        return self._traced_next_logits(tf.constant(np.asarray(ids, np.int32)[None, :]))[0].numpy()
+        return self._traced_ids(tf.constant(np.asarray(ids, np.int32)[None, :]))[0].numpy()
+
+    def text_logits(self, prefixes: Sequence[str]) -> np.ndarray:
+        """Logits of the token after each raw-string prefix: the saved model's output."""
+        import tensorflow as tf
+
+        texts = [str(p)[-MAX_PREFIX_CHARS:] for p in prefixes]
+        return self._traced_text(tf.constant(texts, tf.string)).numpy()
 
     def next_distribution(self, prefix: str, temperature: float = 1.0) -> np.ndarray:
-        logits = np.where(self.predictable, self.next_logits(self.context_ids(prefix)), -np.inf)
+        logits = np.where(self.predictable, self.text_logits([prefix])[0], -np.inf)
         return softmax(logits, temperature)
 
     # what a page shows -----------------------------------------------------------------------

@@ -7,6 +7,12 @@ The network reads a window of at most `window` previous tokens and, at every pos
 predicts the token that follows. Training uses every position of each window (not just
 the last), so one window of 24 tokens teaches 24 predictions.
 
+What is saved and served is `text_model`: the same network behind the tokenizer layer, so
+it takes raw strings, like the classifiers:
+
+    text -> tokens (TextVectorization) -> context (<s> + the last ids) -> network
+         -> the scores at the last position: the word after the text
+
 Keras and TensorFlow are imported inside the functions: importing this package must stay
 fast for pages that only tokenise or list runs.
 """
@@ -14,12 +20,16 @@ fast for pages that only tokenise or list runs.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from core.language_model.config import LMConfig
 
 if TYPE_CHECKING:
     import keras
+
+
+NETWORK_NAME = "language_model"
 
 
 def build_network(config: LMConfig) -> keras.Model:
@@ -43,7 +53,35 @@ def build_network(config: LMConfig) -> keras.Model:
     # file and the compute, costs no weights of its own.
     x = layers.Dense(config.embed_dim, name="projection")(x)
     logits = words(x, reverse=True)
-    return keras.Model(tokens, logits, name="language_model")
+    return keras.Model(tokens, logits, name=NETWORK_NAME)
+
+
+def text_model(network: keras.Model, vocabulary: Sequence[str], window: int) -> keras.Model:
+    """Raw strings (batch,) -> logits of the next token (batch, vocabulary), around
+    `network` (its weights are shared, not copied). A batch may mix lengths: each text is
+    padded at the end, and its scores are read at its own last token."""
+    import keras
+
+    from core.language_model.tokens import BOS_ID, lm_vectorizer
+    from core.layers import context_window_layer, last_position_layer
+
+    text = keras.Input(shape=(), dtype="string", name="text")
+    context = context_window_layer(window, BOS_ID)(lm_vectorizer(vocabulary)(text))
+    logits = last_position_layer()([network(context), context])
+    return keras.Model(text, logits, name="next_word")
+
+
+def network_of(model: keras.Model) -> keras.Model:
+    """The id network inside a raw-string model; a model saved before those existed is
+    the id network itself."""
+    try:
+        return model.get_layer(NETWORK_NAME)
+    except ValueError:
+        return model
+
+
+def takes_text(model: keras.Model) -> bool:
+    return model.inputs[0].dtype == "string"
 
 
 # Words scored per training step besides the right ones. Scoring all 10,000 words for every

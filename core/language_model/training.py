@@ -220,7 +220,7 @@ def train_language_model(
                                         trainer.sampled)
     history = {"epochs": epoch_rows, "batches": batch_rows}
     run_id = store.save(
-        model=model.network, kind=KIND, config=config.to_dict(),
+        model=model.model, kind=KIND, config=config.to_dict(),
         name=name or f"LSTM LM on {data.source}", status=STOPPED if stopped else DONE,
         history=history, metrics=metrics, vocabulary=corpus.vocabulary,
         extra_files=extra_files,

@@ -13,7 +13,7 @@ from core.language_model.config import (
     MIN_TRAIN_WORDS_SETTING,
     LMConfig,
 )
-from core.language_model.tokens import SPECIALS, Corpus, prepare_corpus, tokenize
+from core.language_model.tokens import SPECIALS, Corpus, prepare_corpus, tokenize, tokenize_all
 from core.schema import knobs
 
 
@@ -24,7 +24,9 @@ def split_user_text(text: str, pieces: int = 20) -> list[str]:
     spaces ("one,two,three,…"), which would otherwise stay one document with nothing left
     to hold out for evaluation.
     """
-    paragraphs = [p for p in re.split(r"\n\s*\n", text) if tokenize(p)]
+    paragraphs = re.split(r"\n\s*\n", text)
+    paragraphs = [p for p, tokens in zip(paragraphs, tokenize_all(paragraphs), strict=True)
+                  if tokens]
     if len(paragraphs) >= pieces:
         return paragraphs
     tokens = tokenize(text)
