@@ -1,9 +1,10 @@
 """Next word: the shipped LSTM against a Kneser-Ney trigram on the same held-out words.
 
-Rebuilds the pretraining corpus exactly (same seeded sample, same vocabulary), scores the
-shipped LSTM and a trigram model fitted to the same training tokens on the held-out test
-reviews, and times suggestion lists with `language_model.measure_latency`, the function
-that measured the figure saved with every trained model.
+Rebuilds the pretraining corpus (same seeded sample, encoded with the shipped model's
+vocabulary), scores the shipped LSTM and a trigram model fitted to the same training
+tokens on the held-out test reviews, and times suggestion lists with
+`language_model.measure_latency`, the function that measured the figure saved with every
+trained model.
 Targets: lm_top3 >= 0.30, LSTM better than the n-gram on perplexity and top-3,
 suggest_ms_p50 <= 20 ms.
 
@@ -60,9 +61,11 @@ def measure_quality(emit: Callable[..., None], model: lm.LanguageModel, config: 
     settings = lm.LMConfig.from_dict(config)
     data = lm.imdb_training_data(imdb, max_reviews=SAMPLED_REVIEWS,
                                  held_out_reviews=HELD_OUT_REVIEWS, seed=settings.seed)
-    corpus = lm.prepare_corpus(data.documents, settings, data.held_out)
-    if corpus.vocabulary != model.vocabulary:
-        raise RuntimeError("The rebuilt corpus does not match the shipped model's vocabulary.")
+    # The shipped vocabulary, not one rebuilt from the text: the model was trained before
+    # the tokenizer became a Keras layer, whose text lacks NFKC ("½" stays "½"), and 9 of
+    # 10,000 words rank differently in the rebuilt one (the same words, other ids).
+    corpus = lm.prepare_corpus(data.documents, settings, data.held_out,
+                               vocabulary=model.vocabulary)
     emit("held_out_tokens", int(sum(len(d) - 1 for d in corpus.held_out)), "tokens")
     emit("held_out_oov_rate", corpus.oov_rate)
 

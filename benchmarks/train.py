@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
-from core import batching, curves, data, training
+from core import batching, curves, data, scoring, training
 from core.charts import training as charts
 from core.config import QUICK_START, ModelConfig
 from core.events import Batch
@@ -181,7 +181,7 @@ def run(emit: Callable[..., None]) -> None:
         emit("lstm_acc_at_60s", float("nan"), "fraction")
     else:
         # A stopped run is scored on a quick sample at once; the figure is on all reviews.
-        training.score_run(store, job.result, imdb)
+        scoring.score_run(store, job.result, imdb)
         metrics = store.info(job.result).metrics
         emit("lstm_acc_at_60s", metrics["test_accuracy"], "fraction")
         emit("lstm_test_reviews", metrics["test_reviews"], "reviews")

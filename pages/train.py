@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import training
+from core import scoring, training
 from core.charts import training as charts
 from core.config import (
     FIELD_LABELS,
@@ -244,7 +244,7 @@ def score_panel(run_id: str, reviews: int) -> None:
     if job is not None and job.config.get("run_id") == run_id and not job.finished:
         job_panel(SCORE_KEY, every=1.0, endings={DONE: None}, prefix="train_score")
     elif st.button("Score on every test review", key="train_score"):
-        if submit_job(SCORE_KEY, training.submit_scoring, run_id, data, **identity()):
+        if submit_job(SCORE_KEY, scoring.submit_scoring, run_id, data, **identity()):
             st.rerun()
 
 

@@ -192,3 +192,13 @@ def test_a_two_node_cluster_runs_jobs_on_both_nodes(tmp_path):
     # Each job asks for every CPU of a node (one here), so both run at once only on two.
     assert report["states"] == ["running", "running"]
     assert len(set(report["nodes"])) == 2
+
+
+def test_every_kind_of_job_names_a_runner_that_exists():
+    """A runner is found by its "module:function" name in the worker; a module moved
+    without its name updated would fail only when someone clicks."""
+    import importlib
+
+    for name, kind in jobs.KINDS.items():
+        module, function = kind.runner.split(":")
+        assert callable(getattr(importlib.import_module(module), function)), name

@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 
-from core import curves, training
+from core import curves, scoring, training
 from core.config import ModelConfig
 from core.events import Epoch
 from core.jobs import DONE, FAILED, STOPPED, JobContext, engine
@@ -149,13 +149,15 @@ def test_a_stopped_run_is_ready_at_once_and_can_be_scored_in_full_later(small, s
             if isinstance(event, Epoch):
                 self.stop()
 
-    monkeypatch.setattr(training, "QUICK_TEST_REVIEWS", 50)
+    monkeypatch.setattr(scoring, "QUICK_TEST_REVIEWS", 50)
     run_id = training.train_sentiment(tiny(epochs=5), small, job=StopAfterTheFirstEpoch(),
                                       store=store)
     quick = store.info(run_id).metrics
     assert quick["test_sample"] is True and quick["test_reviews"] == 50
     assert quick["epochs_run"] == 1
-    accuracy = training.score_run(store, run_id, small)
+    job = scoring.submit_scoring(run_id, small, store=store)  # as the Train page does
+    assert job.wait(timeout=600) and job.state == "done", job.error
+    accuracy = job.result
     full = store.info(run_id).metrics
     assert full["test_sample"] is False and full["test_reviews"] == 200
     probabilities = store.load(run_id).predict(small.test["text"].tolist())
@@ -165,10 +167,10 @@ def test_a_stopped_run_is_ready_at_once_and_can_be_scored_in_full_later(small, s
 
 
 def test_a_stopped_run_is_scored_on_the_same_quick_sample_every_time():
-    rows = training.quick_test_rows(25_000)
-    assert len(rows) == training.QUICK_TEST_REVIEWS and list(rows) == sorted(set(rows))
-    assert (rows == training.quick_test_rows(25_000)).all()
-    assert list(training.quick_test_rows(300)) == list(range(300))
+    rows = scoring.quick_test_rows(25_000)
+    assert len(rows) == scoring.QUICK_TEST_REVIEWS and list(rows) == sorted(set(rows))
+    assert (rows == scoring.quick_test_rows(25_000)).all()
+    assert list(scoring.quick_test_rows(300)) == list(range(300))
 
 
 def test_a_stop_after_training_ended_leaves_a_done_job_and_a_done_run(small, store):
@@ -227,6 +229,6 @@ def test_binary_scores_match_keras():
 
     labels = np.array([0, 1, 1, 0], dtype=np.float32)
     probabilities = np.array([0.1, 0.8, 0.3, 0.0])
-    loss, accuracy = training.binary_scores(labels, probabilities)
+    loss, accuracy = scoring.binary_scores(labels, probabilities)
     expected = float(keras.losses.binary_crossentropy(labels, probabilities.astype("float32")))
     assert loss == pytest.approx(expected, rel=1e-4) and accuracy == 0.75

@@ -51,7 +51,7 @@ class JobKind:
 
 KINDS: dict[str, JobKind] = {
     "train": JobKind("core.training:train_job", label="training"),
-    "score": JobKind("core.training:score_job", cpus=1, label="scoring"),
+    "score": JobKind("core.scoring:score_job", cpus=1, label="scoring"),
     "compare": JobKind("core.compare.run:compare_job", label="comparison"),
     "language_model": JobKind("core.language_model.training:lm_job", label="training"),
     "cell": JobKind("core.gradients.experiments:cell_job", cpus=1, label="experiment"),

@@ -163,9 +163,11 @@ class Corpus:
 
 
 def prepare_corpus(
-    documents: Sequence[str], config: LMConfig, held_out: Sequence[str] | None = None
+    documents: Sequence[str], config: LMConfig, held_out: Sequence[str] | None = None,
+    vocabulary: Sequence[str] | None = None,
 ) -> Corpus:
-    """Tokenise and encode; the vocabulary comes from the training part only.
+    """Tokenise and encode; the vocabulary comes from the training part only, unless one
+    is given (a saved model's, to score it on the text it was trained on).
 
     Without `held_out`, the last tenth of the documents is held out. Documents are taken
     in order until `max_train_words` tokens (callers shuffle with their seed first).
@@ -186,7 +188,7 @@ def prepare_corpus(
     n_val = int(round(len(taken) * config.val_share)) if len(taken) > 1 else 0
     n_val = min(max(n_val, 1 if len(taken) > 2 else 0), len(taken) - 1)
     train_docs, val_docs = taken[: len(taken) - n_val], taken[len(taken) - n_val:]
-    vocabulary = build_vocabulary(train_docs, config.vocab_size)
+    vocabulary = list(vocabulary or build_vocabulary(train_docs, config.vocab_size))
     lookup = {w: i for i, w in enumerate(vocabulary)}
     held_ids = [encode(d, lookup) for d in held]
     held_tokens = sum(len(d) - 1 for d in held_ids)
