@@ -24,6 +24,7 @@ from typing import Any
 
 from core.config import ARCH_LABELS, RECIPE, SHIPPED_ARCHS, ModelConfig
 from core.jobs import ConsoleJobContext
+from core.model_cards import write_cards
 from core.runs import SHIPPED_DIR
 
 # Trained largest first: a partial rebuild then has the most wanted models.
@@ -67,138 +68,6 @@ def machine() -> str:
     return (f"{cpu}, {os.cpu_count()} cores (shared with other work), {platform.system()}; "
             f"Python {platform.python_version()}, TensorFlow {tf.__version__}, "
             f"Keras {keras.__version__}")
-
-
-def model_card(arch: str, config: ModelConfig, metrics: dict[str, Any], history: dict[str, Any],
-               vader: dict[str, Any], size_mb: float, where: str, trained: float) -> str:
-    from core.verdict import NEUTRAL_BAND
-
-    label = ARCH_LABELS[arch]
-    low, high = 0.5 - NEUTRAL_BAND, 0.5 + NEUTRAL_BAND
-    vectors = {
-        "imdb": (" The word vectors start from ones learnt by `core.word_vectors` from which "
-                 "words occur near which in the 75,000 training and unlabelled reviews (never "
-                 "the test reviews): positive pointwise mutual information of the counts, "
-                 f"reduced to {config.embed_dim} dimensions by a truncated SVD"
-                 + ("; they stay fixed." if config.freeze_embeddings
-                    else "; training fine-tunes them.")),
-        "glove": " The word vectors start from a GloVe file.",
-    }.get(config.embeddings, " The word vectors start random and are learnt in training.")
-    pooling = (" → max over the words (each unit's largest value anywhere in the review)"
-               if config.pooling == "max" else " (its state after the last word)")
-    edrop = (f" → spatial dropout ({config.embed_dropout}, training only)"
-             if config.embed_dropout else "")
-    if arch == "simple_rnn":
-        edrop = " → batch normalisation" + edrop
-    cell = {"simple_rnn": "SimpleRNN (plain tanh recurrence)",
-            "lstm": "LSTM", "gru": "GRU", "bilstm": "Bidirectional LSTM"}[arch]
-    per_epoch = "\n".join(
-        f"| {i + 1} | {loss:.4f} | {acc:.2%} | {vloss:.4f} | {vacc:.2%} | {secs / 60:.1f} min |"
-        for i, (loss, acc, vloss, vacc, secs) in enumerate(zip(
-            history["loss"], history["accuracy"], history["val_loss"],
-            history["val_accuracy"], history["epoch_s"], strict=True))
-    )
-    target = TARGETS.get(arch)
-    goal = (f" (target: at least {target:.0%})" if target else
-            (" (no target: reported as measured. Max pooling over the words spares the plain"
-             " RNN from carrying early words to the end; the Inside the cell page shows"
-             " where it fails without that help)"))
-    sentences = (
-        f" Beside the reviews, {metrics['train_sentences']:,} one-sentence verdicts cut from "
-        "the clearest of them (1-2 and 9-10 stars, one sentence each that names the film and "
-        "holds an opinion word; `core.short_texts`), labelled with their review's stars, so "
-        "that the model also reads one-liners." if metrics.get("train_sentences") else "")
-    settings = "\n".join(f"| `{k}` | {v} |" for k, v in config.to_dict().items()
-                         if k != "glove_path")
-    return f"""# Model card: {label} sentiment classifier (shipped with RNN Lab)
-
-**What it does.** Reads an English movie review and gives P(positive). The Classify page
-shows it as Positive / Negative, or Neutral when P(positive) is between {low:.0%} and {high:.0%}.
-
-**Architecture.** The end-to-end Keras model takes raw text: `TextVectorization`
-(lower-case, strip punctuation, split on spaces; {config.vocab_size:,}-word vocabulary,
-other words become `[UNK]`; the first {config.seq_len} tokens are read; a batch is
-padded only to its longest review, one review not at all, and the padding is masked, so it
-moves no verdict) → Embedding ({config.embed_dim}){edrop} → {cell}, {config.units}
-units{pooling} → Dropout ({config.dropout}) → Dense (sigmoid). Built by `core.models.build_model`,
-{metrics.get('params', 0):,} weights, file size {size_mb:.1f} MB (no optimizer state).{vectors}
-
-**Data.** The Large Movie Review Dataset v1.0 (Maas et al., ACL 2011). Training: the
-25,000 labelled training reviews, {metrics.get('train_reviews', 0):,} fitted and
-{metrics.get('val_reviews', 0):,} held back for the per-epoch validation curve (seeded
-split).{sentences} Test: all {metrics.get('test_reviews', 0):,} test reviews, never seen in
-training. Reviews are 50% positive (7-10 stars) and 50% negative (1-4 stars).
-
-**Results on the {metrics.get('test_reviews', 0):,} test reviews.**
-
-| | {label} | VADER (NLTK lexicon, same reviews) |
-|---|---|---|
-| Accuracy | **{metrics['test_accuracy']:.2%}**{goal} | {vader['test_accuracy']:.2%} |
-| Loss (binary cross-entropy) | {metrics['test_loss']:.4f} | - |
-
-VADER counts as right when its compound score has the review's sign (0 is a miss).
-
-**Training.** {len(history['loss'])} epochs, Adam (learning rate {config.learning_rate},
-gradient clipping at norm {config.clipnorm}), batch {config.batch_size}, seed
-{config.seed}. Training took {metrics['train_s'] / 60:.1f} min
-({metrics.get('total_s', 0) / 60:.1f} min with data preparation and evaluation) on:
-{where}. Median latency for one review with this model called directly:
-{metrics.get('latency_one_ms', float('nan')):.1f} ms.
-
-| epoch | loss | accuracy | val. loss | val. accuracy | time |
-|---|---|---|---|---|---|
-{per_epoch}
-
-**Settings** (`config.json`, the same names as on the Train page):
-
-| field | value |
-|---|---|
-{settings}
-
-**Limits.** English IMDB reviews from before 2011 only: other languages, other domains
-and most emoji are unknown words to it. It misreads sarcasm and, to a lesser degree,
-negation far from the word it negates; it reads only the first {config.seq_len} tokens. It
-repeats the biases of its training reviews. A teaching model, not a moderation tool.
-
-**Reproduce.** `python -m core.pretrain --arch {arch}` (with `RNNLAB_IMDB_PATH` set).
-Training is seeded; TensorFlow's CPU kernels can still differ in the last digits between
-machines. Trained on {time.strftime('%Y-%m-%d', time.gmtime(trained))}.
-"""
-
-
-def summary(out: Path, vader: dict[str, Any]) -> str:
-    rows = []
-    for arch in SHIPPED_ARCHS:
-        path = out / arch / "metrics.json"
-        if not path.exists():
-            continue
-        metrics = json.loads(path.read_text(encoding="utf-8"))
-        size = (out / arch / "model.keras").stat().st_size / 1e6
-        rows.append(f"| {ARCH_LABELS[arch]} | {metrics['test_accuracy']:.2%} | "
-                    f"{metrics['test_loss']:.4f} | {metrics['train_s'] / 60:.1f} min | "
-                    f"{size:.1f} MB | [card]({arch}/MODEL_CARD.md) |")
-    return (
-        "# Shipped sentiment models\n\n"
-        "Rebuilt by `python -m core.pretrain`; each folder is a run (as the Train page "
-        "saves them) with its model card. Accuracy and loss on the 25,000 IMDB test "
-        "reviews.\n\n"
-        "| model | test accuracy | test loss | training time | size | card |\n"
-        "|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n"
-        f"| VADER (NLTK lexicon) | {vader['test_accuracy']:.2%} | - | - | - | - |\n"
-        + nblr_row(out)
-    )
-
-
-def nblr_row(out: Path) -> str:
-    from core.catalog import NBLR_METRICS_FILE
-
-    try:
-        nblr = json.loads((out / NBLR_METRICS_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return ""
-    return (f"| NB-LR baseline (1-3-grams, `nblr.npz`) | {nblr['test_accuracy']:.2%} | "
-            f"{nblr['test_loss']:.4f} | {nblr['train_s'] / 60:.1f} min | "
-            f"{nblr['size_mb']:.1f} MB | - |\n")
 
 
 def vader_metrics(data: Any, out: Path) -> dict[str, Any]:
@@ -336,23 +205,6 @@ def install(staged: Path, target: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def write_cards(out: Path, vader: dict[str, Any], where: str) -> None:
-    """Model cards for every shipped run in `out`, and the summary README."""
-    for arch in SHIPPED_ARCHS:
-        folder = out / arch
-        if not (folder / "metrics.json").exists():
-            continue
-        drop_optimizer_state(folder)
-        saved = {name: json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
-                 for name in ("config", "metrics", "history", "run")}
-        size_mb = (folder / "model.keras").stat().st_size / 1e6
-        card = model_card(arch, ModelConfig.from_dict(saved["config"]), saved["metrics"],
-                          saved["history"], vader, size_mb, saved["run"].get("machine", where),
-                          saved["run"].get("created", time.time()))
-        (folder / "MODEL_CARD.md").write_text(card, encoding="utf-8")
-    (out / "README.md").write_text(summary(out, vader), encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--arch", nargs="*", choices=SHIPPED_ARCHS, default=list(TRAINING_ORDER))
@@ -404,7 +256,10 @@ def main(argv: list[str] | None = None) -> int:
     for arch, result in calibrate(data, args.out).items():
         print(f"{arch}: ECE {result['reliability']['ece']:.3f} on {result['reviews']} held-back "
               f"reviews, temperature {result['temperature']:.2f}", flush=True)
-    write_cards(args.out, vader, where)
+    for arch in SHIPPED_ARCHS:
+        if (args.out / arch / "model.keras").exists():
+            drop_optimizer_state(args.out / arch)
+    write_cards(args.out, vader, where, TARGETS)
     sizes = {arch: sum(p.stat().st_size for p in (args.out / arch).rglob("*") if p.is_file())
              for arch in SHIPPED_ARCHS if (args.out / arch).is_dir()}
     sizes["nblr"] = (args.out / "nblr.npz").stat().st_size
