@@ -110,7 +110,7 @@ _ACTIVATIONS = {
 }
 
 
-def _activation(layer: Any, which: str) -> Any:
+def activation_of(layer: Any, which: str) -> Any:
     function = getattr(layer.cell if hasattr(layer, "cell") else layer, which)
     name = getattr(function, "__name__", str(function))
     if name not in _ACTIVATIONS:
@@ -118,7 +118,7 @@ def _activation(layer: Any, which: str) -> Any:
     return _ACTIVATIONS[name]
 
 
-def _weights(layer: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+def layer_weights(layer: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     cell = layer.cell
     bias = np.asarray(cell.bias, dtype=np.float64) if cell.use_bias else None
     return (np.asarray(cell.kernel, dtype=np.float64),
@@ -127,9 +127,9 @@ def _weights(layer: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
 
 def lstm_gates(layer: keras.layers.LSTM, inputs: np.ndarray) -> dict[str, np.ndarray]:
     """Gates and states of a Keras LSTM on `inputs` (steps, features), from zero state."""
-    kernel, recurrent, bias = _weights(layer)
+    kernel, recurrent, bias = layer_weights(layer)
     units = recurrent.shape[0]
-    act, rec_act = _activation(layer, "activation"), _activation(layer, "recurrent_activation")
+    act, rec_act = activation_of(layer, "activation"), activation_of(layer, "recurrent_activation")
     # One matrix product for all steps' input contributions; only the recurrence is a loop.
     projected = np.asarray(inputs, dtype=np.float64) @ kernel
     if bias is not None:
@@ -152,9 +152,9 @@ def lstm_gates(layer: keras.layers.LSTM, inputs: np.ndarray) -> dict[str, np.nda
 
 def gru_gates(layer: keras.layers.GRU, inputs: np.ndarray) -> dict[str, np.ndarray]:
     """Gates and state of a Keras GRU on `inputs` (steps, features), from zero state."""
-    kernel, recurrent, bias = _weights(layer)
+    kernel, recurrent, bias = layer_weights(layer)
     units = recurrent.shape[0]
-    act, rec_act = _activation(layer, "activation"), _activation(layer, "recurrent_activation")
+    act, rec_act = activation_of(layer, "activation"), activation_of(layer, "recurrent_activation")
     reset_after = bool(layer.cell.reset_after)
     input_bias = recurrent_bias = np.zeros(3 * units)
     if bias is not None:
@@ -252,12 +252,20 @@ def is_bidirectional(model: keras.Model) -> bool:
     return isinstance(recurrent_layer(network_of(model)), layers.Bidirectional)
 
 
-def trace_text(model: keras.Model, text: str, direction: str = "forward") -> GateTrace:
-    """Gates of an end-to-end sentiment model's first recurrent layer over `text`'s tokens.
+@dataclass
+class LayerInput:
+    """What a sentiment model's first recurrent layer reads for one text."""
 
-    The vectorizer and every layer before the recurrent one (padding, embedding,
-    normalisation) are the model's own, run by Keras; only the recurrent layer is recomputed.
-    """
+    layer: Any  # the layer (an LSTM, GRU, Bidirectional, ...)
+    inputs: np.ndarray  # (steps, features), exactly what the layer receives
+    tokens: list[str]  # the words it reads, at most the model's sequence length
+    first: int  # the step of the first word: networks of old runs put padding first
+    truncated: int  # tokens beyond the model's sequence length, not read
+
+
+def layer_input(model: keras.Model, text: str) -> LayerInput:
+    """Run the model's own vectorizer and every layer before the recurrent one (padding,
+    embedding, normalisation) on `text`: the vectors the recurrent layer reads."""
     import keras
 
     from core.models import network_of, vectorizer_of
@@ -279,15 +287,26 @@ def trace_text(model: keras.Model, text: str, direction: str = "forward") -> Gat
     inputs = np.asarray(feeder(ids, training=False))[0]
     if _pads_in_front(network):
         # The network moves the padding before the words, so the layer reads the padding
-        # first and the words last: trace everything, show the words.
-        trace = trace_layer(layer, inputs, direction)
-        trace.values = {name: value[-steps:] for name, value in trace.values.items()}
+        # first and the words last.
+        first = len(inputs) - steps
     else:
         # Padding after the words is masked (or comes after them), so the first steps are
         # exactly what the layer computes for the words.
-        trace = trace_layer(layer, inputs[:steps], direction)
-    trace.tokens = tokens[:steps]
-    trace.truncated = len(tokens) - steps
+        inputs, first = inputs[:steps], 0
+    return LayerInput(layer, inputs, tokens[:steps], first, len(tokens) - steps)
+
+
+def trace_text(model: keras.Model, text: str, direction: str = "forward") -> GateTrace:
+    """Gates of an end-to-end sentiment model's first recurrent layer over `text`'s tokens.
+
+    The vectorizer and every layer before the recurrent one are the model's own, run by
+    Keras (`layer_input`); only the recurrent layer is recomputed.
+    """
+    read = layer_input(model, text)
+    trace = trace_layer(read.layer, read.inputs, direction)
+    trace.values = {name: value[read.first:] for name, value in trace.values.items()}
+    trace.tokens = read.tokens
+    trace.truncated = read.truncated
     return trace
 
 

@@ -30,6 +30,7 @@ LONG = gradients.LongRangeSettings()
 REVIEWS = gradients.ReviewGradientSettings()
 EXPLODING = gradients.ExplodingSettings()
 GATED_ARCHS = ("lstm", "gru", "bilstm", "stacked_bilstm")
+STEP_KEY = "gates_step"
 DEFAULT_REVIEW = (
     "The first hour was slow and I almost left, but the ending was so moving and "
     "beautifully acted that I forgot every flaw. Not perfect, yet I loved it."
@@ -67,6 +68,59 @@ def submit(key: str, name: str, experiment: str, settings: Any, data: Any = None
 @st.cache_resource(show_spinner="Loading the model…", max_entries=8)
 def load_run(root: str, run_id: str, _store: Any) -> Any:
     return _store.load(run_id)
+
+
+def move_step(delta: int, last: int) -> None:
+    st.session_state[STEP_KEY] = min(max(st.session_state.get(STEP_KEY, 0) + delta, 0), last)
+
+
+def step_through(run: Any, review: str, direction: str, trace: Any, run_id: str) -> None:
+    """One word's step of the cell in real numbers: the equations, a diagram, a table."""
+    from core import cell_step
+
+    st.subheader("One step, in real numbers")
+    st.markdown(
+        "Pick a word and a unit: these are the equations the cell computed there, with the "
+        "numbers it used. *From the word* is x·W, *from the memory* is h·U (what the unit's "
+        "previous state brings), then the bias; their sum goes through σ (a gate, 0 to 1) "
+        "or tanh (a value, −1 to 1).")
+    last = trace.steps - 1
+    if st.session_state.get(STEP_KEY, 0) > last:
+        st.session_state[STEP_KEY] = last
+    back, pick, forward = st.columns([1, 4, 1], vertical_alignment="bottom")
+    back.button("◀ Previous", key="gates_step_back", on_click=move_step, args=(-1, last),
+                disabled=st.session_state.get(STEP_KEY, 0) <= 0, width="stretch")
+    forward.button("Next ▶", key="gates_step_next", on_click=move_step, args=(1, last),
+                   disabled=st.session_state.get(STEP_KEY, 0) >= last, width="stretch")
+    step = pick.select_slider("Word", options=list(range(trace.steps)), key=STEP_KEY,
+                              format_func=lambda i: f"{i + 1}: {trace.tokens[i]}")
+    default = [int(u) for u in trace.most_active_units(cell_step.MAX_UNITS - 1)]
+    units = st.multiselect(
+        "Units", list(range(trace.units)), default=default, max_selections=cell_step.MAX_UNITS,
+        key=f"gates_step_units_{run_id}_{direction}",
+        help="The cell has one of each gate per unit. These start as the units that swing "
+             "most on this review.")
+    if not units:
+        st.info("Choose at least one unit.")
+        return
+    view = cell_step.step_through(run.model, review, step, units, direction)
+    shown = st.radio("Unit in the diagram", view.units, horizontal=True,
+                     key=f"gates_step_shown_{run_id}_{direction}",
+                     format_func=lambda u: f"unit {u}") if len(view.units) > 1 else view.units[0]
+    st.plotly_chart(charts.step_diagram(view, shown), key="gates_step_diagram")
+    st.caption(view.summary(shown))
+    for line in view.equations(shown):
+        st.latex(line)
+    numbers = st.column_config.NumberColumn(format="%.4f")
+    left, right = st.columns([3, 2])
+    left.dataframe(view.table(), hide_index=True, column_config={
+        name: numbers for name in ("from the word", "from the memory", "bias", "sum", "value")})
+    right.dataframe(view.state_table(), hide_index=True,
+                    column_config={"before": numbers, "after": numbers})
+    st.caption(
+        f"Keras's own hidden state after “{view.token}” for these units: "
+        + ", ".join(f"{view.keras_hidden[u]:+.6f}" for u in view.units)
+        + f" (largest difference from the numbers above: {view.keras_max_diff:.1e}).")
 
 
 vanishing, exploding, gates_tab = st.tabs(
@@ -368,3 +422,4 @@ with gates_tab:
                     "others to *but*, *not* or the end of a sentence. Change one word and "
                     "watch which columns change."
                 )
+                step_through(run, review, direction, trace, info.run_id)

@@ -127,6 +127,18 @@ def test_gates_of_a_saved_model_for_any_text(isolated_home, arch):
     assert len(at.get("plotly_chart")) >= 3
     gate = "Forget gate f" if arch == "lstm" else "Update gate z"
     assert gate in at.selectbox(key="gates_shown").options
+
+    # One step in real numbers: the first word, then the next one.
+    assert next(b for b in at.button if b.label == "◀ Previous").disabled
+    assert at.session_state["gates_step"] == 0
+    at = click(at, "Next ▶")
+    assert not at.exception and at.session_state["gates_step"] == 1
+    symbol = "f" if arch == "lstm" else "z"
+    assert rf"\begin{{aligned}} {symbol}_t" in at.latex[0].value
+    assert len(at.latex) == (6 if arch == "lstm" else 4)
+    assert any("Keras's own hidden state after “a”" in c.value for c in at.caption)
+    at.text_area(key="gates_text").input("great").run()  # one word: the step follows
+    assert not at.exception and at.session_state["gates_step"] == 0
     at.text_area(key="gates_text").input("!!! ???").run()
     assert not at.exception
     assert any("no words" in w.value for w in at.warning)
@@ -174,6 +186,18 @@ def test_browser_screenshot_of_the_gates(page, app_url, screenshot, imdb):
         wait_for_app(page)
         assert page.get_by_text("matching Keras").first.is_visible()
         shot = screenshot(page, "inside_the_cell_gates")
+
+        # One step in real numbers: move to the second word, at desktop and phone widths.
+        page.get_by_role("button", name="Next ▶").click()
+        wait_for_app(page)
+        caption = page.get_by_text("Keras's own hidden state after “first”").first
+        caption.wait_for()
+        page.get_by_text("One step, in real numbers").first.scroll_into_view_if_needed()
+        step = screenshot(page, "inside_the_cell_step")
+        page.set_viewport_size({"width": 390, "height": 2000})
+        wait_for_app(page)
+        page.get_by_text("One step, in real numbers").first.scroll_into_view_if_needed()
+        phone = screenshot(page, "inside_the_cell_step_390")
     finally:
         run_store().delete(run_id)
-    assert shot.stat().st_size > 10_000
+    assert min(path.stat().st_size for path in (shot, step, phone)) > 10_000

@@ -203,3 +203,110 @@ def unit_heatmap_chart(trace: GateTrace, name: str, units: Sequence[int]) -> go.
     _token_axis(fig, trace.tokens)
     fig.update_yaxes(autorange="reversed")
     return fig
+
+
+# --- One step of the cell ------------------------------------------------------------------
+
+MEMORY_COLOR = ARCH_COLORS["lstm"]  # the path the memory takes
+GATE_COLOR = ARCH_COLORS["gru"]  # gates and their products
+OUTPUT_COLOR = ARCH_COLORS["bilstm"]  # what the cell shows the next layer
+INPUT_COLOR = "#616161"
+
+
+def _node(fig: go.Figure, x: float, y: float, text: str, color: str, size: int = 13) -> None:
+    fig.add_annotation(x=x, y=y, text=text, showarrow=False, bgcolor="white",
+                       bordercolor=color, borderwidth=2, borderpad=5,
+                       font=dict(size=size, color="#212121"))
+
+
+def _flow(fig: go.Figure, start: tuple[float, float], end: tuple[float, float], value: float,
+          color: str, label: str = "", shift: tuple[float, float] = (0.0, 0.3),
+          from_line: bool = False) -> None:
+    """An arrow from `start` to `end` as wide as the number it carries (|value|, up to 1);
+    `from_line`: it starts on a line, not at a box."""
+    fig.add_annotation(x=end[0], y=end[1], ax=start[0], ay=start[1], xref="x", yref="y",
+                       axref="x", ayref="y", showarrow=True, arrowhead=2, arrowsize=0.8,
+                       arrowwidth=1.5 + 4 * min(1.0, abs(value)), arrowcolor=color,
+                       standoff=22, startstandoff=0 if from_line else 22, text="")
+    if label:
+        fig.add_annotation(x=(start[0] + end[0]) / 2 + shift[0],
+                           y=(start[1] + end[1]) / 2 + shift[1], text=label,
+                           showarrow=False, font=dict(size=11, color=color))
+
+
+def step_diagram(view: Any, unit: int) -> go.Figure:
+    """The cell of `view` (a `core.cell_step.CellStep`) for one unit, each path labelled
+    with the number it carries and drawn as wide as that number: the memory's path in
+    blue, the gates in orange, what the cell outputs in pink."""
+    terms, before, after = view.terms[unit], view.previous[unit], view.current[unit]
+    fig = go.Figure()
+    word = safe_token(view.token)
+
+    def gate(x: float, name: str, symbol: str, function: str) -> None:
+        term = terms[name]
+        # Short enough to stay apart at a phone's width; the sums are in the equations.
+        _node(fig, x, 1.6, f"<b>{symbol}</b> {function}<br><b>{term.value:.3f}</b>",
+              GATE_COLOR, 12)
+        _flow(fig, (x, 0.2), (x, 1.6), term.pre / 4, INPUT_COLOR, from_line=True)
+
+    # Every gate reads the word and the previous hidden state: one line feeds them all.
+    last_gate = 10.3 if view.cell_type == "lstm" else 8.9
+    fig.add_shape(type="line", x0=0.9, y0=0.2, x1=last_gate, y1=0.2,
+                  line=dict(color=INPUT_COLOR, width=1.5), layer="below")
+    _node(fig, 0.9, 0.2, f"x<sub>t</sub> “{word}”, h<sub>t−1</sub>", INPUT_COLOR, 12)
+    if view.cell_type == "lstm":
+        f, i, g, o = (terms[n].value for n in ("forget", "input", "candidate", "output"))
+        _node(fig, 0.9, 6, f"c<sub>t−1</sub><br><b>{before['cell']:+.3f}</b>", MEMORY_COLOR)
+        _node(fig, 3.6, 6, "×", MEMORY_COLOR, 16)
+        _node(fig, 7.0, 6, "+", MEMORY_COLOR, 16)
+        _node(fig, 11.2, 6, f"c<sub>t</sub><br><b>{after['cell']:+.3f}</b>", MEMORY_COLOR)
+        _node(fig, 7.0, 4.1, "×", GATE_COLOR, 16)
+        _node(fig, 9.8, 4.6, "tanh", OUTPUT_COLOR)
+        _node(fig, 9.8, 3.0, "×", OUTPUT_COLOR, 16)
+        _node(fig, 11.8, 3.0, f"h<sub>t</sub><br><b>{after['hidden']:+.3f}</b>", OUTPUT_COLOR)
+        gate(3.6, "forget", "f", "σ")
+        gate(5.9, "input", "i", "σ")
+        gate(8.1, "candidate", "g", "tanh")
+        gate(10.3, "output", "o", "σ")
+        _flow(fig, (0.9, 6), (3.6, 6), before["cell"], MEMORY_COLOR, f"{before['cell']:+.3f}")
+        _flow(fig, (3.6, 6), (7.0, 6), f * before["cell"], MEMORY_COLOR,
+              f"keeps {f * before['cell']:+.3f}")
+        _flow(fig, (7.0, 6), (11.2, 6), after["cell"], MEMORY_COLOR, f"{after['cell']:+.3f}")
+        _flow(fig, (3.6, 1.6), (3.6, 6), f, GATE_COLOR, f"f {f:.2f}", (0.45, 0))
+        _flow(fig, (5.9, 1.6), (7.0, 4.1), i, GATE_COLOR, f"i {i:.2f}", (-0.45, 0))
+        _flow(fig, (8.1, 1.6), (7.0, 4.1), g, GATE_COLOR, f"g {g:+.2f}", (0.5, 0))
+        _flow(fig, (7.0, 4.1), (7.0, 6), i * g, GATE_COLOR, f"writes {i * g:+.3f}", (0.8, 0))
+        fig.add_trace(go.Scatter(x=[9.8], y=[6], mode="markers", hoverinfo="skip",
+                                 marker=dict(size=9, color=MEMORY_COLOR)))
+        _flow(fig, (9.8, 6), (9.8, 4.6), after["cell"], OUTPUT_COLOR, from_line=True)
+        tanh_c = float(np.tanh(after["cell"]))
+        _flow(fig, (9.8, 4.6), (9.8, 3.0), tanh_c, OUTPUT_COLOR, f"{tanh_c:+.3f}", (-0.6, 0))
+        _flow(fig, (10.3, 1.6), (9.8, 3.0), o, OUTPUT_COLOR, f"o {o:.2f}", (0.5, 0))
+        _flow(fig, (9.8, 3.0), (11.8, 3.0), after["hidden"], OUTPUT_COLOR)
+    else:
+        z, r, n = (terms[k].value for k in ("update", "reset", "candidate"))
+        h0 = before["hidden"]
+        _node(fig, 0.9, 6, f"h<sub>t−1</sub><br><b>{h0:+.3f}</b>", MEMORY_COLOR)
+        _node(fig, 4.0, 6, "×", MEMORY_COLOR, 16)
+        _node(fig, 8.2, 6, "+", MEMORY_COLOR, 16)
+        _node(fig, 11.4, 6, f"h<sub>t</sub><br><b>{after['hidden']:+.3f}</b>", MEMORY_COLOR)
+        _node(fig, 8.2, 4.1, "×", GATE_COLOR, 16)
+        gate(4.0, "update", "z", "σ")
+        gate(6.1, "reset", "r", "σ")
+        gate(8.9, "candidate", "n", "tanh")
+        _flow(fig, (0.9, 6), (4.0, 6), h0, MEMORY_COLOR, f"{h0:+.3f}")
+        _flow(fig, (4.0, 6), (8.2, 6), z * h0, MEMORY_COLOR, f"keeps {z * h0:+.3f}")
+        _flow(fig, (8.2, 6), (11.4, 6), after["hidden"], MEMORY_COLOR)
+        _flow(fig, (4.0, 1.6), (4.0, 6), z, GATE_COLOR, f"z {z:.2f}", (0.45, 0))
+        _flow(fig, (4.0, 1.6), (8.2, 4.1), 1 - z, GATE_COLOR, f"1 − z = {1 - z:.2f}", (-0.6, 0.2))
+        _flow(fig, (6.1, 1.6), (8.9, 1.6), r, GATE_COLOR, f"r {r:.2f}", (0, 0.45))
+        _flow(fig, (8.9, 1.6), (8.2, 4.1), n, GATE_COLOR, f"n {n:+.2f}", (0.6, 0))
+        _flow(fig, (8.2, 4.1), (8.2, 6), (1 - z) * n, GATE_COLOR,
+              f"writes {(1 - z) * n:+.3f}", (0.9, 0))
+    fig.update_xaxes(visible=False, range=[-0.3, 12.8], fixedrange=True)
+    fig.update_yaxes(visible=False, range=[-0.4, 6.8], fixedrange=True)
+    title = "LSTM" if view.cell_type == "lstm" else "GRU"
+    base_layout(fig, f"{title} unit {unit} at “{word}” (word {view.step + 1})", "", "",
+                height=420, subtitle="arrows as wide as the number they carry")
+    fig.update_layout(showlegend=False, plot_bgcolor="white", dragmode=False)
+    return fig
