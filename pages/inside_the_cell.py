@@ -31,6 +31,9 @@ REVIEWS = gradients.ReviewGradientSettings()
 EXPLODING = gradients.ExplodingSettings()
 GATED_ARCHS = ("lstm", "gru", "bilstm", "stacked_bilstm")
 STEP_KEY = "gates_step"
+MEMORY_KEY = "memory_request"
+MEMORY_TEXT = ("I expected to hate this film, and the first hour bored me, but the ending "
+               "was wonderful.")
 DEFAULT_REVIEW = (
     "The first hour was slow and I almost left, but the ending was so moving and "
     "beautifully acted that I forgot every flaw. Not perfect, yet I loved it."
@@ -68,6 +71,101 @@ def submit(key: str, name: str, experiment: str, settings: Any, data: Any = None
 @st.cache_resource(show_spinner="Loading the model…", max_entries=8)
 def load_run(root: str, run_id: str, _store: Any) -> Any:
     return _store.load(run_id)
+
+
+def saved_models(archs: tuple[str, ...]) -> list[tuple[Any, Any]]:
+    """Shipped and the user's usable sentiment runs of these architectures."""
+    from core.runs import run_store, shipped_store
+
+    return [(store, info) for store in (shipped_store(), run_store())
+            for info in store.list(kind="sentiment")
+            if not info.damaged and info.config.get("arch") in archs]
+
+
+def model_label(store: Any, info: Any) -> str:
+    arch = ARCH_LABELS.get(info.config.get("arch"), info.config.get("arch"))
+    if store.read_only:  # the shipped runs are named "LSTM (shipped)" already
+        return info.name if "shipped" in info.name else f"{info.name} (shipped)"
+    return f"{info.name} (trained, {arch})"
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def memory_of(root: str, run_id: str, text: str, _store: Any) -> Any:
+    from core.gradients.memory import word_memory
+
+    return word_memory(load_run(root, run_id, _store).model, text)
+
+
+def memory_section() -> None:
+    """Memory on your own sentence: each word's integrated-gradient share of the verdict,
+    for SimpleRNN, LSTM and GRU side by side."""
+    from core.gradients.memory import IG_STEPS, MAX_WORDS
+    from core.runs import RunError
+
+    st.subheader("Memory on your own sentence")
+    st.markdown(
+        "The same question on a sentence you write: **how much does each word still move "
+        "the final verdict?** Each score is the word's share of the verdict's log-odds by "
+        "*integrated gradients*: the gradient of the verdict with respect to the word's "
+        "vector, averaged along a path from \"no words\" to your text, times the vector. "
+        "Unlike a single gradient, it still credits the words that decided when the model "
+        "is already sure, and the scores add up to the whole verdict (checked below).")
+    options = {model_label(store, info): (store, info)
+               for store, info in saved_models(gradients.GRADIENT_ARCHS)}
+    default = [label for label, (store, info) in options.items() if store.read_only]
+    with st.form("memory_form", border=True):
+        text = st.text_area("Your sentence", MEMORY_TEXT, height=80, max_chars=5000,
+                            key="memory_text")
+        chosen = st.multiselect("Models", list(options), default=default, key="memory_models",
+                                help="The shipped SimpleRNN, LSTM and GRU, and your own runs "
+                                     "of those cells.")
+        if st.form_submit_button("Score each word", icon="▶️"):
+            st.session_state[MEMORY_KEY] = (text, chosen)
+    if MEMORY_KEY not in st.session_state:
+        return
+    text, chosen = st.session_state[MEMORY_KEY]
+    chosen = [label for label in chosen if label in options]  # a run may have been deleted
+    if not chosen:
+        st.info("Choose at least one model.")
+        return
+    memories, archs, gaps = {}, {}, []
+    with st.spinner(f"Differentiating each model {IG_STEPS} times along the path…"):
+        for label in chosen:
+            store, info = options[label]
+            try:
+                memory = memory_of(str(store.root), info.run_id, text, store)
+            except (ValueError, RunError) as exc:
+                st.warning(f"{label}: {exc}")
+                continue
+            memories[label], archs[label] = memory, info.config.get("arch", "")
+            gaps.append(memory.gap / max(abs(memory.logit - memory.baseline_logit), 1e-6))
+    if not memories:
+        return
+    st.plotly_chart(charts.memory_heatmap(memories), key="memory_heatmap")
+    left, right = st.columns([3, 2])
+    left.plotly_chart(charts.memory_by_distance_chart(memories, archs), key="memory_distance")
+    with right:
+        st.markdown(
+            "**Reading it.** A model that answers from its last state must carry every word "
+            "to the end, and a plain RNN forgets on the way: its scores fade towards the "
+            "start. The shipped models read with *max pooling* (each unit's largest value "
+            "over all the words), so an early word can still decide directly; train a model "
+            "with pooling *last state* on the Train page and add it here to see memory "
+            "fade. Long-range distances are measured exactly by the experiment above.")
+    rows = [{"model": label, "P(positive)": m.probability,
+             "most decisive word": m.tokens[int(abs(m.scores).argmax())],
+             "scores add up to": m.scores.sum(),
+             "verdict − no-words verdict": m.logit - m.baseline_logit}
+            for label, m in memories.items()]
+    st.dataframe(rows, hide_index=True, column_config={
+        name: st.column_config.NumberColumn(format="%.3f")
+        for name in ("P(positive)", "scores add up to", "verdict − no-words verdict")})
+    truncated = max(m.truncated for m in memories.values())
+    st.caption(
+        f"Completeness: each model's scores add up to its verdict's change from the "
+        f"no-words baseline within {max(gaps):.1%} ({IG_STEPS} points on the path)."
+        + (f" Only the first {MAX_WORDS} words are scored ({truncated} more are not)."
+           if truncated else ""))
 
 
 def move_step(delta: int, last: int) -> None:
@@ -192,6 +290,9 @@ with vanishing:
     job_status("cell_long_range_job", draw_long_range)
 
     st.divider()
+    memory_section()
+
+    st.divider()
     st.subheader("Real reviews")
     st.markdown(
         "The same measurement on IMDB: three sentiment models of the same size, trained "
@@ -303,13 +404,9 @@ with gates_tab:
         "**update gate** mixes old state and new candidate, the **reset gate** decides how "
         "much of the old state the candidate may look at."
     )
-    from core.runs import RunError, run_store, shipped_store
+    from core.runs import RunError
 
-    candidates = []
-    for store in (shipped_store(), run_store()):
-        for info in store.list(kind="sentiment"):
-            if not info.damaged and info.config.get("arch") in GATED_ARCHS:
-                candidates.append((store, info))
+    candidates = saved_models(GATED_ARCHS)
 
     # LSTMs first: the forget/input/output story is the one the page tells first.
     candidates.sort(key=lambda pair: pair[1].config.get("arch") != "lstm")
@@ -333,12 +430,6 @@ with gates_tab:
                            name="Small LSTM (Inside the cell)", **identity())
         job_status("cell_gates_train_job")
     else:
-        def model_label(store, info) -> str:
-            arch = ARCH_LABELS.get(info.config.get("arch"), info.config.get("arch"))
-            if store.read_only:  # the shipped runs are named "LSTM (shipped)" already
-                return info.name if "shipped" in info.name else f"{info.name} (shipped)"
-            return f"{info.name} (trained, {arch})"
-
         labels = {model_label(store, info): (store, info) for store, info in candidates}
         choice = st.selectbox("Model", list(labels), key="gates_model")
         store, info = labels[choice]

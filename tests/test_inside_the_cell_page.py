@@ -79,6 +79,24 @@ def test_page_explains_and_runs_the_long_range_experiment(isolated_home):
     assert slider.value == 10 and not at.exception
 
 
+def test_memory_on_your_own_sentence_scores_each_word(isolated_home):
+    save_small_model("gru")  # the user's own runs are offered beside the shipped cells
+    at = cell_page()
+    box = at.multiselect(key="memory_models")
+    assert box.value == ["SimpleRNN (shipped)", "LSTM (shipped)", "GRU (shipped)"]
+    assert any(o.startswith("tiny gru (trained") for o in box.options)
+    assert not any("Completeness" in c.value for c in at.caption)  # nothing until asked
+    at = click(at, "Score each word")
+    assert not at.exception
+    assert any("Completeness" in c.value for c in at.caption)
+    [table] = [d.value for d in at.dataframe if "most decisive word" in d.value.columns]
+    assert list(table["model"]) == box.value and table["P(positive)"].between(0, 1).all()
+    at.text_area(key="memory_text").input("!!! ???")
+    at = click(at, "Score each word")
+    assert not at.exception
+    assert any("no words" in w.value for w in at.warning)
+
+
 def test_exploding_demo_shows_the_nan_guard_and_the_clipped_run(isolated_home):
     at = cell_page()
     at.number_input(key="ex_steps").set_value(20)

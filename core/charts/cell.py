@@ -310,3 +310,57 @@ def step_diagram(view: Any, unit: int) -> go.Figure:
                 height=420, subtitle="arrows as wide as the number they carry")
     fig.update_layout(showlegend=False, plot_bgcolor="white", dragmode=False)
     return fig
+
+
+# --- Memory on your own sentence ------------------------------------------------------------
+
+MAX_SCORE_LABELS = 40  # words up to which every cell carries its signed number
+
+
+def memory_heatmap(memories: dict[str, Any]) -> go.Figure:
+    """Each word's integrated-gradient score for each model (rows): blue pushed towards
+    Positive, orange towards Negative, and every cell says its sign (+/−) in text too."""
+    labels = list(memories)
+    words = max(len(m.tokens) for m in memories.values())
+    z = np.full((len(labels), words), np.nan)
+    for row, label in enumerate(labels):
+        z[row, : len(memories[label].scores)] = memories[label].scores
+    tokens = max((m.tokens for m in memories.values()), key=len)
+    bound = float(np.nanmax(np.abs(z))) or 1.0
+    text = [[("" if np.isnan(v) else f"{v:+.2f}".replace("-", "−")) for v in row] for row in z]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=list(range(words)), y=[html.escape(label) for label in labels],
+        zmin=-bound, zmax=bound, zmid=0,
+        # Blue-white-orange: a diverging scale read the same with any colour vision.
+        colorscale=[[0, "#D55E00"], [0.5, "#f7f7f7"], [1, "#0072B2"]],
+        text=text, texttemplate="%{text}" if words <= MAX_SCORE_LABELS else None,
+        customdata=[[safe_token(t) for t in tokens]] * len(labels),
+        hovertemplate="%{y} · “%{customdata}”: %{z:+.3f} log-odds<extra></extra>",
+        colorbar=dict(title=dict(text="log-odds", side="right"), thickness=12), xgap=1, ygap=1,
+    ))
+    _token_axis(fig, tokens)
+    fig.update_yaxes(autorange="reversed")  # the models in the order they were chosen
+    base_layout(fig, "How much each word moves the verdict", "", "",
+                height=160 + 45 * len(labels),
+                subtitle="integrated gradients · + towards Positive, − towards Negative")
+    return fig
+
+
+def memory_by_distance_chart(memories: dict[str, Any], archs: dict[str, str]) -> go.Figure:
+    """Each word's share of a model's verdict, by how many words before the end it came."""
+    fig = go.Figure()
+    for label, memory in memories.items():
+        shares = memory.distance_profile()
+        arch = archs.get(label, "")
+        fig.add_trace(go.Scatter(
+            x=list(range(len(shares))), y=shares, mode="lines+markers",
+            name=html.escape(label), line=dict(color=ARCH_COLORS.get(arch), width=2),
+            marker=dict(size=5, symbol={"simple_rnn": "circle", "lstm": "square",
+                                        "gru": "diamond"}.get(arch, "circle")),
+            customdata=[safe_token(t) for t in memory.tokens[::-1]],
+            hovertemplate="“%{customdata}”, %{x} words before the end: %{y:.1%}<extra></extra>",
+        ))
+    fig.update_yaxes(tickformat=".0%", rangemode="tozero")
+    base_layout(fig, "Share of the verdict by distance from the end", "words before the end",
+                "share of |scores|", subtitle="0 is the last word")
+    return fig

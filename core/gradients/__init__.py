@@ -12,6 +12,8 @@ Three experiments back the "Inside the cell" page:
   accuracy and gradient norms per step for each. The plain RNN falls to chance as L grows.
 - `run_exploding`: a ReLU RNN with large recurrent weights trained with plain SGD, once
   without and once with gradient clipping; one blows up to NaN, the other does not.
+- `word_memory` (not a job: one typed sentence takes about a second): how much each word of
+  a text still moves a trained model's verdict, by integrated gradients.
 
 Each experiment runs as a job's work (`core.jobs`): it publishes one event per finished
 piece, reports progress and honours stop at the next batch.
@@ -22,6 +24,7 @@ One concern per file:
     long_range.py   the long-range task and its settings
     reviews.py      the same measurement on real sentiment models and reviews
     exploding.py    a stretching ReLU RNN trained with and without clipping
+    memory.py       memory on your own sentence: each word's integrated-gradient share
     experiments.py  the three as jobs: `submit_experiment`, `cell_job`
 """
 
