@@ -122,16 +122,33 @@ def occlusion(text: str, predict: Predict, seq_len: int, batch_size: int = 256,
                        unexplained=len(readable) - len(explained))
 
 
+MARKED_STRENGTH = 0.3  # words at least this strong (of the 95th percentile) get a +/− mark
+
+
+def _rgb(hex_colour: str) -> str:
+    return ",".join(str(int(hex_colour[i:i + 2], 16)) for i in (1, 3, 5))
+
+
 def _colour(value: float, scale: float) -> str:
+    from core.charts import NEGATIVE_COLOR, POSITIVE_COLOR
+
     if np.isnan(value) or scale <= 0:
         return "transparent"
     strength = min(1.0, abs(value) / scale)
-    rgb = "46,125,50" if value > 0 else "198,40,40"  # the charts' positive / negative
-    return f"rgba({rgb},{0.08 + 0.72 * strength:.2f})"
+    rgb = _rgb(POSITIVE_COLOR if value > 0 else NEGATIVE_COLOR)
+    return f"rgba({rgb},{0.08 + 0.62 * strength:.2f})"
+
+
+def _mark(value: float, scale: float) -> str:
+    """A +/− after a strong word, so colour is not the only sign."""
+    if np.isnan(value) or scale <= 0 or abs(value) < MARKED_STRENGTH * scale:
+        return ""
+    return f"<sup>{'+' if value > 0 else '−'}</sup>"
 
 
 def contributions_html(explanation: Explanation, max_words: int = 2000) -> str:
-    """The review as coloured, escaped HTML: green pushed to Positive, red to Negative.
+    """The review as coloured, escaped HTML: green (+) pushed to Positive, orange (−) to
+    Negative; strong words carry the sign as a mark, not only as a colour.
 
     Every piece of the user's text goes through `html.escape`, so markup in a review is
     shown as text and never run.
@@ -152,7 +169,7 @@ def contributions_html(explanation: Explanation, max_words: int = 2000) -> str:
             continue
         parts.append(
             f'{gap}<span title="{value:+.3f}" style="background:{_colour(value, scale)};'
-            f'padding:2px 3px;border-radius:4px">{word}</span>'
+            f'padding:2px 3px;border-radius:4px">{word}{_mark(value, scale)}</span>'
         )
     if shown < len(explanation.words) or explanation.truncated:
         parts.append(' <span style="color:#9e9e9e">… (not read by the model)</span>')

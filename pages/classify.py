@@ -207,10 +207,10 @@ with single:
                 result = explanation(model.choice.cache_key, review, model)
             st.caption(
                 "Each word is taken out of the review in turn and the model scores what is "
-                "left: **green** words pushed towards Positive, **red** towards Negative, the "
-                "stronger the colour the bigger the change (hover for the change in "
-                "log-odds). Grey words are not read by the model (or, past the cost "
-                "limit, not explained)."
+                "left: **green** words (marked ⁺ when strong) pushed towards Positive, "
+                "**orange** ones (⁻) towards Negative, the stronger the colour the bigger the "
+                "change (hover for the change in log-odds). Grey words are not read by the "
+                "model (or, past the cost limit, not explained)."
             )
             with st.container(border=True):
                 st.markdown(explain.contributions_html(result), unsafe_allow_html=True)

@@ -31,6 +31,7 @@ REVIEWS = gradients.ReviewGradientSettings()
 EXPLODING = gradients.ExplodingSettings()
 GATED_ARCHS = ("lstm", "gru", "bilstm", "stacked_bilstm")
 STEP_KEY = "gates_step"
+PATH_KEY = "path_model"  # the model whose paths are drawn once asked
 MEMORY_KEY = "memory_request"
 MEMORY_TEXT = ("I expected to hate this film, and the first hour bored me, but the ending "
                "was wonderful.")
@@ -166,6 +167,55 @@ def memory_section() -> None:
         f"no-words baseline within {max(gaps):.1%} ({IG_STEPS} points on the path)."
         + (f" Only the first {MAX_WORDS} words are scored ({truncated} more are not)."
            if truncated else ""))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def state_space_of(root: str, run_id: str, _store: Any, _data: Any) -> Any:
+    from core.state_space import FIT_REVIEWS, fit_state_space
+
+    sample = _data.train.sample(FIT_REVIEWS, random_state=0)
+    return fit_state_space(load_run(root, run_id, _store).model, sample["text"].tolist(),
+                           sample["label"].astype(int).tolist())
+
+
+def state_path(run: Any, review: str, store: Any, info: Any) -> None:
+    """The hidden state's path over the review, on the plane of many reviews' states."""
+    from core.state_space import FIT_REVIEWS, FIT_WORDS
+
+    st.subheader("The hidden state's path")
+    st.markdown(
+        "Each word moves the hidden state, a point in a space with one axis per unit. "
+        f"Here it is flattened onto the two directions along which the states of "
+        f"{FIT_REVIEWS} training reviews vary most (PCA). Trained sentiment networks tend "
+        "to move along nearly **one line**, and the read-out (the output layer) measures "
+        "how far along it a review has got: watch your review travel word by word, beside "
+        "short positive and negative reviews.")
+    key = f"{store.root}/{info.run_id}"
+    if st.session_state.get(PATH_KEY) != key:
+        if not st.button("Draw the paths", key="path_draw", icon="▶️"):
+            return
+        st.session_state[PATH_KEY] = key
+    data = imdb_data()
+    if data is None:
+        st.warning("Fitting the plane needs the IMDB training reviews, which are missing: "
+                   "see **Real reviews** on the Vanishing gradients tab for how to get them.")
+        return
+    with st.spinner(f"Reading {FIT_REVIEWS} reviews' first {FIT_WORDS} words with the model "
+                    "(a few seconds, once per model)…"):
+        space = state_space_of(str(store.root), info.run_id, store, data)
+    try:
+        path = space.path(run.model, review)
+    except ValueError as exc:
+        st.warning(str(exc))
+        return
+    st.plotly_chart(charts.state_path_chart(space, path), key="path_chart")
+    along = space.along_readout(path)
+    st.caption(
+        f"Your review ends {along[-1]:+.2f} along the read-out (P(positive) = "
+        f"{path.probability:.2f}); the first direction holds {space.explained[0]:.0%} of the "
+        f"states' variance, the second {space.explained[1]:.0%}; "
+        f"{space.readout_in_plane:.0%} of the output layer's weights lie in this plane. "
+        "Positive reviews: green solid lines; negative: orange dotted.")
 
 
 def move_step(delta: int, last: int) -> None:
@@ -514,3 +564,4 @@ with gates_tab:
                     "watch which columns change."
                 )
                 step_through(run, review, direction, trace, info.run_id)
+                state_path(run, review, store, info)

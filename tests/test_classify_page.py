@@ -60,7 +60,7 @@ def test_scoring_a_review_shows_every_model_vader_and_the_deciding_words():
     # And on one-line verdicts cut from those reviews (core.short_texts).
     assert measured["one-liners right"].between(0.5, 1).all()
     assert measured["one-liners Neutral"].between(0, 1).all()
-    coloured = [m.value for m in at.markdown if "rgba(46,125,50" in m.value]
+    coloured = [m.value for m in at.markdown if "rgba(0,158,115" in m.value]
     assert coloured and "wonderful" in coloured[0]
     assert any("Pushed towards Positive" in m.value for m in at.markdown)
 

@@ -80,7 +80,8 @@ def test_html_is_escaped_never_rendered():
     assert "<script>" not in page and "<b>" not in page
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
     assert "&amp;" in page
-    assert "rgba(46,125,50" in page and "rgba(198,40,40" in page  # green and red words
+    assert "rgba(0,158,115" in page and "rgba(213,94,0" in page  # green and orange words
+    assert "<sup>+</sup>" in page and "<sup>−</sup>" in page  # the sign, not only a colour
 
 
 def test_newlines_survive_as_breaks_whatever_the_line_ends():

@@ -162,6 +162,20 @@ def test_gates_of_a_saved_model_for_any_text(isolated_home, arch):
     assert any("no words" in w.value for w in at.warning)
 
 
+def test_the_hidden_state_path_of_a_chosen_model(isolated_home, imdb_path):
+    save_small_model("lstm")
+    at = cell_page()
+    box = at.selectbox(key="gates_model")
+    box.select(next(o for o in box.options if o.startswith("tiny lstm (trained"))).run()
+    assert not any("along the read-out" in c.value for c in at.caption)  # drawn once asked
+    at = click(at, "Draw the paths")
+    assert not at.exception
+    assert any("along the read-out" in c.value for c in at.caption)
+    at.text_area(key="gates_text").input("a great film").run()  # stays drawn, follows the text
+    assert not at.exception
+    assert any("along the read-out" in c.value for c in at.caption)
+
+
 def test_gates_page_without_models_offers_training(isolated_home):
     at = cell_page()
     assert not at.exception

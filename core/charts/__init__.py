@@ -19,12 +19,15 @@ ARCH_COLORS = {
     "bilstm": "#CC79A7",
     "stacked_bilstm": "#F0E442",
     "vader": "#000000",
-    "tfidf_logreg": "#D55E00",
+    "tfidf_logreg": "#D55E00",  # never beside a verdict colour (Compare only)
     "nblr": "#56B4E9",
     "ngram": "#000000",
 }
-POSITIVE_COLOR = "#2e7d32"
-NEGATIVE_COLOR = "#c62828"
+# Verdicts: Okabe-Ito's bluish green and vermillion, which stay apart with every common
+# colour-vision deficiency (the red and green used before did not), and every chart that
+# uses them also says the sign in text (+/−, "Positive"/"Negative").
+POSITIVE_COLOR = "#009E73"
+NEGATIVE_COLOR = "#D55E00"
 NEUTRAL_COLOR = "#757575"
 
 

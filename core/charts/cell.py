@@ -16,7 +16,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from core.charts import ARCH_COLORS, NEGATIVE_COLOR, base_layout
+from core.charts import ARCH_COLORS, NEGATIVE_COLOR, POSITIVE_COLOR, base_layout
 from core.config import ARCH_LABELS
 from core.gates import GATE_LABELS, GateTrace
 
@@ -318,7 +318,7 @@ MAX_SCORE_LABELS = 40  # words up to which every cell carries its signed number
 
 
 def memory_heatmap(memories: dict[str, Any]) -> go.Figure:
-    """Each word's integrated-gradient score for each model (rows): blue pushed towards
+    """Each word's integrated-gradient score for each model (rows): green pushed towards
     Positive, orange towards Negative, and every cell says its sign (+/−) in text too."""
     labels = list(memories)
     words = max(len(m.tokens) for m in memories.values())
@@ -331,8 +331,8 @@ def memory_heatmap(memories: dict[str, Any]) -> go.Figure:
     fig = go.Figure(go.Heatmap(
         z=z, x=list(range(words)), y=[html.escape(label) for label in labels],
         zmin=-bound, zmax=bound, zmid=0,
-        # Blue-white-orange: a diverging scale read the same with any colour vision.
-        colorscale=[[0, "#D55E00"], [0.5, "#f7f7f7"], [1, "#0072B2"]],
+        # The verdict colours on either side of white, and the sign in every cell.
+        colorscale=[[0, NEGATIVE_COLOR], [0.5, "#f7f7f7"], [1, POSITIVE_COLOR]],
         text=text, texttemplate="%{text}" if words <= MAX_SCORE_LABELS else None,
         customdata=[[safe_token(t) for t in tokens]] * len(labels),
         hovertemplate="%{y} · “%{customdata}”: %{z:+.3f} log-odds<extra></extra>",
@@ -363,4 +363,61 @@ def memory_by_distance_chart(memories: dict[str, Any], archs: dict[str, str]) ->
     fig.update_yaxes(tickformat=".0%", rangemode="tozero")
     base_layout(fig, "Share of the verdict by distance from the end", "words before the end",
                 "share of |scores|", subtitle="0 is the last word")
+    return fig
+
+
+# --- The hidden state's path ----------------------------------------------------------------
+
+def _end_markers(n: int, size: int, start: int, end: int) -> dict[str, Any]:
+    """A circle where a path starts, a diamond where it ends, small dots between."""
+    if n == 1:
+        return dict(size=[end], symbol=["diamond"])
+    return dict(size=[start] + [size] * (n - 2) + [end],
+                symbol=["circle"] * (n - 1) + ["diamond"])
+
+
+def state_path_chart(space: Any, path: Any, max_labels: int = 30) -> go.Figure:
+    """Reference reviews' paths (green solid positive, orange dotted negative; a circle
+    where each starts, a diamond where it ends), the typed text's path in black with its
+    words, and the read-out's direction as an arrow from the centre of all the states."""
+    fig = go.Figure()
+    shown = set()
+    for ref in space.references:
+        positive = ref.label == 1
+        name = "positive reviews" if positive else "negative reviews"
+        fig.add_trace(go.Scatter(
+            x=ref.points[:, 0], y=ref.points[:, 1], mode="lines+markers", name=name,
+            legendgroup=name, showlegend=name not in shown, opacity=0.75,
+            line=dict(color=POSITIVE_COLOR if positive else NEGATIVE_COLOR, width=1.5,
+                      dash="solid" if positive else "dot"),
+            marker=_end_markers(len(ref.points), 3, 8, 11),
+            customdata=[safe_token(t) for t in ref.tokens],
+            hovertemplate=f"{name[:-1]} (P(positive) {ref.probability:.2f}): "
+                          "“%{customdata}”<extra></extra>"))
+        shown.add(name)
+    labels = len(path.tokens) <= max_labels
+    fig.add_trace(go.Scatter(
+        x=path.points[:, 0], y=path.points[:, 1],
+        mode="lines+markers+text" if labels else "lines+markers", name="your text",
+        line=dict(color="#000000", width=3),
+        marker=_end_markers(len(path.points), 6, 10, 14),
+        text=[safe_token(t) for t in path.tokens] if labels else None,
+        textposition="top center", textfont=dict(size=11),
+        customdata=[safe_token(t) for t in path.tokens],
+        hovertemplate="your text: “%{customdata}”<extra></extra>"))
+    every = np.concatenate([p.points for p in [*space.references, path]])
+    reach = float(np.abs(every).max()) or 1.0
+    tip = space.readout * reach * 0.9
+    fig.add_annotation(x=tip[0], y=tip[1], ax=0, ay=0, xref="x", yref="y", axref="x",
+                       ayref="y", showarrow=True, arrowhead=2, arrowwidth=2.5,
+                       arrowcolor="#616161", text="")
+    fig.add_annotation(x=tip[0], y=tip[1], text="read-out: more positive →", showarrow=False,
+                       font=dict(color="#424242", size=11), xanchor="left", yanchor="bottom")
+    fig.update_yaxes(scaleanchor="x", scaleratio=1, zeroline=False)
+    fig.update_xaxes(zeroline=False)
+    first, second = space.explained
+    base_layout(fig, "The hidden state's path, word by word",
+                f"first direction ({first:.0%} of the variance)",
+                f"second ({second:.0%})", height=520,
+                subtitle="circle: first word · diamond: last word")
     return fig
