@@ -132,8 +132,8 @@ def _rgb(hex_colour: str) -> str:
 def _colour(value: float, scale: float) -> str:
     from core.charts import NEGATIVE_COLOR, POSITIVE_COLOR
 
-    if np.isnan(value) or scale <= 0:
-        return "transparent"
+    if np.isnan(value) or value == 0 or scale <= 0:
+        return "transparent"  # a word that moved nothing has no colour (nor sign)
     strength = min(1.0, abs(value) / scale)
     rgb = _rgb(POSITIVE_COLOR if value > 0 else NEGATIVE_COLOR)
     return f"rgba({rgb},{0.08 + 0.62 * strength:.2f})"
