@@ -10,7 +10,7 @@ from core.charts import classify as charts
 from core.data import UploadError, label_columns, label_values
 from core.runs import RunError
 from core.text import escape_markdown
-from pages.common import EMPTY_CELL
+from pages.common import EMPTY_CELL, lesson_banner, publish_text, share_panel, shared_text
 
 MAX_BATCH_ROWS = 5_000
 # Small charts without Plotly's toolbar: in a narrow column it covered their titles.
@@ -81,6 +81,7 @@ def use_example(example: sentiment.ExampleReview) -> None:
 
 
 st.title("💬 Classify a review")
+lesson_banner()
 st.caption(
     f"The recurrent models and the NB-LR baseline give P(positive); they say **Neutral** "
     f"when it lies between "
@@ -128,10 +129,12 @@ with single:
         for number, example in enumerate(sentiment.example_reviews()):
             st.button(example.title, key=f"example_{number}", help=example.why,
                       on_click=use_example, args=(example,))
+    shared_text("review_text")
     review = st.text_area(
         "Review", key="review_text", height=150,
         placeholder="Type or paste a movie review, or pick an example above.",
     )
+    publish_text("review_text")
     st.button("Score", type="primary", key="score_review")
     shown = st.session_state.get("example_shown")
     if shown is not None and shown.text == review:
@@ -311,3 +314,5 @@ with batch:
                                    key="download_scored", icon="⬇️")
                 if label_col is not None and len(scored) == len(table):
                     labelled_results(scored, label_values(table[label_col].tolist()))
+
+share_panel()

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from core import data, settings
 from core.events import Event
@@ -97,12 +98,16 @@ def kept(key: str) -> str:
 
 
 def setting(config: Any, name: str, key: str, where: Any = None, bounded: bool = False,
-            **options: Any) -> Any:
+            share: bool = True, **options: Any) -> Any:
     """The widget for one field of a config (`core.schema`): its label, help, choices, step
     and format from the field's knob, its starting value from `config`, its value kept
     across pages under `key`. With `bounded`, a number widget also refuses values out of
-    range; without, `validate` explains them under the field (the Train page)."""
+    range; without, `validate` explains them under the field (the Train page). With
+    `share`, the value lives in the URL as `?key=…` (Streamlit's own binding: a link
+    reopens the same settings, and a value it cannot use is dropped)."""
     spec = knobs(config)[name]
+    if share:
+        options.setdefault("bind", "query-params")
     where = where or st
     value = getattr(config, name)
     common = {"label": spec.label, "help": spec.help or None, "key": kept(key)}
@@ -405,3 +410,115 @@ def dataset_sidebar() -> None:
             # and parse the 1.5 MB syntax highlighter.
             path = str(source.path).replace("`", "'")
             st.caption(f"✅ IMDB {source.kind} from the {source.origin}: `{path}`")
+
+
+# --- Shareable views: settings in the URL, lessons ---------------------------------------------
+
+SHARED_TEXTS = "shared_texts"  # folder under the app's home for long texts in links
+_PUBLISHED = "_published_"
+_DEFAULT = "_default_"
+PRIVATE_PARAMS = (OWNER_PARAM, USER_PARAM)  # who someone is never travels in a shared link
+
+
+def _texts_folder():
+    return settings.app_home() / SHARED_TEXTS
+
+
+def shared_text(key: str, default: str = "") -> None:
+    """Before the text widget `key` is drawn: a text the URL carries for it (`?key=` or,
+    for a long one, `?key_id=`) that this session has not seen yet becomes its value;
+    without one, `default` starts it. Call `publish_text` after the widget."""
+    from core.lessons import text_from_params
+
+    params = st.query_params.to_dict()
+    text = text_from_params(key, params, _texts_folder())
+    raw = params.get(key, params.get(key + "_id"))
+    if text is not None and raw != st.session_state.get(_PUBLISHED + key):
+        st.session_state[key] = text[:20_000]
+        st.session_state[_PUBLISHED + key] = raw
+    elif key not in st.session_state and default:
+        st.session_state[key] = default
+    st.session_state[_DEFAULT + key] = default
+
+
+def publish_text(key: str) -> None:
+    """Put the widget `key`'s text in the URL: inline when short, else by a stored id."""
+    from core.lessons import TEXT_ID_SUFFIX, text_params
+
+    text = str(st.session_state.get(key, ""))
+    # Like Streamlit's own bound widgets, a value at its default stays out of the link.
+    default = st.session_state.get(_DEFAULT + key, "")
+    shared = text_params(key, text, _texts_folder()) if text and text != default else {}
+    for name in (key, key + TEXT_ID_SUFFIX):
+        if name in shared:
+            if st.query_params.get(name) != shared[name]:
+                st.query_params[name] = shared[name]
+            st.session_state[_PUBLISHED + key] = shared[name]
+        elif name in st.query_params:
+            del st.query_params[name]
+
+
+def controls_hidden() -> bool:
+    """Whether the link asked to fold the page's settings away (a teacher's lesson view)."""
+    from core.lessons import CONTROLS_PARAM, HIDDEN
+
+    return st.query_params.get(CONTROLS_PARAM) == HIDDEN
+
+
+def settings_box(label: str = "Settings") -> Any:
+    """Where a page draws its settings: in place, or folded in an expander when the link
+    says `?controls=hidden`."""
+    if controls_hidden():
+        return st.expander(f"{label} (folded by the link you opened)", expanded=False)
+    return st.container()
+
+
+def share_panel() -> None:
+    """"Share this view": the link that reopens the page as it is, for a class."""
+    from core.lessons import CONTROLS_PARAM, HIDDEN, share_link
+
+    with st.expander("🔗 Share this view"):
+        st.caption("This link opens the page with the same settings and text (and the same "
+                   "seed, so the same training). Nothing about you is in it.")
+        hide = st.checkbox("Fold the settings away for the people who open it",
+                           key="share_hide_controls")
+        params = {k: st.query_params.get_all(k) for k in st.query_params}
+        params = {k: v[0] if len(v) == 1 else v for k, v in params.items()}
+        if hide:
+            params[CONTROLS_PARAM] = HIDDEN
+        st.code(share_link(params, st.context.url or "", PRIVATE_PARAMS), language=None,
+                wrap_lines=True)
+
+
+def lesson_banner() -> None:
+    """On a page opened from a lesson: which step this is, what to do, the next step."""
+    from core.lessons import current_step
+
+    found = current_step(st.query_params.to_dict())
+    if found is None:
+        return
+    lesson, index = found
+    step = lesson.steps[index]
+    with st.container(border=True):
+        st.markdown(f"**Lesson: {lesson.title}** · step {index + 1} of {len(lesson.steps)}: "
+                    f"*{step.title}*\n\n{step.task}")
+        if index + 1 < len(lesson.steps):
+            following = lesson.steps[index + 1]
+            if st.button(f"Next: {following.title}", icon="➡️", key="lesson_next"):
+                # Forget what this session holds for the settings the step sets, so that
+                # they come from its link.
+                for name in following.params:
+                    for prefix in ("", _PUBLISHED, KEPT_PREFIX):
+                        st.session_state.pop(prefix + name, None)
+                try:
+                    st.switch_page(following.page, query_params=lesson.params(index + 1))
+                except StreamlitAPIException:
+                    # The step stays on this page, where a setting it sets is bound to a
+                    # widget (the open tab): that one is set through the widget's state.
+                    for name, value in following.params.items():
+                        st.session_state[name] = value
+                    st.switch_page(following.page,
+                                   query_params={k: v for k, v in lesson.params(index + 1).items()
+                                                 if k not in following.params or k == "word"})
+        else:
+            st.page_link("pages/home.py", label="Last step. Back to the lessons", icon="🏠")

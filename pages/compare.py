@@ -20,14 +20,18 @@ from pages.common import (
     imdb_data,
     job_events,
     job_panel,
+    lesson_banner,
     remember_job,
     setting,
+    settings_box,
+    share_panel,
 )
 
 JOB_KEY, PROGRESS_KEY = "compare_job", "compare_progress"
 COMPARE_EMBEDDINGS = ("learned", "imdb")  # a GloVe file is a Train page experiment
 
 st.title("⚖️ Compare architectures")
+lesson_banner()
 st.markdown(
     "Train every architecture on **the same reviews, settings and seed**, one after another, "
     "and see what each one buys: accuracy against time per epoch, training time and "
@@ -51,7 +55,7 @@ start = dataclasses.replace(QUICK_START,
                             train_size=min(QUICK_START.train_size, len(imdb.train)))
 plan_start = compare.ComparePlan(start)
 values: dict[str, object] = {}
-with st.container(border=True):
+with settings_box("Comparison settings"), st.container(border=True):
     st.subheader("What to compare")
     a1, a2 = st.columns([3, 2])
     archs = setting(plan_start, "archs", "cmp_archs", a1)
@@ -236,3 +240,5 @@ st.caption("Lines: each model's training figure per batch, smoothed, as it read 
 left, right = st.columns(2)
 left.plotly_chart(charts.accuracy_time_figure(table), width="stretch", key="cmp_acc_time")
 right.plotly_chart(charts.epoch_time_figure(table), width="stretch", key="cmp_epoch_time")
+
+share_panel()

@@ -5,9 +5,18 @@ import streamlit as st
 
 from core import data, text
 from core.charts import data as charts
-from pages.common import EMPTY_CELL, imdb_data, kept
+from pages.common import (
+    EMPTY_CELL,
+    imdb_data,
+    kept,
+    lesson_banner,
+    publish_text,
+    share_panel,
+    shared_text,
+)
 
 st.title("📚 Data")
+lesson_banner()
 imdb = imdb_data()
 if imdb is None:
     st.stop()
@@ -66,8 +75,9 @@ vocab_size = v1.number_input("Vocabulary size", 100, 50_000, 10_000, step=1000,
                              key="demo_vocab_size")
 embed_dim = v2.number_input("Embedding size", 2, 512, 16, step=2, key="demo_embed_dim")
 st.caption(f"Sequences are {seq_len} ids long: the sequence length chosen above.")
-sentence = st.text_input("Type a sentence", "This movie wasn't good — it was GREAT! 🎬",
-                         key="tokenizer_text", max_chars=2000)
+shared_text("tokenizer_text", "This movie wasn't good — it was GREAT! 🎬")
+sentence = st.text_input("Type a sentence", key="tokenizer_text", max_chars=2000)
+publish_text("tokenizer_text")
 
 
 @st.cache_resource(show_spinner="Building the vocabulary from the training reviews…")
@@ -137,3 +147,5 @@ if upload is not None:
             )
             st.dataframe(own.frame.head(20), hide_index=True, placeholder=EMPTY_CELL,
                          width="stretch")
+
+share_panel()

@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from core.lessons import LESSONS
+
 st.title("🔁 RNN Lab")
 st.markdown(
     "Learn and compare recurrent neural networks on real text: 50,000 IMDB movie reviews."
@@ -31,6 +33,17 @@ with col3:
     st.subheader("Understand")
     st.page_link("pages/data.py", label="The data, and how text becomes numbers", icon="📚")
     st.page_link("pages/inside_the_cell.py", label="Why LSTMs exist", icon="🔬")
+
+st.subheader("Lessons")
+st.caption("Each lesson walks through the pages in order, with the settings already in "
+           "place; every page then links the next step. A teacher can share a lesson's "
+           "link, or any page as it is (🔗 *Share this view* at the bottom of each page).")
+for column, lesson in zip(st.columns(len(LESSONS)), LESSONS.values(), strict=True):
+    with column.container(border=True):
+        st.markdown(f"**{lesson.title}**\n\n{lesson.summary}")
+        st.caption(" → ".join(step.title for step in lesson.steps))
+        st.page_link(lesson.steps[0].page, label="Start the lesson", icon="🎓",
+                     query_params=lesson.params(0))
 
 st.divider()
 st.markdown(

@@ -20,7 +20,12 @@ from pages.common import (
     imdb_data,
     imdb_missing,
     job_panel,
+    lesson_banner,
+    publish_text,
     setting,
+    settings_box,
+    share_panel,
+    shared_text,
     submit_job,
 )
 
@@ -31,6 +36,7 @@ REVIEWS = gradients.ReviewGradientSettings()
 EXPLODING = gradients.ExplodingSettings()
 GATED_ARCHS = ("lstm", "gru", "bilstm", "stacked_bilstm")
 STEP_KEY = "gates_step"
+WORD_PARAM = "word"
 PATH_KEY = "path_model"  # the model whose paths are drawn once asked
 MEMORY_KEY = "memory_request"
 MEMORY_TEXT = ("I expected to hate this film, and the first hour bored me, but the ending "
@@ -41,6 +47,7 @@ DEFAULT_REVIEW = (
 )
 
 st.title("🔬 Inside the cell")
+lesson_banner()
 st.markdown(
     "A plain recurrent network learns by sending an error signal backwards through every "
     "word it read, and each step multiplies that signal by the same weights. Over a long "
@@ -114,14 +121,15 @@ def memory_section() -> None:
     options = {model_label(store, info): (store, info)
                for store, info in saved_models(gradients.GRADIENT_ARCHS)}
     default = [label for label, (store, info) in options.items() if store.read_only]
+    shared_text("memory_text", MEMORY_TEXT)
     with st.form("memory_form", border=True):
-        text = st.text_area("Your sentence", MEMORY_TEXT, height=80, max_chars=5000,
-                            key="memory_text")
+        text = st.text_area("Your sentence", height=80, max_chars=5000, key="memory_text")
         chosen = st.multiselect("Models", list(options), default=default, key="memory_models",
                                 help="The shipped SimpleRNN, LSTM and GRU, and your own runs "
                                      "of those cells.")
         if st.form_submit_button("Score each word", icon="▶️"):
             st.session_state[MEMORY_KEY] = (text, chosen)
+    publish_text("memory_text")
     if MEMORY_KEY not in st.session_state:
         return
     text, chosen = st.session_state[MEMORY_KEY]
@@ -233,6 +241,10 @@ def step_through(run: Any, review: str, direction: str, trace: Any, run_id: str)
         "previous state brings), then the bias; their sum goes through σ (a gate, 0 to 1) "
         "or tanh (a value, −1 to 1).")
     last = trace.steps - 1
+    word = st.query_params.get(WORD_PARAM)  # a lesson's link may open at a given word
+    if word and word != st.session_state.get("_word_applied"):
+        st.session_state["_word_applied"] = word
+        st.session_state[STEP_KEY] = max(int(word) - 1, 0) if word.isdigit() else 0
     if st.session_state.get(STEP_KEY, 0) > last:
         st.session_state[STEP_KEY] = last
     back, pick, forward = st.columns([1, 4, 1], vertical_alignment="bottom")
@@ -271,8 +283,10 @@ def step_through(run: Any, review: str, direction: str, trace: Any, run_id: str)
         + f" (largest difference from the numbers above: {view.keras_max_diff:.1e}).")
 
 
+# The open tab is in the URL (`?cell_tab=…`), so a link or a lesson can open any of them.
 vanishing, exploding, gates_tab = st.tabs(
-    ["📉 Vanishing gradients", "💥 Exploding gradients", "🚪 The gates"])
+    ["📉 Vanishing gradients", "💥 Exploding gradients", "🚪 The gates"], key="cell_tab",
+    bind="query-params")
 
 # --- Vanishing gradients --------------------------------------------------------------------
 with vanishing:
@@ -283,7 +297,7 @@ with vanishing:
         "a model must carry one token across all L distractors. SimpleRNN, LSTM and GRU of "
         "the same size get the same training budget at each L."
     )
-    with st.form("long_range_form", border=True):
+    with settings_box(), st.form("long_range_form", border=True):
         left, right = st.columns(2)
         values = {
             "lengths": setting(LONG, "lengths", "lr_lengths", left,
@@ -354,7 +368,7 @@ with vanishing:
     reviews_missing = imdb_missing()
     if reviews_missing:
         dataset_missing_panel(reviews_missing)
-    with st.form("review_form", border=True):
+    with settings_box(), st.form("review_form", border=True):
         values = {name: setting(REVIEWS, name, f"rv_{name}", column, bounded=True)
                   for column, name in zip(st.columns(4), ("seq_len", "units", "embed_dim",
                                                           "train_size"), strict=True)}
@@ -400,7 +414,7 @@ with exploding:
         "threshold to that length: same direction, bounded step. Both runs below start "
         "from identical weights and see identical batches."
     )
-    with st.form("exploding_form", border=True):
+    with settings_box(), st.form("exploding_form", border=True):
         values = {name: setting(EXPLODING, name, f"ex_{name}", column, bounded=True)
                   for column, name in zip(st.columns(5), ("recurrent_gain", "learning_rate",
                                                           "clipnorm", "length", "steps"),
@@ -484,8 +498,10 @@ with gates_tab:
         choice = st.selectbox("Model", list(labels), key="gates_model")
         store, info = labels[choice]
 
-        review = st.text_area("A review to look inside", DEFAULT_REVIEW, height=100,
-                              max_chars=5000, key="gates_text")
+        shared_text("gates_text", DEFAULT_REVIEW)
+        review = st.text_area("A review to look inside", height=100, max_chars=5000,
+                              key="gates_text")
+        publish_text("gates_text")
         try:
             run = load_run(str(store.root), info.run_id, store)
         except RunError as exc:
@@ -565,3 +581,5 @@ with gates_tab:
                 )
                 step_through(run, review, direction, trace, info.run_id)
                 state_path(run, review, store, info)
+
+share_panel()

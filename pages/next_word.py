@@ -20,7 +20,11 @@ from pages.common import (
     imdb_missing,
     job_panel,
     kept,
+    lesson_banner,
+    publish_text,
     setting,
+    share_panel,
+    shared_text,
     submit_job,
 )
 
@@ -70,6 +74,7 @@ def append_word(word: str) -> None:
 
 
 st.title("⌨️ Next word")
+lesson_banner()
 st.caption(
     "A word-level LSTM language model, like the suggestion strip of a phone keyboard: it "
     "reads the last words you typed and gives a probability to every word that could come "
@@ -101,10 +106,12 @@ suggest_tab, complete_tab, quality_tab, train_tab = st.tabs(
 
 with suggest_tab:
     if model is not None:
+        shared_text(TEXT_KEY)
         st.text_area("Your text", key=kept(TEXT_KEY), height=100,
                      placeholder="Start typing a review, e.g. “this movie was”…",
                      max_chars=lm.MAX_PREFIX_CHARS)
         k = st.slider("Suggestions", 3, 10, 5, key=kept("nw_k"))
+        publish_text(TEXT_KEY)
         text = st.session_state.get(TEXT_KEY, "")
         context = model.context_ids(text)
         tokens = lm.tokenize(text)
@@ -315,3 +322,5 @@ with train_tab:
             submit_job(JOB_KEY, lm.submit_lm_training, config, data, name=name or None,
                        **identity())
     show_job()
+
+share_panel()

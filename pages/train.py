@@ -25,9 +25,12 @@ from pages.common import (
     imdb_data,
     job_panel,
     kept,
+    lesson_banner,
     remember_job,
     session_owner,
     setting,
+    settings_box,
+    share_panel,
     submit_job,
 )
 
@@ -41,6 +44,7 @@ STATE_LABELS = {QUEUED: "⏳ queued", RUNNING: "🏃 training", DONE: "✅ done"
                 INTERRUPTED: "⚡ interrupted"}
 
 st.title("🏋️ Train a recurrent network")
+lesson_banner()
 st.caption(
     "Pick an architecture and its settings, then watch it learn the IMDB reviews live. "
     "Training runs in the background: you can leave this page and come back. Every finished "
@@ -82,7 +86,7 @@ def shown(value: float | None, spec: str) -> str:
 
 # --- the form ------------------------------------------------------------------------------
 form_column, live_column = st.columns([1, 1.6], gap="large")
-with form_column, st.form("train_form", border=True):
+with form_column, settings_box("Training settings"), st.form("train_form", border=True):
     st.markdown("**Model**")
     a, b = st.columns(2)
     widget("arch", a)
@@ -385,3 +389,5 @@ else:
                        "`core.runs.load_model_file(path)`, or call "
                        "`core.layers.register_layers()` (it registers the model's "
                        "padding layer) before `keras.saving.load_model(path)`.")
+
+share_panel()
