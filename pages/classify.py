@@ -2,9 +2,10 @@
 
 from collections import Counter
 
+import numpy as np
 import streamlit as st
 
-from core import catalog, explain, sentiment, vader, verdict
+from core import catalog, edits, explain, sentiment, vader, verdict
 from core.calibration import Reliability
 from core.charts import classify as charts
 from core.data import UploadError, label_columns, label_values
@@ -15,7 +16,9 @@ from pages.common import EMPTY_CELL, lesson_banner, publish_text, share_panel, s
 MAX_BATCH_ROWS = 5_000
 # Small charts without Plotly's toolbar: in a narrow column it covered their titles.
 SMALL_CHART = {"displayModeBar": False}
-ICONS = {verdict.POSITIVE: "🟢", verdict.NEGATIVE: "🔴", verdict.NEUTRAL: "⚪"}
+# Beside the verdict's own word; orange, not red, like the charts' Negative.
+ICONS = {verdict.POSITIVE: "🟢", verdict.NEGATIVE: "🟠", verdict.NEUTRAL: "⚪"}
+MAX_EDIT_WORDS = 80  # words offered to edit: a long review's first ones
 
 
 @st.cache_resource(show_spinner="Loading the model…", max_entries=16)
@@ -120,6 +123,49 @@ selected_keys = st.multiselect(
          "25,000 training reviews, and your own runs from the Train page.",
 )
 selected = [by_key[k] for k in selected_keys if k in by_key]
+
+def edit_and_rescore(review: str, result: explain.Explanation, models: list,
+                     names: dict[str, str]) -> None:
+    """Change one word (drop, swap, "not" before it) and show every model's verdict move."""
+    st.subheader("Edit and rescore")
+    st.caption("Pick a word (the most decisive one is picked to start), change it, and see "
+               "what every model says now. Try *good* → *bad*, or put *not* before it.")
+    words, _ = explain.split_words(review)
+    readable = [i for i in range(min(len(words), MAX_EDIT_WORDS))]
+    scores = np.nan_to_num(np.abs(result.contributions[:len(readable)]), nan=-1.0)
+    strongest = int(np.argmax(scores)) if len(scores) else 0
+    pick = st.pills("Word", readable, format_func=lambda i: words[i], default=strongest,
+                    key=f"edit_word_{hash(review)}")
+    index = strongest if pick is None else int(pick)
+    kind = st.radio("Edit", list(edits.EDITS), format_func=edits.EDITS.get, horizontal=True,
+                    key="edit_kind")
+    replacement = ""
+    if kind == edits.SWAP:
+        replacement = st.text_input("Swap it for", edits.opposite(words[index]),
+                                    key=f"edit_swap_{index}_{hash(review)}", max_chars=60)
+    try:
+        edited = edits.edit_review(review, index, kind, replacement)
+    except ValueError as exc:
+        st.warning(str(exc))
+        return
+    with st.container(border=True):
+        st.markdown(f"**Edited:** {escape_markdown(edited)}")
+    rows = edits.rescore({names[m.choice.key]: m.score for m in models}, review, edited)
+    lexicon_before, lexicon_after = vader.vader_scores(review), vader.vader_scores(edited)
+    left, right = st.columns([3, 2])
+    left.plotly_chart(charts.edit_chart(rows, [m.choice.arch for m in models]),
+                      width="stretch", config=SMALL_CHART)
+    flipped = [r.model for r in rows if r.flipped]
+    right.dataframe([r.row() for r in rows], hide_index=True, column_config={
+        "before": st.column_config.NumberColumn(format="percent"),
+        "after": st.column_config.NumberColumn(format="percent"),
+        "change": st.column_config.NumberColumn(format="%+.3f")})
+    right.caption(
+        (f"The verdict changed for {', '.join(flipped)}. " if flipped else
+         "No model changed its verdict. ")
+        + f"VADER's compound score went from {lexicon_before.compound:+.3f} to "
+          f"{lexicon_after.compound:+.3f}.")
+
 
 single, batch = st.tabs(["One review", "Score a CSV file"])
 
@@ -228,6 +274,7 @@ with single:
                 words_right.plotly_chart(
                     charts.contribution_chart(top_pos, top_neg, names[explain_key]),
                     width="stretch", config=SMALL_CHART)
+            edit_and_rescore(review, result, models, names)
 
     with st.expander("How good are these models?"):
         measured = {c.key: catalog.calibration_of(c) for c in choices}

@@ -56,7 +56,7 @@ review = data.random_review(frame, st.session_state.get("browse_seed", 0))
 if split == "unsup":
     st.markdown(f"**Unlabelled** · review {review['id']} · {review['n_words']} words")
 else:
-    verdict = "🟢 positive" if review["label"] == 1 else "🔴 negative"
+    verdict = "🟢 positive" if review["label"] == 1 else "🟠 negative"
     st.markdown(f"**{verdict}** · {review['stars']} ★ · review {review['id']} · "
                 f"{review['n_words']} words")
 with st.container(border=True, height=220):

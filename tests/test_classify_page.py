@@ -38,6 +38,25 @@ def test_empty_text_gives_a_hint_and_no_verdict():
     assert not at.metric
 
 
+def test_edit_and_rescore_shows_every_model_move():
+    at = classify_page()
+    at.text_area(key="review_text").input("A wonderful film. I loved every minute.")
+    at.button(key="score_review").click().run()
+    assert not at.exception
+    assert any(s.value == "Edit and rescore" for s in at.subheader)
+    # The most decisive word is picked to start; swap it for its opposite.
+    at.radio(key="edit_kind").set_value("swap").run()
+    [swap] = [t for t in at.text_input if t.label == "Swap it for"]
+    assert swap.value in ("dreadful", "hated")  # the opposite of the word picked
+    assert not at.exception
+    [table] = [d.value for d in at.dataframe if "change" in d.value.columns]
+    assert list(table["model"]) == [*SHIPPED_NAMES, NBLR]
+    assert (table["after"] < table["before"]).all()
+    assert any("Edited:" in m.value and swap.value in m.value for m in at.markdown)
+    at.radio(key="edit_kind").set_value("not").run()
+    assert any("Edited:" in m.value and "not " in m.value for m in at.markdown)
+
+
 def test_scoring_a_review_shows_every_model_vader_and_the_deciding_words():
     at = classify_page()
     at.text_area(key="review_text").input(

@@ -105,3 +105,24 @@ def reliability_chart(curves: dict[str, tuple[str, Any]]) -> go.Figure:
     fig.update_yaxes(range=[0.4, 1.02], tickformat=".0%")
     fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.25, x=0))
     return fig
+
+
+def edit_chart(rows: Sequence[Any], archs: Sequence[str]) -> go.Figure:
+    """Each model's P(positive) before (circle) and after (diamond) an edit, joined by an
+    arrow-like line in the model's colour, over the Neutral band."""
+    fig = go.Figure()
+    fig.add_vrect(x0=0.5 - NEUTRAL_BAND, x1=0.5 + NEUTRAL_BAND, fillcolor=NEUTRAL_COLOR,
+                  opacity=0.15, line_width=0)
+    for row, arch in zip(rows, archs, strict=True):
+        name = html.escape(row.model)
+        colour = ARCH_COLORS.get(arch, NEUTRAL_COLOR)
+        fig.add_trace(go.Scatter(
+            x=[row.before, row.after], y=[name, name], mode="lines+markers",
+            line=dict(color=colour, width=3), showlegend=False,
+            marker=dict(size=[10, 14], symbol=["circle", "diamond"], color=colour),
+            hovertemplate=f"{name}: %{{x:.1%}}<extra></extra>"))
+    fig.update_xaxes(range=[0, 1], tickformat=".0%")
+    fig.update_yaxes(autorange="reversed")  # the models in the cards' order
+    base_layout(fig, "Before (circle) and after (diamond) the edit", "P(positive)", "",
+                height=max(200, 90 + 38 * len(rows)))
+    return fig
