@@ -175,6 +175,29 @@ def calibrate(data: Any, out: Path, write: bool = True) -> dict[str, dict[str, A
     return results
 
 
+def slice_metrics(data: Any, out: Path) -> dict[str, list[dict[str, Any]]]:
+    """Each shipped model's accuracy per slice of all the test reviews (`core.slices`),
+    kept in `assets/models/slices.json` for the Classify page; test reviews only report."""
+    from core import catalog
+    from core.runs import RunStore
+    from core.slices import SLICES_FILE, slice_accuracy
+
+    test = data.test[data.test["label"].notna()].reset_index(drop=True)
+    measured = {}
+    stores = {catalog.SHIPPED: RunStore(out, read_only=True)}
+    for choice in catalog.model_choices(stores):
+        if choice.source not in (catalog.SHIPPED, catalog.BASELINE) or choice.problem:
+            continue
+        model = catalog.load_scoring_model(choice, stores)
+        measured[choice.name] = slice_accuracy(test, model.predict(test["text"].tolist()))
+        print(f"slices: {choice.name} done", flush=True)
+    tmp = out / f".{SLICES_FILE}.tmp"
+    tmp.write_text(json.dumps({"measured_on": f"all {len(test):,} IMDB test reviews",
+                               "models": measured}, indent=1), encoding="utf-8")
+    os.replace(tmp, out / SLICES_FILE)
+    return measured
+
+
 def drop_optimizer_state(folder: Path) -> None:
     """Re-save a run's model without the optimizer's moments (a third of the size).
 
@@ -215,6 +238,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="fewer training reviews, for a quick check of the script")
     parser.add_argument("--nblr", action="store_true",
                         help="refit the NB-LR baseline even if assets/models/nblr.npz exists")
+    parser.add_argument("--slices-only", action="store_true",
+                        help="only score the test reviews per slice (assets/models/slices.json)")
     parser.add_argument("--cards-only", action="store_true",
                         help="rewrite the model cards from the saved runs, train nothing")
     args = parser.parse_args(argv)
@@ -226,6 +251,9 @@ def main(argv: list[str] | None = None) -> int:
 
     data = load_imdb()
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.slices_only:
+        slice_metrics(data, args.out)
+        return 0
     where = machine()
     staging = RunStore(args.out / f".staging-{os.getpid()}")
     try:
@@ -253,6 +281,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"VADER test accuracy: {vader['test_accuracy']:.4f}", flush=True)
     nblr = nblr_metrics(data, args.out, rebuild=args.nblr)
     print(f"NB-LR test accuracy: {nblr['test_accuracy']:.4f}", flush=True)
+    slice_metrics(data, args.out)
     for arch, result in calibrate(data, args.out).items():
         print(f"{arch}: ECE {result['reliability']['ece']:.3f} on {result['reviews']} held-back "
               f"reviews, temperature {result['temperature']:.2f}", flush=True)

@@ -5,7 +5,7 @@ from collections import Counter
 import numpy as np
 import streamlit as st
 
-from core import catalog, edits, explain, sentiment, vader, verdict
+from core import catalog, edits, explain, sentiment, slices, vader, verdict
 from core.calibration import Reliability
 from core.charts import classify as charts
 from core.data import UploadError, label_columns, label_values
@@ -311,6 +311,19 @@ with single:
         if curves:
             st.plotly_chart(charts.reliability_chart(curves), width="stretch",
                             config=SMALL_CHART)
+        measured_slices = slices.shipped_slices()
+        if measured_slices:
+            st.markdown(f"**Accuracy by slice**, on {measured_slices['measured_on']}: where "
+                        "each model is right and where it is not.")
+            table = slices.slice_table(measured_slices["models"])
+            st.dataframe(table, hide_index=True, column_config={
+                "reviews": st.column_config.NumberColumn(format="localized"),
+                **{name: st.column_config.NumberColumn(format="percent")
+                   for name in measured_slices["models"]}})
+            st.caption("A negation is *not*, *no*, *never*, *nothing*, *nobody*, *none*, "
+                       "*neither*, *nor*, *hardly*, *barely* or *n't* anywhere in the review. "
+                       "The test reviews have no 5- or 6-star ratings. Measured once by "
+                       "`python -m core.pretrain --slices-only`.")
 
 with batch:
     st.markdown("Upload a CSV or TSV with one review per row; every selected model and VADER "

@@ -68,9 +68,10 @@ def test_scoring_a_review_shows_every_model_vader_and_the_deciding_words():
     assert all("Positive" in shown[name]
                for name in ("LSTM", "GRU", "BiLSTM", NBLR_CARD, "VADER"))
     charts = at.get("plotly_chart")
-    # Probabilities, VADER's scores, the strongest words, and (under "How good are these
-    # models?") the reliability of the four networks on their held-back reviews.
-    assert len(charts) == 4
+    # Probabilities, VADER's scores, the strongest words, the edit and rescore, and (under
+    # "How good are these models?") the reliability of the four networks on their
+    # held-back reviews.
+    assert len(charts) == 5
     # No toolbar on these small charts: at a phone's width it covered their titles.
     assert all('"displayModeBar": false' in c.proto.config for c in charts)
     quality = next(df.value for df in at.dataframe if "calibration error (ECE)" in df.value)
@@ -79,6 +80,10 @@ def test_scoring_a_review_shows_every_model_vader_and_the_deciding_words():
     # And on one-line verdicts cut from those reviews (core.short_texts).
     assert measured["one-liners right"].between(0.5, 1).all()
     assert measured["one-liners Neutral"].between(0, 1).all()
+    # Accuracy per slice of the test reviews: length, negation, stars.
+    by_slice = next(df.value for df in at.dataframe if "slice" in df.value.columns)
+    assert {"all reviews", "with a negation", "9-10 stars"} <= set(by_slice["slice"])
+    assert by_slice[[c for c in by_slice.columns if c.startswith("LSTM")]].notna().all().all()
     coloured = [m.value for m in at.markdown if "rgba(0,158,115" in m.value]
     assert coloured and "wonderful" in coloured[0]
     assert any("Pushed towards Positive" in m.value for m in at.markdown)
