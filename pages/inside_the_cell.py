@@ -125,6 +125,7 @@ def memory_section() -> None:
     with st.form("memory_form", border=True):
         text = st.text_area("Your sentence", height=80, max_chars=5000, key="memory_text")
         chosen = st.multiselect("Models", list(options), default=default, key="memory_models",
+                                bind="query-params",
                                 help="The shipped SimpleRNN, LSTM and GRU, and your own runs "
                                      "of those cells.")
         if st.form_submit_button("Score each word", icon="▶️"):
@@ -495,7 +496,7 @@ with gates_tab:
         job_status("cell_gates_train_job")
     else:
         labels = {model_label(store, info): (store, info) for store, info in candidates}
-        choice = st.selectbox("Model", list(labels), key="gates_model")
+        choice = st.selectbox("Model", list(labels), key="gates_model", bind="query-params")
         store, info = labels[choice]
 
         shared_text("gates_text", DEFAULT_REVIEW)

@@ -93,7 +93,7 @@ else:
     labels = list(models)
     if st.session_state.get(MODEL_KEY) not in labels:
         st.session_state[MODEL_KEY] = labels[0]
-    choice = st.selectbox("Language model", labels, key=MODEL_KEY)
+    choice = st.selectbox("Language model", labels, key=MODEL_KEY, bind="query-params")
     try:
         model = load_model(*models[choice])
     except RunError as exc:
