@@ -250,3 +250,20 @@ def test_browser_types_a_review_and_reads_the_verdict(page, app_url, screenshot)
     at_phone_width(page)
     page.get_by_text("Which words decided").wait_for()
     assert charts_cut_at_the_edge(page) == []  # the word chart's axis title was cut here
+
+
+@pytest.mark.browser
+def test_browser_edit_and_rescore(page, app_url, screenshot):
+    page.set_viewport_size({"width": 1400, "height": 1400})
+    page.goto(f"{app_url}/classify?review_text=A+wonderful+film.+I+loved+every+minute.")
+    wait_for_app(page)
+    page.get_by_text("Swap it for…").first.click()
+    page.get_by_text("The verdict changed for").first.wait_for(timeout=120_000)
+    wait_for_app(page)
+    assert page.get_by_text("Edited: A dreadful film.").first.is_visible()
+    page.get_by_text("Edit and rescore").first.scroll_into_view_if_needed()
+    shots = [screenshot(page, "classify_edit")]
+    at_phone_width(page)
+    assert charts_cut_at_the_edge(page) == []
+    shots.append(screenshot(page, "classify_edit_390"))
+    assert min(shot.stat().st_size for shot in shots) > 10_000

@@ -233,3 +233,32 @@ def test_browser_screenshot_of_the_gates(page, app_url, screenshot, imdb):
     finally:
         run_store().delete(run_id)
     assert min(path.stat().st_size for path in (shot, step, phone)) > 10_000
+
+
+@pytest.mark.browser
+def test_browser_memory_and_the_hidden_state_path(page, app_url, screenshot, imdb):
+    from conftest import at_phone_width, charts_cut_at_the_edge
+
+    page.set_viewport_size({"width": 1400, "height": 1400})
+    page.goto(f"{app_url}/inside_the_cell")
+    wait_for_app(page)
+    page.get_by_role("button", name="Score each word").click()
+    page.get_by_text("Completeness:").first.wait_for(timeout=120_000)
+    wait_for_app(page)
+    page.get_by_text("Memory on your own sentence").first.scroll_into_view_if_needed()
+    shots = [screenshot(page, "inside_the_cell_memory")]
+    at_phone_width(page)
+    assert charts_cut_at_the_edge(page) == []
+    shots.append(screenshot(page, "inside_the_cell_memory_390"))
+
+    page.set_viewport_size({"width": 1400, "height": 1400})
+    page.get_by_role("tab", name="🚪 The gates").click()
+    page.get_by_role("button", name="Draw the paths").click()
+    page.get_by_text("along the read-out").first.wait_for(timeout=180_000)
+    wait_for_app(page)
+    page.get_by_text("The hidden state's path").first.scroll_into_view_if_needed()
+    shots.append(screenshot(page, "inside_the_cell_path"))
+    at_phone_width(page)
+    assert charts_cut_at_the_edge(page) == []
+    shots.append(screenshot(page, "inside_the_cell_path_390"))
+    assert min(shot.stat().st_size for shot in shots) > 10_000

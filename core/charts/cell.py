@@ -161,8 +161,8 @@ def gate_overview_chart(trace: GateTrace) -> go.Figure:
         low, high = 0.0, 1.0
     fig = go.Figure(_heatmap(z, trace.tokens, rows, "Viridis", low, high, "mean gate",
                              "mean over units"))
-    base_layout(fig, f"Gates averaged over all units (colours span {low:.2f} to {high:.2f})",
-                "", "", height=170 + 45 * len(rows))
+    base_layout(fig, "Gates, averaged over all units", "", "", height=170 + 45 * len(rows),
+                subtitle=f"colours span {low:.2f} to {high:.2f}")
     _token_axis(fig, trace.tokens)
     fig.update_yaxes(autorange="reversed")
     return fig
@@ -198,8 +198,9 @@ def unit_heatmap_chart(trace: GateTrace, name: str, units: Sequence[int]) -> go.
         colorscale, zmin, zmax, bar = "RdBu", -bound, bound, "value"
     fig = go.Figure(_heatmap(z, trace.tokens, rows, colorscale, zmin, zmax, bar,
                              GATE_LABELS[name]))
-    base_layout(fig, f"{GATE_LABELS[name]}: the {len(units)} units where it moves most", "",
-                "", height=170 + 26 * len(units))
+    base_layout(fig, f"{GATE_LABELS[name]}, unit by unit", "", "",
+                height=170 + 26 * len(units),
+                subtitle=f"the {len(units)} units where it moves most")
     _token_axis(fig, trace.tokens)
     fig.update_yaxes(autorange="reversed")
     return fig
@@ -361,8 +362,8 @@ def memory_by_distance_chart(memories: dict[str, Any], archs: dict[str, str]) ->
             hovertemplate="“%{customdata}”, %{x} words before the end: %{y:.1%}<extra></extra>",
         ))
     fig.update_yaxes(tickformat=".0%", rangemode="tozero")
-    base_layout(fig, "Share of the verdict by distance from the end", "words before the end",
-                "share of |scores|", subtitle="0 is the last word")
+    base_layout(fig, "Share by distance from the end", "words before the end",
+                "share of |scores|", subtitle="of the verdict · 0 is the last word")
     return fig
 
 
