@@ -38,9 +38,12 @@ seq_len = st.slider(
     help="Reviews longer than this are cut; shorter ones are padded with zeros.",
 )
 st.plotly_chart(charts.length_figure(imdb.train["n_words"], seq_len), width="stretch")
+st.caption(charts.length_summary(imdb.train["n_words"], seq_len))
 left, right = st.columns(2)
 left.plotly_chart(charts.class_balance_figure(summary), width="stretch")
+left.caption(charts.class_balance_summary(summary))
 right.plotly_chart(charts.stars_figure(imdb.train), width="stretch")
+right.caption(charts.stars_summary(imdb.train))
 
 st.header("Browse reviews")
 b1, b2, b3 = st.columns([1, 1, 1])

@@ -289,12 +289,14 @@ def results_panel(run_id: str) -> None:
             st.plotly_chart(charts.curves_figure(saved.batches, saved.epochs,
                                                  saved.steps_per_epoch),
                             width="stretch", key=f"train_curves_{run_id}")
+            st.caption(charts.curves_summary(saved.epochs))
         else:
             st.info("No learning curves were saved with this run.")
     with confusion:
         if evaluation:
             st.plotly_chart(charts.confusion_figure(evaluation["confusion"]),
                             width="stretch", key=f"train_confusion_{run_id}")
+            st.caption(charts.confusion_summary(evaluation["confusion"]))
         else:
             st.info("No confusion matrix was saved with this run.")
     with mistakes:

@@ -105,3 +105,25 @@ def embedding_figure(
     return base_layout(fig, f"Embedding: {dim} numbers per id", "embedding dimension",
                        "position: token", height=120 + 22 * n,
                        subtitle="each id looks up its row (random before training)")
+
+
+def length_summary(n_words: pd.Series, seq_len: int) -> str:
+    """The length histogram in one sentence."""
+    return (f"The median review has {int(n_words.median()):,} words; "
+            f"{truncated_share(n_words, seq_len):.0%} are longer than {seq_len:,} and are cut.")
+
+
+def class_balance_summary(summary: pd.DataFrame) -> str:
+    """The class balance in one sentence."""
+    labelled = summary[summary["positive"] + summary["negative"] > 0]
+    return "; ".join(f"{row.split}: {int(row.positive):,} positive, {int(row.negative):,} "
+                     "negative" for row in labelled.itertuples()) + "."
+
+
+def stars_summary(frame: pd.DataFrame) -> str:
+    """The star ratings in one sentence."""
+    counts = frame["stars"].dropna().astype(int).value_counts()
+    top = int(counts.idxmax()) if len(counts) else 0
+    return (f"{top} star{'s' if top != 1 else ''} is the most common rating "
+            f"({int(counts.max()) if len(counts) else 0:,} reviews); there are no 5- or 6-star "
+            "reviews: the dataset leaves out the neutral ones.")

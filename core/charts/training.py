@@ -143,3 +143,27 @@ def epoch_times_figure(epoch_s: Sequence[float],
     fig.update_xaxes(dtick=1)
     return base_layout(fig, "Time per epoch (incl. validation)", "epoch", "seconds", height=320)
 
+
+
+def curves_summary(epochs: Sequence[dict[str, Any]]) -> str:
+    """The learning curves in one sentence: where the last full epoch ended, and the best."""
+    done = [e for e in epochs if e.get("complete", True) and e.get("val_accuracy") is not None]
+    if not done:
+        return "No full epoch was validated yet."
+    last = done[-1]
+    best = max(done, key=lambda e: e["val_accuracy"])
+    text = (f"After epoch {len(done)}: validation accuracy {last['val_accuracy']:.1%}, "
+            f"validation loss {last.get('val_loss', float('nan')):.3f}.")
+    if best is not last:
+        text += f" The best was epoch {done.index(best) + 1} ({best['val_accuracy']:.1%})."
+    return text
+
+
+def confusion_summary(confusion: Sequence[Sequence[int]]) -> str:
+    """The confusion matrix in one sentence."""
+    (tn, fp), (fn, tp) = np.asarray(confusion, dtype=int)
+    total = tn + fp + fn + tp
+    if not total:
+        return "No test reviews were scored."
+    return (f"{tn + tp:,} of {total:,} test reviews right ({(tn + tp) / total:.1%}): "
+            f"{fp:,} negative reviews called positive, {fn:,} positive ones called negative.")
