@@ -99,15 +99,18 @@ def test_browser_a_shared_link_opens_the_same_view_for_someone_else(browser, app
     page.goto(f"{app_url}/classify?review_text=Not+good+at+all.")
     wait_for_app(page)
     box = page.get_by_label("Review", exact=True)
-    assert box.input_value() == "Not good at all."
+    # Under a full suite's load the page fills in late: wait for the value, not a clock.
+    expect(box).to_have_value("Not good at all.", timeout=120_000)
     box.fill("The acting was wooden, but I loved the ending.")
     box.press("Control+Enter")
     wait_for_app(page)
     page.get_by_text("🔗 Share this view").click()
     page.get_by_text("Fold the settings away").click()
     wait_for_app(page)
-    link = page.locator("[data-testid='stCode'] code").last.inner_text().strip()
-    assert "review_text=The+acting+was+wooden" in link and "controls=hidden" in link
+    code = page.locator("[data-testid='stCode'] code").last
+    expect(code).to_contain_text("review_text=The+acting+was+wooden", timeout=120_000)
+    expect(code).to_contain_text("controls=hidden", timeout=120_000)
+    link = code.inner_text().strip()
     assert "u=" not in link.split("?")[1].split("&")[0] and "&u=" not in link
 
     other = browser.new_context(viewport={"width": 390, "height": 1400}).new_page()
@@ -115,7 +118,7 @@ def test_browser_a_shared_link_opens_the_same_view_for_someone_else(browser, app
         other.goto(link)
         wait_for_app(other)
         expect(other.get_by_label("Review", exact=True)).to_have_value(
-            "The acting was wooden, but I loved the ending.")
+            "The acting was wooden, but I loved the ending.", timeout=120_000)
         screenshot(other, "shared_link_390")
         other.goto(app_url)
         wait_for_app(other)
