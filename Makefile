@@ -35,9 +35,10 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks $(SECTION)
 
 # Rebuild the shipped models in assets/ (about an hour on 2 CPU cores; needs the dataset).
+# The language model first: the LM-pretrained LSTM starts from it.
 pretrain: $(STAMP)
-	$(BIN)/python -m core.pretrain
 	$(BIN)/python -m core.pretrain_lm
+	$(BIN)/python -m core.pretrain
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

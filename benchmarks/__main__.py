@@ -7,7 +7,8 @@ import os
 import sys
 import time
 
-SECTIONS = ["data", "train", "live", "jobs", "compare", "classify", "nextword", "cell"]
+SECTIONS = ["data", "train", "live", "jobs", "compare", "classify", "nextword", "cell",
+            "ablation"]
 
 
 def emit(name: str, value: float | int | str, unit: str = "") -> None:

@@ -33,7 +33,8 @@ from core import catalog, explain, sentiment, short_texts, vader, verdict
 from core.data import load_imdb
 from core.runs import RunError
 
-NAMES = {"simple_rnn": "acc_rnn", "lstm": "acc_lstm", "gru": "acc_gru", "bilstm": "acc_bilstm"}
+NAMES = {"simple_rnn": "acc_rnn", "lstm": "acc_lstm", "gru": "acc_gru", "bilstm": "acc_bilstm",
+         "lstm_lm": "acc_lstm_lm"}
 
 
 def median_s(work: Callable[[], object], repeats: int) -> float:

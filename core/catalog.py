@@ -88,31 +88,30 @@ def _choice(source: str, info: Any, name: str, arch: str | None = None) -> Model
 
 
 def model_choices(stores: dict[str, Any] | None = None) -> list[ModelChoice]:
-    """Shipped models first (SimpleRNN, LSTM, GRU, BiLSTM), then the user's runs, newest first.
+    """Shipped models first (SimpleRNN, LSTM, GRU, BiLSTM, LSTM (LM-pretrained)), then the
+    user's runs, newest first.
 
-    Every shipped architecture is listed, even when its folder is missing ("not shipped")
-    or damaged, and so are the user's damaged runs: the page says why they are unusable.
+    Every shipped model is listed, even when its folder is missing ("not shipped") or
+    damaged, and so are the user's damaged runs: the page says why they are unusable. A
+    shipped model's `arch` is its folder's name (`SHIPPED_MODELS`), which gives it its
+    colour: the two LSTMs are told apart.
     """
-    from core.config import ARCH_LABELS, SHIPPED_ARCHS
+    from core.config import SHIPPED_MODELS
     from core.training import KIND
 
     stores = stores or _stores()
     choices = []
     if SHIPPED in stores:
-        shipped = {}
-        for info in stores[SHIPPED].list(kind=KIND):
-            arch = info.config.get("arch") if isinstance(info.config, dict) else None
-            # A damaged folder may have no readable config; its name is the architecture.
-            shipped.setdefault(arch if arch in SHIPPED_ARCHS else info.run_id, info)
-        for arch in SHIPPED_ARCHS:
-            if arch in shipped:
-                choices.append(_choice(SHIPPED, shipped[arch], ARCH_LABELS[arch], arch))
+        shipped = {info.run_id: info for info in stores[SHIPPED].list(kind=KIND)}
+        for model, name in SHIPPED_MODELS.items():
+            if model in shipped:
+                choices.append(_choice(SHIPPED, shipped[model], name, model))
             else:
                 choices.append(ModelChoice(
-                    source=SHIPPED, run_id=arch, name=ARCH_LABELS[arch], arch=arch,
+                    source=SHIPPED, run_id=model, name=name, arch=model,
                     seq_len=200, test_accuracy=None,
-                    problem=f"not shipped (missing file: assets/models/{arch}; "
-                            f"`python -m core.pretrain --arch {arch}` builds it)"))
+                    problem=f"not shipped (missing file: assets/models/{model}; "
+                            f"`python -m core.pretrain --arch {model}` builds it)"))
         choices.append(nblr_choice(stores[SHIPPED].root))
     if YOURS in stores:
         choices += [_choice(YOURS, info, info.name)

@@ -17,8 +17,14 @@ from core.schema import Settings, knob
 from core.text import MAX_SEQ_LEN, MAX_VOCAB
 
 ARCHITECTURES = ("simple_rnn", "lstm", "gru", "bilstm", "stacked_bilstm")
-# The models that ship in assets/models/<arch> (`python -m core.pretrain` builds them).
+# The architectures that ship trained from scratch, in assets/models/<arch>.
 SHIPPED_ARCHS = ("simple_rnn", "lstm", "gru", "bilstm")
+# Every shipped model, by its folder in assets/models (`python -m core.pretrain` builds
+# them), with its name on every page: the four architectures, then the LSTM that starts
+# from the language model (`embeddings="lm"`).
+LM_PRETRAINED = "lstm_lm"
+SHIPPED_MODELS = {"simple_rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU", "bilstm": "BiLSTM",
+                  LM_PRETRAINED: "LSTM (LM-pretrained)"}
 ARCH_LABELS = {
     "simple_rnn": "SimpleRNN",
     "lstm": "LSTM",
@@ -28,11 +34,16 @@ ARCH_LABELS = {
 }
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
 POOLINGS = ("last", "max")
-EMBEDDINGS = ("learned", "imdb", "glove")
+EMBEDDINGS = ("learned", "imdb", "glove", "lm")
 # How the choices read in the app (the saved config keeps the short names).
 POOLING_LABELS = {"last": "last state", "max": "max over words"}
 EMBEDDING_LABELS = {"learned": "learn from scratch", "imdb": "IMDB word vectors",
-                    "glove": "pretrained GloVe"}
+                    "glove": "pretrained GloVe", "lm": "start from the language model"}
+# The shipped language model's sizes (assets/lm/imdb-lstm/config.json; a test checks they
+# agree): a classifier that starts from it (`embeddings="lm"`) takes its word vectors and its
+# LSTM's weights as they are, so it has these sizes.
+LM_EMBED_DIM = 128
+LM_UNITS = 256
 
 
 @dataclass
@@ -176,7 +187,11 @@ class ModelConfig(Settings):
             " imdb: start from vectors learnt (in about 30 s, then cached) from which words "
             "occur near which in all 75,000 training and unlabelled reviews, never the test "
             "set; the model then knows words its labelled reviews barely use, usually a point "
-            "or more of test accuracy. glove: start from a pretrained GloVe file."
+            "or more of test accuracy. glove: start from a pretrained GloVe file. lm: start "
+            "the word vectors and the LSTM from the Next word page's language model, which "
+            "has read 6 million words of those reviews (Dai and Le, 2015); it needs the LSTM "
+            f"architecture and sets the embedding size to {LM_EMBED_DIM} and the units to "
+            f"{LM_UNITS}, the language model's sizes."
         ),
         choices=EMBEDDINGS, choice_labels=EMBEDDING_LABELS)
     glove_path: str = knob(
@@ -187,8 +202,8 @@ class ModelConfig(Settings):
     freeze_embeddings: bool = knob(
         True, "Freeze pretrained embeddings",
         (
-            "Keep pretrained vectors (imdb or glove) fixed, fewer weights to learn, instead of "
-            "fine-tuning them with the rest of the network."
+            "Keep pretrained vectors (imdb, glove or the language model's) fixed, fewer weights "
+            "to learn, instead of fine-tuning them with the rest of the network."
         ))
     sentences: bool = knob(
         False, "Also train on one-sentence verdicts",
@@ -207,12 +222,18 @@ class ModelConfig(Settings):
             self.bidirectional = True
         if self.arch == "stacked_bilstm" and isinstance(self.layers, int) and self.layers < 2:
             self.layers = 2
+        if self.embeddings == "lm":  # the language model's weights decide these sizes
+            self.embed_dim, self.units = LM_EMBED_DIM, LM_UNITS
 
     def rules(self) -> dict[str, str]:
         if int(self.train_size * self.val_share) < 2:
             return {"val_share": "Too few validation reviews: raise the share or the size."}
         if self.embeddings == "glove" and not self.glove_path.strip():
             return {"glove_path": "Choose a GloVe file (a path or an upload)."}
+        if self.embeddings == "lm" and (self.arch != "lstm" or self.bidirectional):
+            return {"embeddings": (
+                "Starting from the language model needs the LSTM architecture, reading one "
+                "way: the language model is one forward LSTM layer.")}
         return {}
 
     @property

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from core.config import ARCH_LABELS, SHIPPED_ARCHS, ModelConfig
+from core.config import SHIPPED_MODELS, ModelConfig
 
 
 def model_card(arch: str, config: ModelConfig, metrics: dict[str, Any], history: dict[str, Any],
@@ -16,7 +16,7 @@ def model_card(arch: str, config: ModelConfig, metrics: dict[str, Any], history:
                target: float | None = None) -> str:
     from core.verdict import NEUTRAL_BAND
 
-    label = ARCH_LABELS[arch]
+    label = SHIPPED_MODELS[arch]
     low, high = 0.5 - NEUTRAL_BAND, 0.5 + NEUTRAL_BAND
     vectors = {
         "imdb": (" The word vectors start from ones learnt by `core.word_vectors` from which "
@@ -26,15 +26,21 @@ def model_card(arch: str, config: ModelConfig, metrics: dict[str, Any], history:
                  + ("; they stay fixed." if config.freeze_embeddings
                     else "; training fine-tunes them.")),
         "glove": " The word vectors start from a GloVe file.",
+        "lm": (" The word vectors and the LSTM start from the shipped next-word language "
+               "model (`assets/lm/imdb-lstm`, trained on 6 million words of the training and "
+               "unlabelled reviews, never the test ones): its vector for each word it knows, "
+               "small random vectors for the others, and its LSTM's weights as they are "
+               "(`core.language_model.transfer`); training then fine-tunes all of it, as in "
+               "Dai and Le (2015)."),
     }.get(config.embeddings, " The word vectors start random and are learnt in training.")
     pooling = (" → max over the words (each unit's largest value anywhere in the review)"
                if config.pooling == "max" else " (its state after the last word)")
     edrop = (f" → spatial dropout ({config.embed_dropout}, training only)"
              if config.embed_dropout else "")
-    if arch == "simple_rnn":
+    if config.arch == "simple_rnn":
         edrop = " → batch normalisation" + edrop
     cell = {"simple_rnn": "SimpleRNN (plain tanh recurrence)",
-            "lstm": "LSTM", "gru": "GRU", "bilstm": "Bidirectional LSTM"}[arch]
+            "lstm": "LSTM", "gru": "GRU", "bilstm": "Bidirectional LSTM"}[config.arch]
     per_epoch = "\n".join(
         f"| {i + 1} | {loss:.4f} | {acc:.2%} | {vloss:.4f} | {vacc:.2%} | {secs / 60:.1f} min |"
         for i, (loss, acc, vloss, vacc, secs) in enumerate(zip(
@@ -110,13 +116,13 @@ machines. Trained on {time.strftime('%Y-%m-%d', time.gmtime(trained))}.
 
 def summary(out: Path, vader: dict[str, Any]) -> str:
     rows = []
-    for arch in SHIPPED_ARCHS:
+    for arch in SHIPPED_MODELS:
         path = out / arch / "metrics.json"
         if not path.exists():
             continue
         metrics = json.loads(path.read_text(encoding="utf-8"))
         size = (out / arch / "model.keras").stat().st_size / 1e6
-        rows.append(f"| {ARCH_LABELS[arch]} | {metrics['test_accuracy']:.2%} | "
+        rows.append(f"| {SHIPPED_MODELS[arch]} | {metrics['test_accuracy']:.2%} | "
                     f"{metrics['test_loss']:.4f} | {metrics['train_s'] / 60:.1f} min | "
                     f"{size:.1f} MB | [card]({arch}/MODEL_CARD.md) |")
     return (
@@ -147,7 +153,7 @@ def write_cards(out: Path, vader: dict[str, Any], where: str,
                 targets: dict[str, float]) -> None:
     """Model cards for every shipped run in `out` (`targets`: the test accuracy each
     architecture is meant to reach), and the summary README."""
-    for arch in SHIPPED_ARCHS:
+    for arch in SHIPPED_MODELS:
         folder = out / arch
         if not (folder / "metrics.json").exists():
             continue

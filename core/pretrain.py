@@ -22,13 +22,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from core.config import ARCH_LABELS, RECIPE, SHIPPED_ARCHS, ModelConfig
+from core.config import LM_PRETRAINED, RECIPE, SHIPPED_ARCHS, SHIPPED_MODELS, ModelConfig
 from core.jobs import ConsoleJobContext
 from core.model_cards import write_cards
 from core.runs import SHIPPED_DIR
 
-# Trained largest first: a partial rebuild then has the most wanted models.
-TRAINING_ORDER = tuple(reversed(SHIPPED_ARCHS))
+# Trained largest first: a partial rebuild then has the most wanted models. The
+# LM-pretrained LSTM needs the shipped language model (`core.pretrain_lm`, which
+# `make pretrain` runs first).
+TRAINING_ORDER = (LM_PRETRAINED, *reversed(SHIPPED_ARCHS))
 # One recipe for all four (`core.config.RECIPE`; but the verdict sentences), so the cards
 # compare cells. On top of it:
 # - batches of reviews of similar length, the padding masked (`core.models.build_model`):
@@ -43,12 +45,31 @@ TRAINING_ORDER = tuple(reversed(SHIPPED_ARCHS))
 # Epochs where the validation loss bottomed out in trial runs (5% held back): the gated
 # models overfit from the third epoch on; the SimpleRNN's validation accuracy peaked at the
 # second of four (83.0%, 87.8%, 87.6%, 86.6%).
-EPOCHS = {"bilstm": 2, "lstm": 2, "gru": 2, "simple_rnn": 2}
-SENTENCES = {"bilstm": False, "lstm": True, "gru": False, "simple_rnn": True}
+# The LSTM started from the language model (`embeddings="lm"`: its word vectors and its
+# LSTM, 128 and 256 wide), fine-tuned whole. Chosen on the 500 held-back reviews (never
+# the test set), with the verdict sentences as for the LSTM:
+# - learning rate 0.002 (the recipe's): validation loss 0.274 / 0.280 / 0.298 and accuracy
+#   88.8% / 89.0% / 89.6% after epochs 1-3: it leaves the language model's start fast;
+# - 0.001: loss 0.317 / 0.257 / 0.254 / 0.330, accuracy 87.4% / 90.2% / 90.0% / 90.0%
+#   after epochs 1-4. The gentler rate keeps more of what the language model knew (the
+#   point of ULMFiT's lower rates for the pretrained layers) and its loss bottoms out at
+#   the third epoch, so: 0.001 for 3 epochs.
+LM_EPOCHS = 3
+LM_SENTENCES = True
+LM_LEARNING_RATE = 0.001
+EPOCHS = {"bilstm": 2, "lstm": 2, "gru": 2, "simple_rnn": 2, LM_PRETRAINED: LM_EPOCHS}
+SENTENCES = {"bilstm": False, "lstm": True, "gru": False, "simple_rnn": True,
+             LM_PRETRAINED: LM_SENTENCES}
 SHIPPED_CONFIGS = {arch: replace(RECIPE, arch=arch, epochs=EPOCHS[arch],
                                  sentences=SENTENCES[arch])
                    for arch in SHIPPED_ARCHS}
-TARGETS = {"bilstm": 0.88, "lstm": 0.87, "gru": 0.87}
+SHIPPED_CONFIGS[LM_PRETRAINED] = replace(
+    RECIPE, arch="lstm", embeddings="lm", epochs=EPOCHS[LM_PRETRAINED],
+    sentences=SENTENCES[LM_PRETRAINED], learning_rate=LM_LEARNING_RATE)
+# Floors a rebuild must keep (the tests check them). The 92% for an LM-pretrained
+# model is out of reach on 2 cores (README, "Language-model pretraining"); this one must at
+# least beat the from-scratch LSTM.
+TARGETS = {"bilstm": 0.88, "lstm": 0.87, "gru": 0.87, LM_PRETRAINED: 0.88}
 SIZE_LIMIT_MB = 20.0  # per shipped model
 
 
@@ -230,7 +251,8 @@ def install(staged: Path, target: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--arch", nargs="*", choices=SHIPPED_ARCHS, default=list(TRAINING_ORDER))
+    parser.add_argument("--arch", nargs="*", choices=list(SHIPPED_MODELS),
+                        default=list(TRAINING_ORDER), help="the shipped models to rebuild")
     parser.add_argument("--epochs", type=int, default=None,
                         help="override every model's epochs (default: EPOCHS)")
     parser.add_argument("--out", type=Path, default=SHIPPED_DIR)
@@ -265,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
                   flush=True)
             job = ConsoleJobContext(arch, "pretrain")
             run_id = train_sentiment(config, data, job=job, store=staging,
-                                     name=f"{ARCH_LABELS[arch]} (shipped)")
+                                     name=f"{SHIPPED_MODELS[arch]} (shipped)")
             folder = staging.root / run_id
             meta = json.loads((folder / "run.json").read_text(encoding="utf-8"))
             (folder / "run.json").write_text(json.dumps({**meta, "machine": where}, indent=2),
@@ -285,12 +307,12 @@ def main(argv: list[str] | None = None) -> int:
     for arch, result in calibrate(data, args.out).items():
         print(f"{arch}: ECE {result['reliability']['ece']:.3f} on {result['reviews']} held-back "
               f"reviews, temperature {result['temperature']:.2f}", flush=True)
-    for arch in SHIPPED_ARCHS:
+    for arch in SHIPPED_MODELS:
         if (args.out / arch / "model.keras").exists():
             drop_optimizer_state(args.out / arch)
     write_cards(args.out, vader, where, TARGETS)
     sizes = {arch: sum(p.stat().st_size for p in (args.out / arch).rglob("*") if p.is_file())
-             for arch in SHIPPED_ARCHS if (args.out / arch).is_dir()}
+             for arch in SHIPPED_MODELS if (args.out / arch).is_dir()}
     sizes["nblr"] = (args.out / "nblr.npz").stat().st_size
     print("shipped models, MB: " + ", ".join(f"{k} {v / 1e6:.1f}" for k, v in sizes.items())
           + f" (limit {SIZE_LIMIT_MB:.0f} MB each)", flush=True)

@@ -215,12 +215,35 @@ def train_sentiment(config: ModelConfig, data: ImdbData, job: JobContext | None 
         if job is not None:
             job.publish(Glove(coverage=match.coverage, found=match.found,
                               words=match.words, dim=match.dim, missing=match.missing[:10]))
+    lm = None
+    if config.embeddings == "lm":
+        from core.language_model.transfer import LMStartError, lm_start
+
+        _stage(job, "preparing", "Reading the language model's word vectors and LSTM…")
+        try:
+            lm = lm_start(prepared.vocabulary, seed=config.seed)
+        except LMStartError as exc:
+            raise JobFailed(str(exc)) from exc
+        embedding_matrix = lm.match.matrix
+        notes = {"glove_coverage": lm.match.coverage, "glove_dim": lm.match.dim,
+                 "glove_missing": lm.match.missing[:10]}
+        if job is not None:
+            job.publish(Glove(coverage=lm.match.coverage, found=lm.match.found,
+                              words=lm.match.words, dim=lm.match.dim,
+                              missing=lm.match.missing[:10]))
 
     # Same seed and settings, same curve: seeds Python, NumPy and TF, and the shuffle order
     # is drawn from the same seed. (On CPU the kernels used here are deterministic already;
     # tests/test_training.py checks two runs match exactly.)
     keras.utils.set_random_seed(config.seed)
     model = build_model(config, embedding_matrix)
+    if lm is not None:
+        from core.language_model.transfer import LMStartError, apply_lm_start
+
+        try:
+            apply_lm_start(model, lm)
+        except LMStartError as exc:
+            raise JobFailed(str(exc)) from exc
     steps = math.ceil(len(prepared.x_train) / config.batch_size)
     callback = live_training(job, steps=steps, epochs=config.epochs,
                              batch_size=config.batch_size, samples=len(prepared.x_train))

@@ -11,7 +11,7 @@ from core.charts import classify as charts
 from core.data import UploadError, label_columns, label_values
 from core.runs import RunError
 from core.text import escape_markdown
-from pages.common import EMPTY_CELL, lesson_banner, publish_text, share_panel, shared_text
+from pages.common import EMPTY_CELL, chart, lesson_banner, publish_text, share_panel, shared_text
 
 MAX_BATCH_ROWS = 5_000
 # Small charts without Plotly's toolbar: in a narrow column it covered their titles.
@@ -237,13 +237,13 @@ with single:
                 st.warning(f"Models and VADER disagree: VADER says **{lexicon.label}**; {said}.",
                            icon="⚡")
             left, right = st.columns([3, 2])
-            left.plotly_chart(charts.probability_chart(
+            chart(left, charts.probability_chart(
                 [names[m.choice.key] for m in models], [m.choice.arch for m in models],
                 [probabilities[m.choice.key] for m in models]), width="stretch",
                 config=SMALL_CHART)
-            right.plotly_chart(charts.vader_chart(lexicon.neg, lexicon.neu, lexicon.pos,
-                                                  lexicon.compound), width="stretch",
-                               config=SMALL_CHART)
+            chart(right, charts.vader_chart(lexicon.neg, lexicon.neu, lexicon.pos,
+                                            lexicon.compound),
+                  width="stretch", config=SMALL_CHART)
 
             st.subheader("Which words decided")
             by_model_key = {m.choice.key: m for m in models}
@@ -271,7 +271,7 @@ with single:
                 st.markdown("**Pushed towards Negative:** " + (", ".join(
                     f"`{w}` ({v:+.2f})" for w, v in top_neg) or "none"))
             if top_pos or top_neg:
-                words_right.plotly_chart(
+                chart(words_right,
                     charts.contribution_chart(top_pos, top_neg, names[explain_key]),
                     width="stretch", config=SMALL_CHART)
             edit_and_rescore(review, result, models, names)
@@ -309,8 +309,7 @@ with single:
         curves = {c.name: (c.arch, Reliability.from_dict(measured[c.key]["reliability"]))
                   for c in choices if measured[c.key]}
         if curves:
-            st.plotly_chart(charts.reliability_chart(curves), width="stretch",
-                            config=SMALL_CHART)
+            chart(st, charts.reliability_chart(curves), width="stretch", config=SMALL_CHART)
         measured_slices = slices.shipped_slices()
         if measured_slices:
             st.markdown(f"**Accuracy by slice**, on {measured_slices['measured_on']}: where "

@@ -324,6 +324,15 @@ def queue_text(job: Job) -> str:
     return text + "."
 
 
+def chart(where: Any, fig: Any, summary: str | None = None, **options: Any) -> None:
+    """A Plotly figure in `where` (st or a column) and, under it, its one line in words:
+    `summary` where the chart has its own, else what `describe_figure` reads from its data."""
+    from core.charts.describe import describe_figure
+
+    where.plotly_chart(fig, **options)
+    where.caption(escape_markdown(summary if summary is not None else describe_figure(fig)))
+
+
 def format_seconds(value: float | None) -> str:
     if value is None:
         return "–"

@@ -8,12 +8,19 @@ import streamlit as st
 
 from core import compare
 from core.charts import compare as charts
+from core.compare.ablation import (
+    ABLATION_COLUMNS,
+    ablation_settings,
+    ablation_table,
+    shipped_ablation,
+)
 from core.config import QUICK_START
 from core.jobs import DONE
 from core.runs import RunStore, shipped_store
 from core.text import escape_markdown
 from pages.common import (
     EMPTY_CELL,
+    chart,
     current_job,
     format_seconds,
     identity,
@@ -136,10 +143,9 @@ def draw_live(current, events) -> None:
     st.markdown(" · ".join(f"{icons.get(progress.status(m), '•')} {escape_markdown(m)}"
                            for m in progress.models))
     left, right = st.columns(2)
-    left.plotly_chart(charts.live_figure(progress.curves), width="stretch",
-                      key="cmp_live_loss")
-    right.plotly_chart(charts.history_figure(progress.live_entries(), "val_accuracy"),
-                       width="stretch", key="cmp_live_val")
+    chart(left, charts.live_figure(progress.curves), width="stretch", key="cmp_live_loss")
+    chart(right, charts.history_figure(progress.live_entries(), "val_accuracy"),
+          width="stretch", key="cmp_live_val")
 
 
 with st.container(border=True) if busy else st.container():
@@ -185,9 +191,30 @@ def saved_entry(origin: str, run_id: str, created: float) -> compare.Entry:
     return compare.saved_entry(stores[origin], run_id, texts)
 
 
+def draw_ablation() -> None:
+    """The measured ablation of where an LSTM's weights start (`core.compare.ablation`)."""
+    ablation = shipped_ablation()
+    if not ablation:
+        return
+    with st.expander("Measured: an LSTM started from scratch, from IMDB word vectors, or from "
+                     "the language model"):
+        st.caption("The same network and budget each time; only where its weights start "
+                   f"changes: {escape_markdown(ablation_settings(ablation))}. Validation on "
+                   "held-back training reviews, test accuracy on every test review. The Train "
+                   "page's Embeddings setting offers all three.")
+        st.dataframe(ablation_table(ablation), hide_index=True, placeholder=EMPTY_CELL,
+                     width="stretch", key="cmp_ablation", column_config={
+                         name: st.column_config.NumberColumn(
+                             label, format="percent" if "accuracy" in name else "%.0f")
+                         if name != "embeddings" else st.column_config.Column(label)
+                         for name, label in ABLATION_COLUMNS.items()})
+
+
 entries += [saved_entry(*k, choices[k].created) for k in added if k in choices]
 if not entries:
     st.info("Press **Compare** to train the architectures, or add saved runs above.")
+    draw_ablation()
+    share_panel()
     st.stop()
 
 rows = compare.ordered(entries)
@@ -230,15 +257,14 @@ st.caption("Empty cells do not apply: VADER is not trained and has no loss; the 
            "it (the Note says why). Ratios divide by the LSTM's figure in this table.")
 
 left, right = st.columns(2)
-left.plotly_chart(charts.learning_figure(rows, "accuracy"), width="stretch",
-                  key="cmp_val_acc")
-right.plotly_chart(charts.learning_figure(rows, "loss"), width="stretch",
-                   key="cmp_val_loss")
+chart(left, charts.learning_figure(rows, "accuracy"), width="stretch", key="cmp_val_acc")
+chart(right, charts.learning_figure(rows, "loss"), width="stretch", key="cmp_val_loss")
 st.caption("Lines: each model's training figure per batch, smoothed, as it read the training "
            "reviews. Diamonds: its figure on the held-back validation reviews at the end of "
            "each epoch.")
 left, right = st.columns(2)
-left.plotly_chart(charts.accuracy_time_figure(table), width="stretch", key="cmp_acc_time")
-right.plotly_chart(charts.epoch_time_figure(table), width="stretch", key="cmp_epoch_time")
+chart(left, charts.accuracy_time_figure(table), width="stretch", key="cmp_acc_time")
+chart(right, charts.epoch_time_figure(table), width="stretch", key="cmp_epoch_time")
+draw_ablation()
 
 share_panel()

@@ -7,6 +7,7 @@ from core import data, text
 from core.charts import data as charts
 from pages.common import (
     EMPTY_CELL,
+    chart,
     imdb_data,
     kept,
     lesson_banner,
@@ -37,13 +38,13 @@ seq_len = st.slider(
     "Sequence length (words a model reads)", 10, 1000, 200, step=10, key=kept("data_seq_len"),
     help="Reviews longer than this are cut; shorter ones are padded with zeros.",
 )
-st.plotly_chart(charts.length_figure(imdb.train["n_words"], seq_len), width="stretch")
-st.caption(charts.length_summary(imdb.train["n_words"], seq_len))
+chart(st, charts.length_figure(imdb.train["n_words"], seq_len), width="stretch",
+      summary=charts.length_summary(imdb.train["n_words"], seq_len))
 left, right = st.columns(2)
-left.plotly_chart(charts.class_balance_figure(summary), width="stretch")
-left.caption(charts.class_balance_summary(summary))
-right.plotly_chart(charts.stars_figure(imdb.train), width="stretch")
-right.caption(charts.stars_summary(imdb.train))
+chart(left, charts.class_balance_figure(summary), width="stretch",
+      summary=charts.class_balance_summary(summary))
+chart(right, charts.stars_figure(imdb.train), width="stretch",
+      summary=charts.stars_summary(imdb.train))
 
 st.header("Browse reviews")
 b1, b2, b3 = st.columns([1, 1, 1])
@@ -115,8 +116,8 @@ s2.metric("Embedded input size", f"{view.embedding_bytes(int(embed_dim)) / 1e3:,
           help=f"{view.seq_len} positions × {embed_dim} numbers × 4 bytes, plus a "
                f"{view.vocab_size:,} × {embed_dim} table learned once")
 e1, e2 = st.columns(2)
-e1.plotly_chart(charts.one_hot_figure(view), width="stretch")
-e2.plotly_chart(charts.embedding_figure(view, int(embed_dim)), width="stretch")
+chart(e1, charts.one_hot_figure(view), width="stretch")
+chart(e2, charts.embedding_figure(view, int(embed_dim)), width="stretch")
 st.caption(
     "One-hot rows are as wide as the vocabulary and all zeros but one; an embedding replaces "
     "each id by a short dense vector that training moves so that words used alike end up close."

@@ -15,6 +15,7 @@ from core.events import Result
 from core.jobs import DONE, Job
 from core.verdict import model_label as verdict_of
 from pages.common import (
+    chart,
     dataset_missing_panel,
     identity,
     imdb_data,
@@ -151,9 +152,9 @@ def memory_section() -> None:
             gaps.append(memory.gap / max(abs(memory.logit - memory.baseline_logit), 1e-6))
     if not memories:
         return
-    st.plotly_chart(charts.memory_heatmap(memories), key="memory_heatmap")
+    chart(st, charts.memory_heatmap(memories), key="memory_heatmap")
     left, right = st.columns([3, 2])
-    left.plotly_chart(charts.memory_by_distance_chart(memories, archs), key="memory_distance")
+    chart(left, charts.memory_by_distance_chart(memories, archs), key="memory_distance")
     with right:
         st.markdown(
             "**Reading it.** A model that answers from its last state must carry every word "
@@ -315,7 +316,7 @@ with vanishing:
 
     def draw_long_range(results: list[dict[str, Any]], job: Job) -> None:
         left, right = st.columns([3, 2])
-        left.plotly_chart(charts.accuracy_vs_length_chart(results), key=f"acc_{len(results)}")
+        chart(left, charts.accuracy_vs_length_chart(results), key=f"acc_{len(results)}")
         right.markdown(
             "**Reading it.** 50% is guessing. With the default settings the plain RNN solves "
             "short distances but falls to chance as L grows: by the time the gradient gets "
@@ -339,7 +340,7 @@ with vanishing:
         chosen = [r for r in results if r["length"] == length]
         field = "initial_grad_norms" if when == "at initialization" else "grad_norms"
         left, right = st.columns([3, 2])
-        left.plotly_chart(charts.step_gradient_chart(
+        chart(left, charts.step_gradient_chart(
             chosen, f"How much error signal reaches each step (L = {length}, {when})",
             key=field, first_label="← signal token"), key=f"steps_{len(results)}_{field}")
         ratios = ", ".join(
@@ -384,7 +385,7 @@ with vanishing:
 
     def draw_reviews(results: list[dict[str, Any]], job: Job) -> None:
         left, right = st.columns([3, 2])
-        left.plotly_chart(charts.step_gradient_chart(
+        chart(left, charts.step_gradient_chart(
             results, "Gradient reaching each word of a review", x_title="word position"),
             key=f"reviews_{len(results)}")
         lines = "\n".join(
@@ -426,7 +427,7 @@ with exploding:
         submit("cell_exploding_job", "Exploding gradients", "exploding", settings)
 
     def draw_exploding(results: list[dict[str, Any]], job: Job) -> None:
-        st.plotly_chart(charts.exploding_chart(results), key=f"exploding_{len(results)}")
+        chart(st, charts.exploding_chart(results), key=f"exploding_{len(results)}")
         for result in results:
             label = (f"With clipnorm={result['clipnorm']:g}" if result["clipnorm"]
                      else "Without clipping")
@@ -439,7 +440,7 @@ with exploding:
         first = results[0]
         growth = gradients.first_to_last_ratio(first["initial_step_norms"])
         left, right = st.columns([3, 2])
-        left.plotly_chart(charts.step_gradient_chart(
+        chart(left, charts.step_gradient_chart(
             [{"arch": "ReLU RNN", "norms": first["initial_step_norms"]}],
             "Before the first update: gradient reaching each time step", key="norms"),
             key=f"exploding_steps_{len(results)}")
@@ -545,7 +546,7 @@ with gates_tab:
                         "layer computes something the recomputation does not model, so the "
                         "gates below may not be exactly the ones it used.", icon="⚠️")
                 left, right = st.columns([3, 1])
-                left.plotly_chart(charts.gate_overview_chart(trace), key="gates_overview")
+                chart(left, charts.gate_overview_chart(trace), key="gates_overview")
                 if trace.cell_type == "lstm":
                     right.markdown(
                         "**Forget** near 1: the memory is kept as it is. A dip: the cell "
@@ -561,7 +562,7 @@ with gates_tab:
                         "from the word alone."
                     )
                 left, right = st.columns([3, 1])
-                left.plotly_chart(charts.state_overview_chart(trace), key="gates_states")
+                chart(left, charts.state_overview_chart(trace), key="gates_states")
                 right.markdown(
                     "The memory is what the gates produce: it changes where words matter "
                     "and stays flat across the words the model lets pass. "
@@ -572,8 +573,7 @@ with gates_tab:
                 )
                 left, right = st.columns([3, 1])
                 units = trace.most_active_units(top_k, by=shown)
-                left.plotly_chart(charts.unit_heatmap_chart(trace, shown, units),
-                                  key="gates_units")
+                chart(left, charts.unit_heatmap_chart(trace, shown, units), key="gates_units")
                 right.markdown(
                     "Averages hide specialists. These are the units where the chosen gate "
                     "or state swings most on this review; some react to sentiment words, "

@@ -13,6 +13,7 @@ from core.runs import RunError, RunStore
 from core.text import escape_markdown
 from pages.common import (
     EMPTY_CELL,
+    chart,
     current_job,
     dataset_missing_panel,
     identity,
@@ -144,7 +145,7 @@ with suggest_tab:
             for i, (column, s) in enumerate(zip(columns, suggestions, strict=True)):
                 column.button(f"{s.word}  ·  {s.probability:.1%}", key=f"nw_pick_{i}",
                               on_click=append_word, args=(s.word,), width="stretch")
-            st.plotly_chart(
+            chart(st,
                 charts.suggestion_bars([s.word for s in suggestions],
                                        [s.probability for s in suggestions]),
                 key="nw_bars",
@@ -225,8 +226,8 @@ with quality_tab:
         history = model.history
         if history.get("batches"):
             st.markdown("**Training curves**")
-            st.plotly_chart(charts.training_curves(history["batches"], history.get("epochs", [])),
-                            key="nw_history")
+            chart(st, charts.training_curves(history["batches"], history.get("epochs", [])),
+                  key="nw_history")
             st.caption(LIVE_TOPK_NOTE)
         where, run_id, root = models[st.session_state[MODEL_KEY]]
         card = Path(root) / run_id / "MODEL_CARD.md"
@@ -240,7 +241,7 @@ def draw_job(job, events) -> None:
     """The live curves of the language model in training, under its progress and Stop."""
     batches, epochs = lm.curve_rows(events)
     if batches:
-        st.plotly_chart(charts.training_curves(batches, epochs), key="nw_live")
+        chart(st, charts.training_curves(batches, epochs), key="nw_live")
         st.caption(LIVE_TOPK_NOTE)
     if job.state == "stopped" and not job.result:
         st.info("Stopped before training began: nothing was saved.")

@@ -19,6 +19,7 @@ from core.schema import SettingsError
 from core.text import escape_markdown
 from pages.common import (
     EMPTY_CELL,
+    chart,
     current_job,
     format_seconds,
     identity,
@@ -209,8 +210,8 @@ def draw_training(job, events) -> None:
                        "of the test reviews and saved.")
     if view.glove:
         g = view.glove
-        source = ("IMDB word vectors" if view.config.get("embeddings") == "imdb"
-                  else "GloVe vectors")
+        source = {"imdb": "IMDB word vectors", "lm": "The language model's word vectors"
+                  }.get(view.config.get("embeddings"), "GloVe vectors")
         st.caption(f"{source} ({g.dim} numbers each) found for {g.coverage:.0%} of "
                    f"the vocabulary ({g.found:,} of {g.words:,} words).")
     result = job.result if state in (DONE, STOPPED) else None
@@ -228,7 +229,10 @@ def draw_curves(job, events) -> None:
     if view.batches["step"] and not (job.finished and job.result):
         figure = charts.curves_figure(view.batches, view.epochs, view.steps_per_epoch,
                                       total_epochs=view.config.get("epochs"))
-        st.plotly_chart(figure, width="stretch", key="train_live_curves")
+        chart(st, figure, width="stretch", key="train_live_curves",
+              summary=charts.live_curves_summary(view.batches, view.epochs,
+                                                 view.steps_per_epoch,
+                                                 view.config.get("epochs")))
 
 
 def preselect_result(job) -> None:
@@ -286,17 +290,16 @@ def results_panel(run_id: str) -> None:
          "Settings"])
     with curves:
         if saved:
-            st.plotly_chart(charts.curves_figure(saved.batches, saved.epochs,
-                                                 saved.steps_per_epoch),
-                            width="stretch", key=f"train_curves_{run_id}")
-            st.caption(charts.curves_summary(saved.epochs))
+            chart(st, charts.curves_figure(saved.batches, saved.epochs, saved.steps_per_epoch),
+                  width="stretch", key=f"train_curves_{run_id}",
+                  summary=charts.curves_summary(saved.epochs))
         else:
             st.info("No learning curves were saved with this run.")
     with confusion:
         if evaluation:
-            st.plotly_chart(charts.confusion_figure(evaluation["confusion"]),
-                            width="stretch", key=f"train_confusion_{run_id}")
-            st.caption(charts.confusion_summary(evaluation["confusion"]))
+            chart(st, charts.confusion_figure(evaluation["confusion"]),
+                  width="stretch", key=f"train_confusion_{run_id}",
+                  summary=charts.confusion_summary(evaluation["confusion"]))
         else:
             st.info("No confusion matrix was saved with this run.")
     with mistakes:
@@ -314,8 +317,9 @@ def results_panel(run_id: str) -> None:
     with timing:
         epoch_s, complete = saved.epoch_times if saved else ([], [])
         if epoch_s:
-            st.plotly_chart(charts.epoch_times_figure(epoch_s, complete), width="stretch",
-                            key=f"train_times_{run_id}")
+            chart(st, charts.epoch_times_figure(epoch_s, complete), width="stretch",
+                  key=f"train_times_{run_id}",
+                  summary=charts.epoch_times_summary(epoch_s, complete))
             st.caption("The first epoch also builds the computation graph, so it is slower."
                        + ("" if all(complete) else " A grey bar is an epoch cut short by Stop."))
     with settings:

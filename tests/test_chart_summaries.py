@@ -3,9 +3,14 @@ who cannot tell its colours apart): the summaries are computed from the same dat
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import plotly.graph_objects as go
+
 from core import data
 from core.charts import data as data_charts
 from core.charts import training as training_charts
+from core.charts.describe import describe_figure
 
 
 def test_the_data_charts_in_words(imdb):
@@ -32,3 +37,45 @@ def test_the_training_charts_in_words():
         "After epoch 3: validation accuracy 83.0%, validation loss 0.410. "
         "The best was epoch 2 (84.0%).")
     assert training_charts.curves_summary([]) == "No full epoch was validated yet."
+
+
+def test_the_live_curves_and_epoch_times_in_words():
+    batches = {"epoch": [0, 0, 1], "step": [0, 1, 0], "loss": [0.7, 0.6, 0.5],
+               "accuracy": [0.5, 0.6, 0.7]}
+    epochs = [{"val_accuracy": 0.8, "val_loss": 0.44, "complete": True}]
+    text = training_charts.live_curves_summary(batches, epochs, 2, 3)
+    assert text.startswith("Epoch 2 of 3, batch 1 of 2: training loss ")
+    assert f"{training_charts.smooth([0.7, 0.6, 0.5])[-1]:.3f}" in text
+    assert text.endswith("After epoch 1: validation accuracy 80.0%, validation loss 0.440.")
+    assert training_charts.live_curves_summary({}, [], 5) == "No batch has finished yet."
+    assert training_charts.epoch_times_summary([12.0, 8.0, 3.0], [True, True, False]) == (
+        "2 full epochs, 10.0 s on average (the first 12.0 s, the last 8.0 s); "
+        "1 cut short by Stop.")
+
+
+def test_any_chart_is_described_from_its_own_data():
+    fig = go.Figure([
+        go.Scatter(x=[1, 2, 3], y=[0.5, 0.9, 0.7], name="val accuracy", mode="lines"),
+        go.Bar(x=["LSTM", "GRU"], y=[0.88, 0.87], name="accuracy"),
+        go.Bar(y=[f"w{i}" for i in range(8)], x=list(range(8)), orientation="h"),
+        go.Heatmap(z=[[0.1, 0.2], [0.9, float("nan")]], x=["a", "b"], y=["r1", "r2"]),
+    ])
+    fig.update_layout(title="Curves<br><span>per epoch</span>")
+    assert describe_figure(fig) == (
+        "Curves — per epoch: Val accuracy: from 0.5 at 1 to 0.7 at 3, highest 0.9 at 2; "
+        "accuracy: LSTM 0.88, GRU 0.87; 8 bars, highest w7 (7), lowest w0 (0); "
+        "2 × 2 cells from 0.1 to 0.9, largest at r2 / a.")
+    assert describe_figure(go.Figure()) == "No data to show yet."
+    many = go.Figure([go.Scatter(y=[i], name=f"s{i}") for i in range(6)])
+    assert describe_figure(many).endswith("and 2 more series.")
+
+
+def test_every_chart_on_a_page_is_drawn_with_words_or_a_table_beside_it():
+    pages = sorted(Path(__file__).resolve().parents[1].joinpath("pages").glob("*.py"))
+    bare = [f"{page.name}: {line.strip()}" for page in pages
+            for line in page.read_text().splitlines() if ".plotly_chart(" in line
+            and "where.plotly_chart" not in line]
+    # These sit beside a table of the same numbers, or a caption written for them.
+    beside = ("charts.edit_chart", "charts.quality_bars", "charts.step_diagram",
+              "charts.state_path_chart")
+    assert [b for b in bare if not any(name in b for name in beside)] == []

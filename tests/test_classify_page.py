@@ -14,7 +14,7 @@ from core.runs import SHIPPED_DIR
 from core.text import escape_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
-SHIPPED_NAMES = ["SimpleRNN", "LSTM", "GRU", "BiLSTM"]
+SHIPPED_NAMES = ["SimpleRNN", "LSTM", "GRU", "BiLSTM", "LSTM (LM-pretrained)"]
 NBLR = catalog.NBLR_NAME
 NBLR_CARD = escape_markdown(NBLR)  # card labels are Markdown, shown as typed
 
@@ -64,7 +64,7 @@ def test_scoring_a_review_shows_every_model_vader_and_the_deciding_words():
     at.button(key="score_review").click().run()
     assert not at.exception
     shown = verdicts(at)
-    assert set(shown) == {*SHIPPED_NAMES, NBLR_CARD, "VADER"}
+    assert set(shown) == {*map(escape_markdown, SHIPPED_NAMES), NBLR_CARD, "VADER"}
     assert all("Positive" in shown[name]
                for name in ("LSTM", "GRU", "BiLSTM", NBLR_CARD, "VADER"))
     charts = at.get("plotly_chart")
@@ -76,7 +76,7 @@ def test_scoring_a_review_shows_every_model_vader_and_the_deciding_words():
     assert all('"displayModeBar": false' in c.proto.config for c in charts)
     quality = next(df.value for df in at.dataframe if "calibration error (ECE)" in df.value)
     measured = quality.dropna(subset=["calibration error (ECE)"])
-    assert len(measured) == 4 and measured["calibration error (ECE)"].between(0, 0.2).all()
+    assert len(measured) == 5 and measured["calibration error (ECE)"].between(0, 0.2).all()
     # And on one-line verdicts cut from those reviews (core.short_texts).
     assert measured["one-liners right"].between(0.5, 1).all()
     assert measured["one-liners Neutral"].between(0, 1).all()
@@ -119,7 +119,7 @@ def test_huge_and_foreign_text_get_notes():
     notes = [i.value for i in at.info if "unknown to" in i.value]
     assert notes and "BiLSTM" in notes[0]
     assert "NB-LR" not in notes[0]  # it hashes every n-gram: no word is unknown to it
-    assert len(at.metric) == 6
+    assert len(at.metric) == 7
 
 
 def test_a_damaged_user_run_is_marked_unusable_and_the_rest_work():
@@ -230,7 +230,7 @@ def test_browser_types_a_review_and_reads_the_verdict(page, app_url, screenshot)
     page.get_by_text("Which words decided").wait_for(timeout=90_000)
     wait_for_app(page)
     cards = page.locator("[data-testid='stMetric']")
-    expect(cards).to_have_count(6, timeout=60_000)  # four networks, NB-LR and VADER
+    expect(cards).to_have_count(7, timeout=60_000)  # five networks, NB-LR and VADER
     bilstm = cards.filter(has_text="BiLSTM").first.inner_text()
     assert "Positive" in bilstm and "%" in bilstm
     assert "Positive" in cards.filter(has_text="VADER").first.inner_text()
@@ -267,3 +267,38 @@ def test_browser_edit_and_rescore(page, app_url, screenshot):
     assert charts_cut_at_the_edge(page) == []
     shots.append(screenshot(page, "classify_edit_390"))
     assert min(shot.stat().st_size for shot in shots) > 10_000
+
+
+def tab_until(page, description: str, test_js: str, limit: int = 80) -> int:
+    """Press Tab until the focused element passes `test_js` (a function of it); the count."""
+    for presses in range(1, limit + 1):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"() => {{ const e = document.activeElement; "
+                         f"return !!e && ({test_js})(e); }}"):
+            return presses
+    raise AssertionError(f"{description} was not reached with {limit} presses of Tab")
+
+
+@pytest.mark.browser
+def test_browser_scores_a_review_with_the_keyboard_alone(page, app_url):
+    page.goto(f"{app_url}/classify")
+    wait_for_app(page)
+    page.get_by_label("Review", exact=True).wait_for()
+    page.locator("body").focus()
+    tab_until(page, "The review box", "e => e.tagName === 'TEXTAREA' "
+              "&& e.getAttribute('aria-label') === 'Review'")
+    page.keyboard.type("A dull, boring film. I hated it.")
+    tab_until(page, "The Score button", "e => e.tagName === 'BUTTON' "
+              "&& e.innerText.trim() === 'Score'")
+    page.keyboard.press("Enter")
+    page.get_by_text("Which words decided").wait_for(timeout=90_000)
+    wait_for_app(page)
+    cards = page.locator("[data-testid='stMetric']")
+    expect(cards.filter(has_text="BiLSTM").first).to_contain_text("Negative", timeout=60_000)
+    # The example buttons and the expanders below are reachable too.
+    tab_until(page, "An example button", "e => e.tagName === 'BUTTON' "
+              "&& e.innerText.includes('Clear praise')", limit=120)
+    page.keyboard.press("Enter")
+    wait_for_app(page)
+    expect(page.get_by_label("Review", exact=True)).not_to_have_value(
+        "A dull, boring film. I hated it.", timeout=60_000)

@@ -6,10 +6,11 @@ import shutil
 import pytest
 
 from core import catalog, sentiment, vader, verdict
+from core.config import SHIPPED_MODELS
 from core.pretrain import SIZE_LIMIT_MB, TARGETS
 from core.runs import SHIPPED_DIR, RunError, RunStore
 
-ARCHS = ("simple_rnn", "lstm", "gru", "bilstm")
+ARCHS = tuple(SHIPPED_MODELS)  # the four architectures and the LM-pretrained LSTM
 CLEAR = {
     "An excellent, moving film with wonderful performances. I loved it and would watch it "
     "again.": "Positive",
@@ -24,7 +25,7 @@ def shipped_models():
     return {c.arch: catalog.load_scoring_model(c) for c in choices}
 
 
-def test_four_shipped_models_with_cards_within_the_size_limit():
+def test_five_shipped_models_with_cards_within_the_size_limit():
     for arch in ARCHS:
         size = sum(p.stat().st_size for p in (SHIPPED_DIR / arch).rglob("*") if p.is_file())
         assert size <= SIZE_LIMIT_MB * 1e6, arch
@@ -117,9 +118,7 @@ def test_every_example_hint_says_what_the_shipped_models_do(shipped_models):
     """The hints under Classify's examples name what each model says; score them all."""
     nblr = catalog.load_scoring_model(next(c for c in catalog.model_choices()
                                              if c.source == catalog.BASELINE))
-    from core.config import ARCH_LABELS
-
-    by_name = {ARCH_LABELS[arch]: model for arch, model in shipped_models.items()}
+    by_name = {SHIPPED_MODELS[arch]: model for arch, model in shipped_models.items()}
     by_name[catalog.NBLR_NAME] = nblr
     examples = sentiment.example_reviews()
     assert sum(bool(e.says) for e in examples) >= 5

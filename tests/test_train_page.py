@@ -98,6 +98,28 @@ def test_trains_a_tiny_model_then_shows_results_and_the_run_list(imdb, tiny_mode
     RunStore().delete(other)
 
 
+def test_starting_from_the_language_model_needs_an_lstm_then_trains_from_it(imdb):
+    at = train_page()
+    set_numbers(at, TINY)
+    at.selectbox(key="train_embeddings").set_value("lm")
+    at.selectbox(key="train_arch").set_value("gru")
+    at.button[0].click().run()
+    assert not at.exception
+    assert any("needs the LSTM architecture" in e.value for e in at.error)
+    assert "train_job_id" not in at.session_state
+    at.selectbox(key="train_arch").set_value("lstm")
+    at.button[0].click().run()
+    assert not at.exception and not at.error
+    job = engine().get(at.session_state["train_job_id"])
+    assert job is not None and job.wait(300) and job.state == "done", job.error
+    at.run()
+    assert not at.exception
+    assert any(c.value.startswith("The language model's word vectors (128 numbers each)")
+               for c in at.caption)
+    saved = RunStore().info(job.result).config
+    assert (saved["embeddings"], saved["embed_dim"], saved["units"]) == ("lm", 128, 256)
+
+
 def test_a_damaged_run_is_listed_without_breaking_the_page(imdb):
     (settings.runs_dir() / "20200101-000000-sentiment-broken").mkdir()
     at = train_page()

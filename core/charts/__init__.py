@@ -15,6 +15,9 @@ import plotly.graph_objects as go
 ARCH_COLORS = {
     "simple_rnn": "#999999",
     "lstm": "#0072B2",
+    # The LSTM started from the language model: the LSTM's blue, darker, so the two read as
+    # one family and still stand apart in lightness (which every colour vision sees).
+    "lstm_lm": "#003A66",
     "gru": "#E69F00",
     "bilstm": "#CC79A7",
     "stacked_bilstm": "#F0E442",

@@ -159,6 +159,40 @@ def curves_summary(epochs: Sequence[dict[str, Any]]) -> str:
     return text
 
 
+def live_curves_summary(batches: dict[str, list[float]], epochs: Sequence[dict[str, Any]],
+                        steps_per_epoch: int, total_epochs: int | None = None) -> str:
+    """The growing curves in one sentence: where training is, its smoothed batch figures,
+    then the validated epochs (`curves_summary`)."""
+    loss, accuracy = batches.get("loss", []), batches.get("accuracy", [])
+    if not loss:
+        return "No batch has finished yet."
+    epoch = int(batches["epoch"][-1]) + 1 if batches.get("epoch") else 1
+    step = int(batches["step"][-1]) + 1 if batches.get("step") else len(loss)
+    of = f" of {total_epochs}" if total_epochs else ""
+    text = (f"Epoch {epoch}{of}, batch {step:,} of {max(1, int(steps_per_epoch)):,}: "
+            f"training loss {smooth(loss)[-1]:.3f}")
+    if accuracy:
+        text += f", accuracy {smooth(accuracy)[-1]:.1%}"
+    text += " (smoothed)."
+    if any(e.get("complete", True) and e.get("val_accuracy") is not None for e in epochs):
+        text += " " + curves_summary(epochs)
+    return text
+
+
+def epoch_times_summary(epoch_s: Sequence[float], complete: Sequence[bool] | None = None) -> str:
+    """The time-per-epoch bars in one sentence."""
+    complete = list(complete) if complete is not None else [True] * len(epoch_s)
+    whole = [t for t, done in zip(epoch_s, complete, strict=False) if done]
+    if not whole:
+        return "No epoch ran to its end."
+    text = (f"{len(whole)} full epoch{'s' if len(whole) != 1 else ''}, "
+            f"{sum(whole) / len(whole):.1f} s on average")
+    if len(whole) > 1:
+        text += f" (the first {whole[0]:.1f} s, the last {whole[-1]:.1f} s)"
+    cut = len(epoch_s) - len(whole)
+    return text + (f"; {cut} cut short by Stop." if cut else ".")
+
+
 def confusion_summary(confusion: Sequence[Sequence[int]]) -> str:
     """The confusion matrix in one sentence."""
     (tn, fp), (fn, tp) = np.asarray(confusion, dtype=int)
