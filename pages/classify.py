@@ -210,7 +210,12 @@ with single:
         labels = {names[m.choice.key]: verdict.model_label(probabilities[m.choice.key])
                   for m in models}
 
-        cards = st.columns(max(1, len(models)) + 1)
+        # One row holds up to six cards; seven would cut their figures ("42.…"), so more
+        # go in rows of four, equally wide, the last row's spare slots left empty.
+        count = len(models) + 1
+        per_row = count if count <= 6 else 4
+        cards = [slot for _ in range(0, count, per_row) for slot in st.columns(per_row)]
+        cards = cards[:len(models)] + [cards[len(models)]]
         for column, model in zip(cards, models, strict=False):
             p = probabilities[model.choice.key]
             name = names[model.choice.key]

@@ -10,7 +10,7 @@ import streamlit as st
 
 from core import gradients
 from core.charts import cell as charts
-from core.config import ARCH_LABELS
+from core.config import ARCH_LABELS, SHIPPED_ARCHS, SHIPPED_MODELS
 from core.events import Result
 from core.jobs import DONE, Job
 from core.verdict import model_label as verdict_of
@@ -83,12 +83,18 @@ def load_run(root: str, run_id: str, _store: Any) -> Any:
 
 
 def saved_models(archs: tuple[str, ...]) -> list[tuple[Any, Any]]:
-    """Shipped and the user's usable sentiment runs of these architectures."""
+    """Shipped and the user's usable sentiment runs of these architectures: the shipped
+    ones in the catalog's order (SimpleRNN, LSTM, GRU, BiLSTM, LSTM (LM-pretrained)), then
+    the user's, newest first."""
     from core.runs import run_store, shipped_store
 
-    return [(store, info) for store in (shipped_store(), run_store())
-            for info in store.list(kind="sentiment")
-            if not info.damaged and info.config.get("arch") in archs]
+    order = list(SHIPPED_MODELS)
+    shipped = sorted(shipped_store().list(kind="sentiment"),
+                     key=lambda info: order.index(info.run_id) if info.run_id in order
+                     else len(order))
+    return [(store, info) for store, infos in ((shipped_store(), shipped),
+                                               (run_store(), run_store().list(kind="sentiment")))
+            for info in infos if not info.damaged and info.config.get("arch") in archs]
 
 
 def model_label(store: Any, info: Any) -> str:
@@ -121,7 +127,9 @@ def memory_section() -> None:
         "is already sure, and the scores add up to the whole verdict (checked below).")
     options = {model_label(store, info): (store, info)
                for store, info in saved_models(gradients.GRADIENT_ARCHS)}
-    default = [label for label, (store, info) in options.items() if store.read_only]
+    # One shipped model per cell, trained alike from scratch: the cells side by side.
+    default = [label for label, (store, info) in options.items()
+               if store.read_only and info.run_id in SHIPPED_ARCHS]
     shared_text("memory_text", MEMORY_TEXT)
     with st.form("memory_form", border=True):
         text = st.text_area("Your sentence", height=80, max_chars=5000, key="memory_text")
