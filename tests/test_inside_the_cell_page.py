@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
+from playwright.sync_api import expect
 from streamlit.testing.v1 import AppTest
 
 from conftest import wait_for_app
@@ -199,9 +201,15 @@ def test_browser_screenshot_of_the_gates(page, app_url, screenshot, imdb):
         wait_for_app(page)
         page.get_by_role("link", name="Inside the cell").first.click()
         page.get_by_text("The long-range task").first.wait_for()
+        # The tab is bound to the URL, so clicking it reruns the page: let the first run
+        # end first (a click that cut it short left the review box empty once, under a full
+        # suite's load, while the charts showed the default review).
+        wait_for_app(page)
         page.get_by_role("tab", name="🚪 The gates").click()
         page.locator(".js-plotly-plot").nth(2).wait_for()
         wait_for_app(page)
+        expect(page.get_by_label("A review to look inside")).to_have_value(
+            re.compile("^The first hour"), timeout=60_000)
         assert page.get_by_text("matching Keras").first.is_visible()
         shot = screenshot(page, "inside_the_cell_gates")
 
@@ -239,6 +247,7 @@ def test_browser_memory_and_the_hidden_state_path(page, app_url, screenshot, imd
 
     page.set_viewport_size({"width": 1400, "height": 1400})
     page.get_by_role("tab", name="🚪 The gates").click()
+    wait_for_app(page)  # the tab's rerun (it is bound to the URL) ends before the next click
     page.get_by_role("button", name="Draw the paths").click()
     page.get_by_text("along the read-out").first.wait_for(timeout=180_000)
     wait_for_app(page)
