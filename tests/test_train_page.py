@@ -31,6 +31,17 @@ def set_numbers(at: AppTest, values: dict) -> None:
         at.number_input(key=key).set_value(value)
 
 
+def start_and_finish(at: AppTest):
+    """Submit the form, wait for the training job to finish, and draw the page again."""
+    at.button[0].click().run()  # the form's submit button
+    assert not at.exception and not at.error
+    job = engine().get(at.session_state["train_job_id"])
+    assert job is not None and job.wait(300) and job.state == "done", job.error
+    at.run()
+    assert not at.exception
+    return job
+
+
 def test_form_shows_every_setting_with_help_and_an_empty_live_panel(imdb):
     at = train_page()
     assert not at.exception
@@ -68,12 +79,7 @@ def test_trains_a_tiny_model_then_shows_results_and_the_run_list(imdb, tiny_mode
     set_numbers(at, TINY)
     at.text_input(key="train_name").input("<b>tiny</b> page run")
     at.checkbox(key="train_sentences").check()  # one-liners too
-    at.button[0].click().run()
-    assert not at.exception and not at.error
-    job = engine().get(at.session_state["train_job_id"])
-    assert job is not None and job.wait(300) and job.state == "done", job.error
-    at.run()
-    assert not at.exception
+    job = start_and_finish(at)
     at.run()  # the live panel's once-per-job rerun brings in the results
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Test accuracy"].endswith("%") and "Latency" in metrics
@@ -108,16 +114,12 @@ def test_starting_from_the_language_model_needs_an_lstm_then_trains_from_it(imdb
     assert any("needs the LSTM architecture" in e.value for e in at.error)
     assert "train_job_id" not in at.session_state
     at.selectbox(key="train_arch").set_value("lstm")
-    at.button[0].click().run()
-    assert not at.exception and not at.error
-    job = engine().get(at.session_state["train_job_id"])
-    assert job is not None and job.wait(300) and job.state == "done", job.error
-    at.run()
-    assert not at.exception
+    job = start_and_finish(at)
     assert any(c.value.startswith("The language model's word vectors (128 numbers each)")
                for c in at.caption)
     saved = RunStore().info(job.result).config
     assert (saved["embeddings"], saved["embed_dim"], saved["units"]) == ("lm", 128, 256)
+    RunStore().delete(job.result)  # the app home is shared with the browser tests
 
 
 def test_a_damaged_run_is_listed_without_breaking_the_page(imdb):
