@@ -17,6 +17,11 @@
     short_texts       sentences in the short-text development set (`core.short_texts`)
     short_acc_<model> accuracy on them (a Neutral verdict counts as its lean); VADER's too
     short_neutral_<model>  the share of them the model calls Neutral
+    short_read_texts  of those, how many were read on their own (assets/short_texts/readings.csv)
+    short_read_clear_share  the share read as a clear verdict (P or N, not X)
+    short_read_agree_share  of the clear readings, the share that agree with the review's stars
+    short_clear_texts the clear sentences: read P or N and agreeing with their stars
+    short_clear_acc_<model>, short_clear_neutral_<model>  the same two figures on those
 
 A shipped model that is missing or damaged gets a `# ...` line saying so instead of figures.
 """
@@ -128,13 +133,24 @@ def short_text_figures(emit: Callable[..., None], data,
         scorers["nblr"] = catalog.load_scoring_model(choice).predict
     except RunError as exc:
         print(f"# short_acc_nblr: not measured, {exc}", flush=True)
+    read = short_texts.with_readings(texts)
+    clear = read["reading"].map(short_texts.READINGS).eq(read["label"]).to_numpy()
+    decided = read["reading"].isin(["P", "N"]).to_numpy()
+    emit("short_read_texts", int(read["reading"].notna().sum()), "sentences")
+    emit("short_read_clear_share", float(decided.mean()))
+    emit("short_read_agree_share", float(clear[decided].mean()) if decided.any() else 0.0)
+    emit("short_clear_texts", int(clear.sum()), "sentences")
     for name, predict in scorers.items():
-        result = short_texts.score(predict(texts["text"].tolist()), labels,
-                                   verdict.NEUTRAL_BAND)
+        scores = np.asarray(predict(texts["text"].tolist()))
+        result = short_texts.score(scores, labels, verdict.NEUTRAL_BAND)
         emit(f"short_acc_{name}", result.accuracy)
         emit(f"short_neutral_{name}", result.neutral_share)
+        result = short_texts.score(scores[clear], labels[clear], verdict.NEUTRAL_BAND)
+        emit(f"short_clear_acc_{name}", result.accuracy)
+        emit(f"short_clear_neutral_{name}", result.neutral_share)
     compound = np.array([vader.vader_scores(t).compound for t in texts["text"]])
     emit("short_acc_vader", float(np.mean((compound > 0) == (labels == 1))))
+    emit("short_clear_acc_vader", float(np.mean((compound[clear] > 0) == (labels[clear] == 1))))
 
 
 def nblr_figures(emit: Callable[..., None], data, texts: list[str], labels: np.ndarray,

@@ -156,6 +156,8 @@ def calibrate(data: Any, out: Path, write: bool = True) -> dict[str, dict[str, A
     how often a Neutral verdict's lean is right; and how the network does on the verdict
     sentences of those reviews (`core.short_texts`). NB-LR is fitted on every training review,
     so it has no held-back reviews to measure on and is left out."""
+    import pandas as pd
+
     from core import calibration, catalog, short_texts, verdict
     from core.calibration import CALIBRATION_FILE
     from core.runs import RunStore
@@ -184,10 +186,17 @@ def calibrate(data: Any, out: Path, write: bool = True) -> dict[str, dict[str, A
             "measured_on": "the run's held-back training reviews (validation split)",
         }
         sentences = short_texts.short_text_set(data, config)
-        short = short_texts.score(model.predict(sentences["text"].tolist()),
-                                  sentences["label"].to_numpy(), verdict.NEUTRAL_BAND)
+        scores = pd.Series(model.predict(sentences["text"].tolist()), index=sentences.index)
+        short = short_texts.score(scores.to_numpy(), sentences["label"].to_numpy(),
+                                  verdict.NEUTRAL_BAND)
+        clear = short_texts.clearly_read(sentences)
+        clear_short = short_texts.score(scores[clear.index].to_numpy(),
+                                        clear["label"].to_numpy(), verdict.NEUTRAL_BAND)
         result["short_texts"] = {"texts": short.texts, "accuracy": short.accuracy,
-                                 "neutral_share": short.neutral_share}
+                                 "neutral_share": short.neutral_share,
+                                 "clear_texts": clear_short.texts,
+                                 "clear_accuracy": clear_short.accuracy,
+                                 "clear_neutral_share": clear_short.neutral_share}
         if write:
             tmp = folder / f".{CALIBRATION_FILE}.tmp"
             tmp.write_text(json.dumps(result, indent=2), encoding="utf-8")
@@ -262,6 +271,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="refit the NB-LR baseline even if assets/models/nblr.npz exists")
     parser.add_argument("--slices-only", action="store_true",
                         help="only score the test reviews per slice (assets/models/slices.json)")
+    parser.add_argument("--calibration-only", action="store_true",
+                        help="only measure calibration and the short texts again "
+                             "(calibration.json beside each shipped network)")
     parser.add_argument("--cards-only", action="store_true",
                         help="rewrite the model cards from the saved runs, train nothing")
     args = parser.parse_args(argv)
@@ -275,6 +287,9 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     if args.slices_only:
         slice_metrics(data, args.out)
+        return 0
+    if args.calibration_only:
+        calibrate(data, args.out)
         return 0
     where = machine()
     staging = RunStore(args.out / f".staging-{os.getpid()}")

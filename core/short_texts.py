@@ -16,6 +16,16 @@ that, from the training split only (never the test reviews):
 
 NB-LR is fitted on every training review, these ones too, so its figure here is flattered.
 
+**Read clearly.** A review's stars are a noisy label for one of its sentences: "I
+desperately want to give this movie a 10...I really do." comes from a 1-star review. Each
+sentence of the set was therefore also read on its own, by one reader who saw neither the
+stars nor any model's score, and marked P (the sentence alone says the reviewer liked the
+film), N (disliked it) or X (no clear verdict: plot, one part praised, mixed, unresolved
+sarcasm). The readings are kept in `assets/short_texts/readings.csv` by review id and a
+hash of the sentence (no review text is copied into the repository). The clear sentences
+(`clearly_read`) are those read P or N *and* agreeing with their stars, the set's
+"confidently labelled" part; the figures are reported on both.
+
 The same cut of the reviews a run fits on can be added to its training examples
 (`ModelConfig.sentences`), so that a network learns one-liners as well as whole reviews.
 """
@@ -23,8 +33,10 @@ The same cut of the reviews a run fits on can be added to its training examples
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -41,6 +53,8 @@ NEGATIVE_STARS, POSITIVE_STARS = (1, 2), (9, 10)
 # a masterpiece", "The film is boring".
 FILM_WORDS = frozenset({"movie", "movies", "film", "films", "flick", "this", "it", "it's",
                         "show", "watch", "watching", "recommend"})
+READINGS_FILE = Path(__file__).resolve().parents[1] / "assets" / "short_texts" / "readings.csv"
+READINGS = {"P": 1, "N": 0, "X": None}  # a reading and the label it gives
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _WORD = re.compile(r"[a-z']+")
 
@@ -93,6 +107,36 @@ def short_text_set(data: ImdbData, config: ModelConfig) -> pd.DataFrame:
 
     _, held_back = split_reviews(config, data)
     return verdict_sentences(held_back)
+
+
+def sentence_key(text: str) -> str:
+    """A short, stable name for a sentence's text (its words, spacing ignored)."""
+    return hashlib.sha1(" ".join(text.split()).encode("utf-8")).hexdigest()[:16]
+
+
+@functools.cache
+def _readings(path: Path) -> pd.DataFrame:
+    readings = pd.read_csv(path, dtype={"review_id": int, "label": int, "sentence": str,
+                                        "reading": str})
+    if not set(readings["reading"]) <= set(READINGS):
+        raise ValueError(f"{path}: readings must be one of {sorted(READINGS)}")
+    return readings
+
+
+def with_readings(texts: pd.DataFrame, path: Path = READINGS_FILE) -> pd.DataFrame:
+    """`texts` (from `verdict_sentences`) with a `reading` column: P, N or X as read on its
+    own, or missing where the sentence was never read."""
+    readings = _readings(path)
+    keyed = texts.assign(sentence=texts["text"].map(sentence_key))
+    merged = keyed.merge(readings[["review_id", "label", "sentence", "reading"]],
+                         on=["review_id", "label", "sentence"], how="left")
+    return merged.drop(columns="sentence").set_axis(texts.index)
+
+
+def clearly_read(texts: pd.DataFrame, path: Path = READINGS_FILE) -> pd.DataFrame:
+    """The sentences of `texts` whose reading on their own agrees with their review's stars."""
+    read = with_readings(texts, path)
+    return texts[read["reading"].map(READINGS).eq(read["label"]).to_numpy()]
 
 
 @dataclass(frozen=True)

@@ -291,7 +291,11 @@ with single:
                  "one-liners right": (measured[c.key] or {}).get("short_texts", {}).get(
                      "accuracy"),
                  "one-liners Neutral": (measured[c.key] or {}).get("short_texts", {}).get(
-                     "neutral_share")} for c in choices]
+                     "neutral_share"),
+                 "clear one-liners right": (measured[c.key] or {}).get("short_texts", {}).get(
+                     "clear_accuracy"),
+                 "clear one-liners Neutral": (measured[c.key] or {}).get(
+                     "short_texts", {}).get("clear_neutral_share")} for c in choices]
         vader_metrics = vader.shipped_vader_metrics()
         if vader_metrics.get("test_accuracy") is not None:
             rows.append({"model": "VADER (NLTK lexicon)",
@@ -301,7 +305,9 @@ with single:
             "calibration error (ECE)": st.column_config.NumberColumn(format="%.3f"),
             "Neutral verdicts' lean right": st.column_config.NumberColumn(format="percent"),
             "one-liners right": st.column_config.NumberColumn(format="percent"),
-            "one-liners Neutral": st.column_config.NumberColumn(format="percent")})
+            "one-liners Neutral": st.column_config.NumberColumn(format="percent"),
+            "clear one-liners right": st.column_config.NumberColumn(format="percent"),
+            "clear one-liners Neutral": st.column_config.NumberColumn(format="percent")})
         st.caption("Accuracy on the 25,000 IMDB test reviews. Each shipped model has a model "
                    "card (MODEL_CARD.md) in assets/models with its data, settings and "
                    "training time. Calibration is measured on the training reviews each "
@@ -310,7 +316,11 @@ with single:
                    "right; a Neutral verdict's lean should be right about half the time. "
                    "One-liners: about a thousand single sentences from those reviews that "
                    "give a verdict on the film, labelled with their review's 1-2 or 9-10 "
-                   "stars (a Neutral verdict counts as right when its lean is).")
+                   "stars (a Neutral verdict counts as right when its lean is). A "
+                   "sentence's stars are a noisy label for it, so each was also read on its "
+                   "own by one reader who saw neither the stars nor the models' scores: clear "
+                   "one-liners are the ones that reading found a verdict in, the same as "
+                   "the stars'.")
         curves = {c.name: (c.arch, Reliability.from_dict(measured[c.key]["reliability"]))
                   for c in choices if measured[c.key]}
         if curves:

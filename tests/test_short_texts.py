@@ -57,3 +57,39 @@ def test_training_takes_at_most_one_verdict_sentence_per_review():
     assert one["review_id"].tolist() == [1, 2]
     assert one["text"].iloc[0] in every["text"].tolist()
     assert one.equals(short_texts.verdict_sentences(reviews, per_review=1, seed=3))
+
+
+def test_clear_sentences_are_those_read_as_their_stars_say(tmp_path):
+    import pandas as pd
+
+    texts = pd.DataFrame({
+        "text": ["This film is great.", "It was boring.", "It is a film  about Paris.",
+                 "I loved this movie.", "This movie was never read."],
+        "label": [1, 0, 1, 0, 1], "stars": [10, 1, 9, 2, 10], "review_id": [1, 2, 3, 4, 5]},
+        index=[10, 11, 12, 13, 14])
+    readings = pd.DataFrame({
+        "review_id": [1, 2, 3, 4], "label": [1, 0, 1, 0],
+        "sentence": [short_texts.sentence_key(t) for t in
+                     ["This film is great.", "It was boring.", "It is a film about Paris.",
+                      "I loved this movie."]],
+        "reading": ["P", "N", "X", "P"]})
+    path = tmp_path / "readings.csv"
+    readings.to_csv(path, index=False)
+    read = short_texts.with_readings(texts, path)
+    assert read.index.equals(texts.index)
+    assert read["reading"].tolist()[:4] == ["P", "N", "X", "P"]  # spacing does not matter
+    assert pd.isna(read["reading"].iloc[4])
+    # A plot sentence (X), a praise from a 2-star review and an unread one are left out.
+    assert short_texts.clearly_read(texts, path).index.tolist() == [10, 11]
+
+
+def test_every_sentence_of_the_shipped_models_set_was_read(imdb):
+    from core.pretrain import SHIPPED_CONFIGS
+
+    texts = short_texts.short_text_set(imdb, SHIPPED_CONFIGS["lstm"])
+    read = short_texts.with_readings(texts)
+    assert read["reading"].notna().all()
+    clear = short_texts.clearly_read(texts)
+    assert 0.4 * len(texts) < len(clear) < len(texts)
+    assert (read.loc[clear.index, "reading"].map(short_texts.READINGS)
+            == clear["label"]).all()
