@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from core.predict import Predict
-from core.text import tokenize, tokenize_all
+from core.text import tokenize, tokenize_all, without_markup
 from core.vader import MAX_VADER_CHARS, vader_compounds
 from core.verdict import NEGATIVE, NEUTRAL_BAND, POSITIVE, model_label, vader_label
 
@@ -32,6 +32,7 @@ class ReviewCheck:
     read_tokens: int
     oov_shares: dict[str, float] = field(default_factory=dict)  # model name -> unknown share
     notes: list[str] = field(default_factory=list)
+    text: str = ""  # what the models and VADER read: HTML tags and joining dashes as spaces
 
     @property
     def empty(self) -> bool:
@@ -40,13 +41,18 @@ class ReviewCheck:
 
 def check_review(text: str, seq_len: int,
                  vocabularies: dict[str, frozenset[str] | set[str]] | None = None) -> ReviewCheck:
-    """Token count, truncation and each model's unknown-word share of `text`, with notes.
+    """Token count, truncation and each model's unknown-word share of `text`, with notes,
+    and the text the models are to read (`core.text.without_markup`).
 
     `vocabularies` maps a model's name to the words it knows; the names appear in the
     notes as given.
     """
+    text, had_markup = without_markup(text)
     tokens = tokenize(text)  # the models' own words (a megabyte takes ~0.1 s)
     notes = []
+    if had_markup:
+        notes.append("HTML tags such as <b> or <br /> are read as spaces: the words "
+                     "between them are scored, the tags are not.")
     if len(tokens) > seq_len:
         notes.append(
             f"The review has {len(tokens):,} words; the models read only the first "
@@ -67,7 +73,7 @@ def check_review(text: str, seq_len: int,
             "reviews, so a score here is close to a guess."
         )
     return ReviewCheck(n_tokens=len(tokens), read_tokens=len(read), oov_shares=oov_shares,
-                       notes=notes)
+                       notes=notes, text=text)
 
 
 def score_table(texts: Sequence[str], predictors: dict[str, Predict],
@@ -81,6 +87,7 @@ def score_table(texts: Sequence[str], predictors: dict[str, Predict],
     texts = ["" if t is None or (isinstance(t, float) and math.isnan(t)) else str(t)
              for t in texts]
     table = pd.DataFrame({"review": texts})
+    texts = [without_markup(t)[0] for t in texts]  # the table shows them as uploaded
     empty = np.array([not tokens for tokens in tokenize_all([t[:1000] for t in texts])],
                      dtype=bool)
     for name, predict in predictors.items():

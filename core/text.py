@@ -31,6 +31,20 @@ MAX_SEQ_LEN = 5_000
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 
+# HTML tags, and dashes that join two words ("great—truly", "great--truly"). The models'
+# vectorizer drops the punctuation inside them and would glue the words on either side
+# into one unknown token ("<b>great</b>" -> "bgreatb", "it!<br />Great" -> "itbr great").
+_MARKUP = re.compile(r"</?[A-Za-z][^<>]{0,200}>")
+_DASHES = re.compile(r"[\u2012-\u2015]|-{2,}")
+
+
+def without_markup(text: str) -> tuple[str, bool]:
+    """`text` with HTML tags and word-joining dashes turned into spaces, so that the words
+    around them stay words; and whether it held HTML tags (worth telling the user)."""
+    cleaned, tags = _MARKUP.subn(" ", text)
+    return _DASHES.sub(" ", cleaned), tags > 0
+
+
 def check_vectorizer_settings(vocab_size: int, seq_len: int) -> dict[str, str]:
     """Field-level problems with vocabulary size and sequence length ({} when fine)."""
     problems: dict[str, str] = {}

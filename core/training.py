@@ -179,9 +179,10 @@ def train_sentiment(config: ModelConfig, data: ImdbData, job: JobContext | None 
                     store: RunStore | None = None, name: str | None = None) -> str | None:
     """Train, evaluate and save one sentiment model; returns the saved run's id.
 
-    Stopped jobs still save what was trained (status "stopped"), unless stopped before
-    the first batch finished. A NaN/infinite loss raises `JobFailed` with advice. The
-    settings are trusted: `submit_training` checked them (`check_against_data`).
+    Stopped jobs still save what was trained (status "stopped"), even inside the first
+    epoch, unless stopped before the first batch finished. A NaN/infinite loss raises
+    `JobFailed` with advice. The settings are trusted: `submit_training` checked them
+    (`check_against_data`).
     """
     import keras
 
@@ -275,10 +276,15 @@ def train_sentiment(config: ModelConfig, data: ImdbData, job: JobContext | None 
         raise JobFailed(callback.blow_up.message(
             "Training was stopped there and nothing was saved."))
     epochs = [event.row() for event in callback.epoch_events]
-    if callback.stopped and not any(row["complete"] for row in epochs):
-        # A model that has not read every training review once is not worth keeping, and
-        # would be offered on Classify as a coin toss.
-        return None
+    if callback.stopped and not epochs:
+        return None  # stopped before its first batch ended: nothing was learnt
+    # A run stopped inside its first epoch is kept too: Keras measured it on the held-back
+    # reviews when it stopped, so its figures say how far it got (a user who stops when
+    # the validation curve turns must not lose the model).
+    partial = callback.epoch_events[-1] if callback.stopped and epochs else None
+    epochs_run = sum(1 for row in epochs if row["complete"])
+    if partial is not None and not partial.complete:
+        epochs_run += round(min(1.0, max(0.0, partial.step / steps - epochs_run)), 2)
 
     # A stopped run is wanted now: it is scored on a quick sample of the test reviews
     # (the same sample for every run), and the full score is its own job.
@@ -302,7 +308,7 @@ def train_sentiment(config: ModelConfig, data: ImdbData, job: JobContext | None 
         "latency_one_ms": median_latency_ms(Predictor(exported),
                                             test_frame["text"].iloc[:20].tolist(), batch=False)[0],
         "params": int(model.count_params()),
-        "epochs_run": sum(1 for row in epochs if row["complete"]),
+        "epochs_run": epochs_run,  # a stopped run's last epoch counts in part
         "train_reviews": prepared.train_reviews,
         "train_sentences": prepared.train_sentences,
         "val_reviews": len(prepared.x_val),

@@ -201,6 +201,7 @@ with single:
                                         if m.vocabulary is not None})
         for note in check.notes:
             st.info(escape_markdown(note), icon="ℹ️")  # it may name the user's runs
+        review = check.text  # HTML tags and joining dashes read as spaces
         lexicon = vader.vader_scores(review)
         if check.empty:
             st.warning("There are no words in this text for the models to read (only "

@@ -42,9 +42,9 @@ lesson_banner()
 st.markdown(
     "Train every architecture on **the same reviews, settings and seed**, one after another, "
     "and see what each one buys: accuracy against time per epoch, training time and "
-    "inference latency. In the seed notebook the BiLSTM took **2.49 times** as long to train "
-    "(3,731 s vs 1,497 s): measure it on your own settings. Models already "
-    "trained with identical settings are reused, not trained again."
+    "inference latency. In the course notebook RNN Lab grew out of, the BiLSTM took "
+    "**2.49 times** as long to train (3,731 s vs 1,497 s): measure it on your own "
+    "settings. Models already trained with identical settings are reused, not trained again."
 )
 imdb = imdb_data()
 if imdb is None:

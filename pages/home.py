@@ -12,9 +12,9 @@ st.markdown(
 with st.container(border=True):
     st.markdown(
         "**Start here: type a review.** On *Classify a review*, write a sentence or two about "
-        "a film and see what four trained recurrent networks and VADER make of it, and which "
-        "words decided. Then try what trips models up: a negation (“not good at all”), "
-        "sarcasm, or a long review that changes its mind at the end."
+        "a film and see what five trained recurrent networks, a bag-of-words baseline and "
+        "VADER make of it, and which words decided. Then try what trips models up: a "
+        "negation (“not good at all”), sarcasm, or a long review that changes its mind at the end."
     )
     st.page_link("pages/classify.py", label="Type a review", icon="💬")
     st.caption("Next: train your own model on **Train**, or see on **Compare** what an LSTM "

@@ -170,9 +170,10 @@ def live_panel() -> None:
     its numbers refresh every 2 s and its curves every 6 s; a redraw costs the browser
     and the server CPU that the training would rather have."""
     if current_job(JOB_KEY) is None:
-        st.info("Choose settings on the left and press **Start training**. The defaults train "
-                "an LSTM to about 85% test accuracy in a minute or two on two CPU cores.",
-                icon="👈")
+        st.info("Choose the settings and press **Start training**. The defaults train an LSTM "
+                "to about 85% test accuracy in two to three minutes on two CPU cores (the "
+                "first run also counts the words for the IMDB word vectors: about a minute "
+                "more, once).", icon="⚙️")
         busy = [j for j in engine().jobs() if not j.finished]
         if busy:
             st.caption(f"{len(busy)} job(s) from other pages or users are waiting or running; "
@@ -219,8 +220,8 @@ def draw_training(job, events) -> None:
         st.success(f"Saved. Test accuracy {view.test_accuracy:.1%}; the results are below."
                    if view.test_accuracy is not None else "Saved.", icon="💾")
     if state == STOPPED and not result:
-        st.info("Stopped before the first epoch finished, so there was nothing worth "
-                "saving: a model that has not read every training review once is not kept.")
+        st.info("Stopped before the first batch finished, so nothing was learnt and "
+                "nothing was saved.")
 
 
 def draw_curves(job, events) -> None:
@@ -269,8 +270,8 @@ def results_panel(run_id: str) -> None:
         return
     m = info.metrics  # the store checked that these are numbers (or null)
     if info.status == STOPPED:
-        st.warning(f"Stopped early, after {shown(m.get('epochs_run'), ',.0f')} complete "
-                   "epoch(s): the figures are for the model as it was when stopped.", icon="⏹️")
+        st.warning(f"Stopped early, after {shown(m.get('epochs_run'), 'g')} epoch(s) of "
+                   "training: the figures are for the model as it was when stopped.", icon="⏹️")
     if m.get("test_sample"):
         score_panel(run_id, int(m.get("test_reviews") or 0))
     cols = st.columns(3) + st.columns(3)

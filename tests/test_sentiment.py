@@ -105,3 +105,15 @@ def test_labelled_report_counts_right_wrong_and_vaders_no_verdict():
     assert rows.loc["VADER", "no verdict"] == 1
     assert list(report.mistakes["review"]) == ["awful", "fine"]
     assert list(report.mistakes["missed by"]) == [1, 1]
+
+
+def test_a_review_with_html_tags_is_read_without_them_and_says_so():
+    from core.sentiment import check_review, score_table
+
+    check = check_review("<i>Boring</i>, truly<br />boring.", seq_len=50)
+    assert check.text.split() == ["Boring", ",", "truly", "boring."]
+    assert any("HTML tags" in note for note in check.notes)
+    assert not check_review("Boring, truly boring.", seq_len=50).notes
+    table = score_table(["<i>Boring</i>"], {})
+    assert table["review"].tolist() == ["<i>Boring</i>"]  # shown as uploaded
+    assert table["VADER label"].tolist() == ["Negative"]  # VADER read "Boring"

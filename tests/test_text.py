@@ -72,3 +72,13 @@ def test_escape_markdown_neutralises_html_and_markup():
     escaped = text.escape_markdown("<script>alert('x')</script> **bold** [link](http://x)")
     assert "<script>" not in escaped and "\\<script\\>" in escaped
     assert "\\*\\*bold\\*\\*" in escaped and "\\[link\\]" in escaped
+
+
+def test_html_tags_and_joining_dashes_are_read_as_spaces():
+    from core.text import tokenize, without_markup
+
+    assert tokenize("<b>great</b> movie") == ["bgreatb", "movie"]  # what Keras alone does
+    cleaned, tags = without_markup("<b>great</b> movie.<br /><br />Really—truly -- fine")
+    assert tags and tokenize(cleaned) == ["great", "movie", "really", "truly", "fine"]
+    assert without_markup("well-acted, 3 < 4 and 5 > 2") == ("well-acted, 3 < 4 and 5 > 2",
+                                                             False)

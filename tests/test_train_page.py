@@ -187,7 +187,7 @@ def test_results_of_a_run_with_malformed_curves_and_evaluation(imdb, tiny_model)
         assert not at.exception
         metrics = {m.label: m.value for m in at.metric}
         assert metrics["Test accuracy"] == "–" and metrics["Weights"] == "–"
-        assert any("after 1 complete epoch" in w.value for w in at.warning)
+        assert any("after 1 epoch(s) of training" in w.value for w in at.warning)
         infos = " ".join(i.value for i in at.info)
         assert "No learning curves" in infos and "No confusion matrix" in infos
     finally:
