@@ -152,7 +152,7 @@ def edit_and_rescore(review: str, result: explain.Explanation, models: list,
         st.markdown(f"**Edited:** {escape_markdown(edited)}")
     rows = edits.rescore({names[m.choice.key]: m.score for m in models}, review, edited)
     lexicon_before, lexicon_after = vader.vader_scores(review), vader.vader_scores(edited)
-    left, right = st.columns([3, 2])
+    left, right = st.columns(2)  # the table's verdict column was cut at 3:2
     left.plotly_chart(charts.edit_chart(rows, [m.choice.arch for m in models]),
                       width="stretch", config=SMALL_CHART)
     flipped = [r.model for r in rows if r.flipped]
@@ -284,7 +284,7 @@ with single:
 
     with st.expander("How good are these models?"):
         measured = {c.key: catalog.calibration_of(c) for c in choices}
-        rows = [{"model": c.label, "test accuracy": c.test_accuracy,
+        rows = [{"model": c.name, "test accuracy": c.test_accuracy,
                  "calibration error (ECE)": (measured[c.key] or {}).get(
                      "reliability", {}).get("ece"),
                  "Neutral verdicts' lean right": (measured[c.key] or {}).get(
