@@ -71,6 +71,9 @@ def edit_review(text: str, index: int, edit: str, replacement: str = "") -> str:
         raise ValueError(f"The review has {len(words)} words; there is no word {index + 1}.")
     lead, core, trail = _CORE.match(words[index]).groups()
     if edit == DROP:
+        if len(words) == 1:
+            raise ValueError("This is the review's only word: dropping it leaves nothing to "
+                             "score. Swap it, or put \"not\" before it.")
         # The word and the space before it go (the first word takes the space after it).
         if index == 0:
             return gaps[0] + "".join(w + g for w, g in zip(words[1:], gaps[2:], strict=True))

@@ -118,7 +118,7 @@ selected_keys = st.multiselect(
     "Models", list(by_key), default=shipped or [c.key for c in choices if not c.problem][:4],
     format_func=option_label,
     key="classify_models", bind="query-params",
-    help="The four shipped recurrent models and the NB-LR baseline (word, pair and triple "
+    help="The five shipped recurrent models and the NB-LR baseline (word, pair and triple "
          "counts weighted by naive Bayes, then logistic regression), all trained on the "
          "25,000 training reviews, and your own runs from the Train page.",
 )
