@@ -337,7 +337,11 @@ def format_seconds(value: float | None) -> str:
     if value is None:
         return "–"
     value = float(value)
-    return f"{value:.1f} s" if value < 90 else f"{int(value // 60)} min {int(value % 60):02d} s"
+    if value < 10:
+        return f"{value:.1f} s"
+    if value < 90:
+        return f"{value:.0f} s"  # "84 s left", not "84.3 s left": an estimate, not a timing
+    return f"{int(value // 60)} min {int(value % 60):02d} s"
 
 
 def job_error(job: Job) -> None:

@@ -44,3 +44,13 @@ def test_bad_input_gets_a_clear_error():
         calibration.with_temperature([0.5], 0.0)
     back = calibration.Reliability.from_dict(calibration.reliability([0.9, 0.2], [1, 1]).to_dict())
     assert back.reviews == 2 and back.ece == pytest.approx((0.1 + 0.8) / 2)
+
+
+def test_the_reliability_chart_shows_a_bin_far_below_the_diagonal():
+    from core.charts.classify import reliability_chart
+
+    # Two reviews at 55-60% confidence, both wrong: that bin is right 0% of the time.
+    curve = calibration.reliability([0.57, 0.42, 0.95, 0.97], [0, 1, 1, 1])
+    fig = reliability_chart({"LSTM": ("lstm", curve)})
+    assert min(y for y in fig.data[1].y if y is not None) == 0.0
+    assert fig.layout.yaxis.range[0] <= 0.0

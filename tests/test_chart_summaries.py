@@ -62,10 +62,30 @@ def test_any_chart_is_described_from_its_own_data():
     ])
     fig.update_layout(title="Curves<br><span>per epoch</span>")
     assert describe_figure(fig) == (
-        "Curves — per epoch: Val accuracy: from 0.5 at 1 to 0.7 at 3, highest 0.9 at 2; "
+        "Curves — per epoch: val accuracy: from 0.5 at 1 to 0.7 at 3, highest 0.9 at 2; "
         "accuracy: LSTM 0.88, GRU 0.87; 8 bars, highest w7 (7), lowest w0 (0); "
-        "2 × 2 cells from 0.1 to 0.9, largest at r2 / a.")
+        "2 × 2 cells from 0.1 to 0.9, largest at r2, a.")
     assert describe_figure(go.Figure()) == "No data to show yet."
+    assert describe_figure(go.Figure(go.Bar(x=["boring"], y=[-2.6]))) == "Boring -2.6."
+
+
+def test_a_described_chart_writes_values_and_positions_as_its_axes_do():
+    words = go.Figure(go.Scatter(x=[0, 1, 2], y=[0.02, -0.0963, 0.5], mode="lines",
+                                 name="share"))
+    words.update_layout(title="Memory", yaxis_tickformat=".0%",
+                        xaxis={"tickvals": [0, 1, 2], "ticktext": ["not", "<b>bad</b>", "!"]})
+    assert describe_figure(words) == (
+        "Memory: share: from 2% at “not” to 50% at “!”, lowest -10% at “bad”.")
+    epochs = go.Figure(go.Scatter(x=[1, 2, 3], y=[0.81, 0.86, 0.84], mode="lines"))
+    epochs.update_layout(xaxis_title="Epoch", yaxis_tickformat=".1%")
+    assert describe_figure(epochs) == (
+        "From 81.0% at epoch 1 to 84.0% at epoch 3, highest 86.0% at epoch 2.")
+    times = go.Figure(go.Bar(x=["LSTM", "GRU"], y=[12.5, 9.0]))
+    times.update_layout(title="Time per epoch", yaxis_ticksuffix=" s")
+    assert describe_figure(times) == "Time per epoch: LSTM 12.5 s, GRU 9 s."
+    grid = go.Figure(go.Heatmap(z=[[0.1, 0.7]], x=[0, 16], y=["LSTM"]))
+    grid.update_layout(xaxis_title="distance")
+    assert describe_figure(grid).endswith("largest at LSTM, distance 16.")
     many = go.Figure([go.Scatter(y=[i], name=f"s{i}") for i in range(6)])
     assert describe_figure(many).endswith("and 2 more series.")
 

@@ -85,12 +85,14 @@ def reliability_chart(curves: dict[str, tuple[str, Any]]) -> go.Figure:
     `core.calibration.Reliability`)): on the diagonal, a model's 80% means right 80% of the
     time; below it, the model is over-confident."""
     fig = go.Figure()
+    lowest = 0.4  # the axis reaches down to the worst bin (a small bin can be far off)
     fig.add_scatter(x=[0.5, 1.0], y=[0.5, 1.0], mode="lines", name="calibrated",
                     line=dict(color=NEUTRAL_COLOR, dash="dot"), hoverinfo="skip")
     for name, (arch, curve) in curves.items():
         points = [(c, a, n) for c, a, n in zip(curve.confidence, curve.accuracy, curve.count,
                                                strict=True) if c is not None]
         label = html.escape(name)
+        lowest = min([lowest, *(a - 0.05 for _, a, _ in points if a is not None)])
         fig.add_scatter(
             x=[c for c, _, _ in points], y=[a for _, a, _ in points], mode="lines+markers",
             name=f"{label} (ECE {curve.ece:.3f})",
@@ -102,7 +104,7 @@ def reliability_chart(curves: dict[str, tuple[str, Any]]) -> go.Figure:
                 "share right", height=380,
                 subtitle="on the dotted line, a model's 80% is right 80% of the time")
     fig.update_xaxes(range=[0.5, 1.0], tickformat=".0%")
-    fig.update_yaxes(range=[0.4, 1.02], tickformat=".0%")
+    fig.update_yaxes(range=[max(0.0, lowest), 1.02], tickformat=".0%")
     fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.25, x=0))
     return fig
 

@@ -24,15 +24,65 @@ _TAG = re.compile(r"<[^>]+>")
 def describe_figure(fig: go.Figure) -> str:
     """One or two sentences on what `fig` shows, from its data alone."""
     title = _plain(getattr(fig.layout.title, "text", None) or "")
-    parts = [part for trace in fig.data[:MAX_SERIES] if (part := _trace(trace))]
+    parts = [part for trace in fig.data[:MAX_SERIES]
+             if (part := _trace(trace, _Axes.of(fig, trace)))]
     if len(fig.data) > MAX_SERIES:
         parts.append(f"and {len(fig.data) - MAX_SERIES} more series")
     if not parts:
         body = "No data to show yet."
     else:
         body = "; ".join(parts) + "."
-        body = body[0].upper() + body[1:]
+        if not title:  # after a title's colon the words keep their own case ("boring")
+            body = body[0].upper() + body[1:]
     return f"{title}: {body}" if title else body
+
+
+class _Axes:
+    """How a trace's axes write their values: the tick format ("0.0%"), the words that
+    stand for positions (a chart of a review's words has ticks 0, 1, 2 named by them), and
+    a short axis title to say what a position is ("at epoch 3")."""
+
+    def __init__(self, x: Any = None, y: Any = None) -> None:
+        self.x, self.y = x, y
+
+    @classmethod
+    def of(cls, fig: go.Figure, trace: Any) -> _Axes:
+        def axis(letter: str) -> Any:
+            ref = getattr(trace, f"{letter}axis", None) or letter
+            try:
+                return fig.layout[f"{letter}axis{ref[1:]}"]
+            except (KeyError, ValueError):
+                return None
+        if trace.type in ("heatmap", "scatter", "scattergl", "bar"):
+            return cls(axis("x"), axis("y"))
+        return cls()
+
+    @staticmethod
+    def value(axis: Any, value: Any) -> str:
+        """A value as the axis writes it: its tick format when that is a percentage."""
+        fmt = getattr(axis, "tickformat", None) or ""
+        if fmt.endswith("%") and _finite(value):
+            try:
+                return format(float(value), fmt.lstrip(",~"))
+            except ValueError:
+                pass
+        return _number(value) + (getattr(axis, "ticksuffix", None) or "")
+
+    @staticmethod
+    def position(axis: Any, value: Any) -> str:
+        """Where on the axis: the tick's own word when one names it, else the axis title
+        (when short) and the value: "boring", "epoch 3", "16"."""
+        vals, text = (_values(getattr(axis, "tickvals", None)),
+                      _values(getattr(axis, "ticktext", None)))
+        if vals and text:
+            for tick, label in zip(vals, text, strict=False):
+                if tick == value:
+                    return f"“{_plain(str(label))}”"
+        shown = _Axes.value(axis, value) if _finite(value) else _plain(str(value))
+        title = _plain(getattr(getattr(axis, "title", None), "text", None) or "")
+        if _finite(value) and title and len(title) <= 20:
+            return f"{title.lower()} {shown}"
+        return shown
 
 
 def _plain(text: str) -> str:
@@ -76,22 +126,23 @@ def _pairs(xs: Sequence[Any], ys: Sequence[Any]) -> list[tuple[Any, float]]:
     return [(x, float(y)) for x, y in zip(xs, ys, strict=False) if _finite(y)]
 
 
-def _trace(trace: Any) -> str:
+def _trace(trace: Any, axes: _Axes) -> str:
     name = _plain(getattr(trace, "name", None) or "")
     kind = trace.type
     if kind == "heatmap":
-        return _heatmap(trace, name)
+        return _heatmap(trace, name, axes)
     if kind == "bar":
         horizontal = getattr(trace, "orientation", None) == "h"
         categories, values = ((_values(trace.y), _values(trace.x)) if horizontal
                               else (_values(trace.x), _values(trace.y)))
-        return _bars(name, _pairs(categories, values))
+        return _bars(name, _pairs(categories, values),
+                     axes.x if horizontal else axes.y, axes.y if horizontal else axes.x)
     if kind in ("scatter", "scattergl"):
         pairs = _pairs(_values(trace.x), _values(trace.y))
         mode = getattr(trace, "mode", None) or "lines"
         if "lines" not in mode and len(pairs) > 1:
             return _points(name, trace, pairs)
-        return _line(name, pairs)
+        return _line(name, pairs, axes)
     return f"{name} ({kind})" if name else ""
 
 
@@ -99,20 +150,24 @@ def _named(name: str, text: str) -> str:
     return f"{name}: {text}" if name else text
 
 
-def _line(name: str, pairs: list[tuple[Any, float]]) -> str:
+def _line(name: str, pairs: list[tuple[Any, float]], axes: _Axes | None = None) -> str:
+    axes = axes or _Axes()
+
+    def at(x: Any, y: float) -> str:
+        return f"{_Axes.value(axes.y, y)} at {_Axes.position(axes.x, x)}"
+
     if not pairs:
         return _named(name, "no values yet")
     if len(pairs) == 1:
-        (x, y), = pairs
-        return _named(name, f"{_number(y)} at {_number(x)}")
+        return _named(name, at(*pairs[0]))
     (x0, y0), (x1, y1) = pairs[0], pairs[-1]
     top = max(pairs, key=lambda p: p[1])
     low = min(pairs, key=lambda p: p[1])
-    text = f"from {_number(y0)} at {_number(x0)} to {_number(y1)} at {_number(x1)}"
+    text = f"from {at(x0, y0)} to {at(x1, y1)}"
     if top[1] > max(y0, y1):
-        text += f", highest {_number(top[1])} at {_number(top[0])}"
+        text += f", highest {at(*top)}"
     if low[1] < min(y0, y1):
-        text += f", lowest {_number(low[1])} at {_number(low[0])}"
+        text += f", lowest {at(*low)}"
     return _named(name, text)
 
 
@@ -126,18 +181,26 @@ def _points(name: str, trace: Any, pairs: list[tuple[Any, float]]) -> str:
     return _named(name, text)
 
 
-def _bars(name: str, pairs: list[tuple[Any, float]]) -> str:
+def _bars(name: str, pairs: list[tuple[Any, float]], value_axis: Any = None,
+          category_axis: Any = None) -> str:
+    def value(v: float) -> str:
+        return _Axes.value(value_axis, v)
+
+    def category(c: Any) -> str:
+        return _Axes.position(category_axis, c) if _finite(c) else _plain(str(c))
+
     if not pairs:
         return _named(name, "no values yet")
     if len(pairs) <= 5:
-        return _named(name, ", ".join(f"{_plain(str(c))} {_number(v)}" for c, v in pairs))
+        return _named(name, ", ".join(f"{category(c)} {value(v)}" for c, v in pairs))
     top = max(pairs, key=lambda p: p[1])
     low = min(pairs, key=lambda p: p[1])
-    return _named(name, f"{len(pairs)} bars, highest {_plain(str(top[0]))} "
-                        f"({_number(top[1])}), lowest {_plain(str(low[0]))} ({_number(low[1])})")
+    return _named(name, f"{len(pairs)} bars, highest {category(top[0])} "
+                        f"({value(top[1])}), lowest {category(low[0])} ({value(low[1])})")
 
 
-def _heatmap(trace: Any, name: str) -> str:
+def _heatmap(trace: Any, name: str, axes: _Axes | None = None) -> str:
+    axes = axes or _Axes()
     rows = [_values(row) for row in _values(trace.z)]
     cells = [(i, j, float(v)) for i, row in enumerate(rows) for j, v in enumerate(row)
              if _finite(v)]
@@ -148,9 +211,9 @@ def _heatmap(trace: Any, name: str) -> str:
     low = min(c[2] for c in cells)
     where = []
     if ys and i < len(ys):
-        where.append(_plain(str(ys[i])))
+        where.append(_Axes.position(axes.y, ys[i]))
     if xs and j < len(xs):
-        where.append(_plain(str(xs[j])))
-    at = f" at {' / '.join(where)}" if where else ""
+        where.append(_Axes.position(axes.x, xs[j]))
+    at = f" at {', '.join(where)}" if where else ""
     return _named(name, f"{len(rows)} × {max(len(r) for r in rows)} cells from "
                         f"{_number(low)} to {_number(top)}, largest{at}")

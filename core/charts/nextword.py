@@ -24,7 +24,7 @@ def suggestion_bars(words: Sequence[str], probabilities: Sequence[float],
                     title: str = "Next-word probabilities") -> go.Figure:
     """Horizontal bars, most probable word on top."""
     fig = go.Figure(go.Bar(
-        x=[p * 100 for p in probabilities][::-1],
+        x=list(probabilities)[::-1],
         # a trailing space keeps labels off the axis line
         y=[f"{html.escape(w)} " for w in words][::-1],
         orientation="h",
@@ -32,11 +32,11 @@ def suggestion_bars(words: Sequence[str], probabilities: Sequence[float],
         text=[f"{p:.1%}" for p in probabilities][::-1],
         textposition="outside",
         cliponaxis=False,
-        hovertemplate="%{y}: %{x:.2f}%<extra></extra>",
+        hovertemplate="%{y}: %{x:.2%}<extra></extra>",
     ))
-    base_layout(fig, title, "probability (%)", "", height=max(220, 60 + 34 * len(words)))
-    top = max([p * 100 for p in probabilities] or [1])
-    fig.update_xaxes(range=[0, top * 1.25])
+    base_layout(fig, title, "probability", "", height=max(220, 60 + 34 * len(words)))
+    top = max(list(probabilities) or [0.01])
+    fig.update_xaxes(range=[0, top * 1.25], tickformat=".1%")
     fig.update_layout(margin=dict(l=10, r=20, t=50, b=40))
     return fig
 
