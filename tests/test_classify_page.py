@@ -242,9 +242,11 @@ def test_browser_types_a_review_and_reads_the_verdict(page, app_url, screenshot)
     page.get_by_role("button", name="HTML and a script").click()
     wait_for_app(page)
     page.get_by_text("Which words decided").wait_for(timeout=90_000)
-    # The example's words come back coloured, the script tag as visible text.
-    page.locator("span", has_text="<script>alert('boo')</script>").first.wait_for(
-        timeout=90_000)
+    # The script stays visible text in the box; the models read the tags as spaces, so
+    # the explanation colours "Terrible" (not "bterribleb") and says why.
+    page.get_by_text("HTML tags such as").first.wait_for(timeout=90_000)
+    page.locator("span", has_text="Terrible").first.wait_for(timeout=90_000)
+    assert "<script>alert('boo')</script>" in box.input_value()
     assert not dialogs  # the <script> in the review never ran
     box.fill("A superb, moving film. I loved every minute of it.")
     page.get_by_role("button", name="Score", exact=True).click()
