@@ -110,7 +110,9 @@ with suggest_tab:
         shared_text(TEXT_KEY)
         st.text_area("Your text", key=kept(TEXT_KEY), height=100,
                      placeholder="Start typing a review, e.g. “this movie was”…",
-                     max_chars=lm.MAX_PREFIX_CHARS)
+                     max_chars=lm.MAX_PREFIX_CHARS,
+                     help="The suggestions follow when you press Ctrl+Enter (⌘+Enter on a "
+                          "Mac) or click outside the box; clicking a suggestion adds it.")
         k = st.slider("Suggestions", 3, 10, 5, key=kept("nw_k"))
         publish_text(TEXT_KEY)
         text = st.session_state.get(TEXT_KEY, "")
