@@ -284,7 +284,7 @@ RECIPE = replace(
     train_size=25_000, val_share=0.02, seed=42)
 # Where the Train and Compare pages start: the recipe cut to train in about a minute here.
 # With all of it an LSTM epoch takes about 64 s on the 2-core machine
-# (`shipped_lstm_epoch_s_length_batched`), and a run stopped inside its first epoch keeps
-# nothing; 200 tokens and 10,000 words halve that. A 10% validation share steadies the
+# (`shipped_lstm_epoch_s_length_batched`), too long for a first try; 200 tokens and 10,000
+# words halve that. A 10% validation share steadies the
 # curve of a short run, and dropout 0.2 suits its shorter training.
 QUICK_START = replace(RECIPE, vocab_size=10_000, seq_len=200, dropout=0.2, val_share=0.1)
