@@ -64,7 +64,7 @@ plan_start = compare.ComparePlan(start)
 values: dict[str, object] = {}
 with settings_box("Comparison settings"), st.container(border=True):
     st.subheader("What to compare")
-    a1, a2 = st.columns([3, 2])
+    a1, a2 = st.columns(2)  # at 3:2 the baselines box hid NB-LR
     archs = setting(plan_start, "archs", "cmp_archs", a1)
     baselines = setting(plan_start, "baselines", "cmp_baselines", a2)
     st.caption("The shared settings (the same for every architecture; the BiLSTMs read both "
@@ -100,7 +100,7 @@ if not problems and archs:
     steps = compare.preview(plan, imdb, [store, shipped_store()])
     reused = [s for s in steps if s["action"] == "reuse"]
     st.caption(
-        f"One click trains {len(steps) - len(reused)} model(s) of {len(steps)}"
+        f"▶ Compare trains {len(steps) - len(reused)} of the {len(steps)} models"
         + (" — reused with identical settings: "
            + ", ".join(escape_markdown(s["model"]) for s in reused) if reused else "")
         + f". The {len(imdb.test):,} test reviews score every model and baseline."

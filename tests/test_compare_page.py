@@ -43,7 +43,7 @@ def test_page_trains_two_models_and_shows_the_table_charts_and_csv(small_imdb_co
         at.number_input(key=key).set_value(value)
     at.run()
     assert not at.exception and not at.error
-    assert "trains 2 model(s) of 2" in " ".join(c.value for c in at.caption)
+    assert "trains 2 of the 2 models" in " ".join(c.value for c in at.caption)
 
     at.button(key="cmp_start").click().run()
     assert not at.exception
@@ -67,7 +67,7 @@ def test_page_trains_two_models_and_shows_the_table_charts_and_csv(small_imdb_co
 
     # The same settings again: both models are reused, nothing to train.
     at.run()
-    assert "trains 0 model(s) of 2" in " ".join(c.value for c in at.caption)
+    assert "trains 0 of the 2 models" in " ".join(c.value for c in at.caption)
 
 
 def test_page_explains_bad_settings_and_a_missing_dataset(small_imdb_copy, tmp_path,
