@@ -198,7 +198,7 @@ def test_suggestion_labels_are_escaped():
 def test_browser_type_a_prefix_and_click_a_suggestion(page, app_url, screenshot) -> None:
     page.goto(f"{app_url}/next_word")
     wait_for_app(page)
-    box = page.get_by_label("Your text")
+    box = page.get_by_role("textbox", name="Your text")
     box.wait_for(timeout=120_000)  # the first visit loads TensorFlow and the model
     box.fill("this movie was one of the")
     box.press("Control+Enter")
