@@ -137,6 +137,9 @@ def edit_and_rescore(review: str, result: explain.Explanation, models: list,
     pick = st.pills("Word", readable, format_func=lambda i: words[i], default=strongest,
                     key=f"edit_word_{hash(review)}")
     index = strongest if pick is None else int(pick)
+    if pick is None and words:
+        st.caption(f"No word picked: the edit goes to the most decisive one, "
+                   f"*{escape_markdown(words[index])}*.")
     kind = st.radio("Edit", list(edits.EDITS), format_func=edits.EDITS.get, horizontal=True,
                     key="edit_kind")
     replacement = ""

@@ -55,6 +55,11 @@ def test_edit_and_rescore_shows_every_model_move():
     assert any("Edited:" in m.value and swap.value in m.value for m in at.markdown)
     at.radio(key="edit_kind").set_value("not").run()
     assert any("Edited:" in m.value and "not " in m.value for m in at.markdown)
+    # Clicking the picked word again unpicks it: the edit stays on the decisive word.
+    [words] = [w for w in at.get("button_group") if w.proto.label == "Word"]
+    words.set_value(None).run()
+    assert any(c.value.startswith("No word picked") for c in at.caption)
+    assert any("Edited:" in m.value and "not " in m.value for m in at.markdown)
 
 
 def test_scoring_a_review_shows_every_model_vader_and_the_deciding_words():
