@@ -25,7 +25,9 @@ _PAIRS = (("good", "bad"), ("great", "awful"), ("love", "hate"), ("loved", "hate
           ("excellent", "poor"), ("enjoyed", "disliked"), ("fun", "boring"),
           ("beautiful", "ugly"), ("masterpiece", "disaster"), ("funny", "unfunny"),
           ("like", "dislike"), ("liked", "disliked"), ("amazing", "mediocre"),
-          ("perfect", "flawed"), ("recommend", "avoid"), ("well", "badly"))
+          ("perfect", "flawed"), ("recommend", "avoid"), ("well", "badly"),
+          # a negation's swap that flips it: "not good" -> "really good"
+          ("not", "really"), ("never", "always"))
 OPPOSITES = {**dict(_PAIRS), **{b: a for a, b in _PAIRS}}
 _CORE = re.compile(r"^(\W*)(.*?)(\W*)$", re.DOTALL)  # a word's leading/trailing punctuation
 

@@ -28,6 +28,7 @@ def test_a_swap_suggests_the_opposite_of_a_verdict_word():
     assert edits.opposite("good,") == "bad"
     assert edits.opposite("Awful!") == "Great"
     assert edits.opposite("plot") == "plot"
+    assert edits.opposite("Not") == "Really"  # a negation swaps for a word that undoes it
 
 
 def test_good_to_bad_flips_the_shipped_models():
