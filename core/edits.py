@@ -30,6 +30,7 @@ _PAIRS = (("good", "bad"), ("great", "awful"), ("love", "hate"), ("loved", "hate
           ("not", "really"), ("never", "always"))
 OPPOSITES = {**dict(_PAIRS), **{b: a for a, b in _PAIRS}}
 _CORE = re.compile(r"^(\W*)(.*?)(\W*)$", re.DOTALL)  # a word's leading/trailing punctuation
+_WORD = re.compile(r"[^\W_]")  # a letter or digit: something a model reads
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ def edit_review(text: str, index: int, edit: str, replacement: str = "") -> str:
         raise ValueError(f"The review has {len(words)} words; there is no word {index + 1}.")
     lead, core, trail = _CORE.match(words[index]).groups()
     if edit == DROP:
-        if len(words) == 1:
+        if not any(_WORD.search(w) for i, w in enumerate(words) if i != index):
             raise ValueError("This is the review's only word: dropping it leaves nothing to "
                              "score. Swap it, or put \"not\" before it.")
         # The word and the space before it go (the first word takes the space after it).

@@ -34,7 +34,11 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 # HTML tags, and dashes that join two words ("great—truly", "great--truly"). The models'
 # vectorizer drops the punctuation inside them and would glue the words on either side
 # into one unknown token ("<b>great</b>" -> "bgreatb", "it!<br />Great" -> "itbr great").
-_MARKUP = re.compile(r"</?[A-Za-z][^<>]{0,200}>")
+# Only real HTML elements count: "<not even one star>" or "<grin>" is the reviewer's text.
+_HTML_ELEMENTS = ("a|abbr|b|big|blockquote|body|br|center|code|del|div|em|embed|font|h[1-6]|"
+                  "head|hr|html|i|iframe|img|ins|li|link|meta|object|ol|p|pre|q|s|script|"
+                  "small|span|strike|strong|style|sub|sup|table|tbody|td|th|title|tr|tt|u|ul")
+_MARKUP = re.compile(rf"</?(?:{_HTML_ELEMENTS})(?=[\s/>])[^<>]{{0,200}}>", re.IGNORECASE)
 _DASHES = re.compile(r"[\u2012-\u2015]|-{2,}")
 
 

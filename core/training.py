@@ -284,7 +284,7 @@ def train_sentiment(config: ModelConfig, data: ImdbData, job: JobContext | None 
     partial = callback.epoch_events[-1] if callback.stopped and epochs else None
     epochs_run = sum(1 for row in epochs if row["complete"])
     if partial is not None and not partial.complete:
-        epochs_run += round(min(1.0, max(0.0, partial.step / steps - epochs_run)), 2)
+        epochs_run += round(min(1.0, max(0.01, partial.step / steps - epochs_run)), 2)
 
     # A stopped run is wanted now: it is scored on a quick sample of the test reviews
     # (the same sample for every run), and the full score is its own job.

@@ -208,7 +208,7 @@ with single:
         lexicon = vader.vader_scores(review)
         if check.empty:
             st.warning("There are no words in this text for the models to read (only "
-                       "punctuation or spaces); only VADER can score it.", icon="✍️")
+                       "punctuation, spaces or HTML tags); only VADER can score it.", icon="✍️")
             models = []
         probabilities = {m.choice.key: m.score(review) for m in models}
         labels = {names[m.choice.key]: verdict.model_label(probabilities[m.choice.key])

@@ -86,6 +86,9 @@ def test_a_described_chart_writes_values_and_positions_as_its_axes_do():
     grid = go.Figure(go.Heatmap(z=[[0.1, 0.7]], x=[0, 16], y=["LSTM"]))
     grid.update_layout(xaxis_title="distance")
     assert describe_figure(grid).endswith("largest at LSTM, distance 16.")
+    sizes = go.Figure(go.Bar(x=["16", "32"], y=[0.8, 0.85]))
+    sizes.update_layout(xaxis_title="LSTM units", yaxis_tickformat=".0%")
+    assert describe_figure(sizes) == "16 80%, 32 85%."  # categories are not numbers
     many = go.Figure([go.Scatter(y=[i], name=f"s{i}") for i in range(6)])
     assert describe_figure(many).endswith("and 2 more series.")
 

@@ -362,3 +362,15 @@ def test_the_eta_adds_the_stages_still_to_run_and_learns_the_machines_pace():
     schedule.start(3)
     assert schedule.pace == pytest.approx(2.0, rel=0.01)
     assert schedule.eta(0.0) == pytest.approx(2 * bilstm, rel=0.01)
+
+
+def test_a_run_stopped_inside_an_epoch_counts_it_in_part_and_not_as_a_time_per_epoch():
+    from core.compare.table import derived_metrics
+
+    history = {"epoch_s": [20.0, 7.5], "complete": [True, False],
+               "val_accuracy": [0.8, 0.81], "loss": [0.5, 0.45]}
+    out = derived_metrics({"epochs_run": 1.37}, history,
+                          {"train_size": 1000, "val_share": 0.2})
+    assert out["epochs_run"] == 1.37 and out["epoch_s"] == 20.0
+    first = derived_metrics({"epochs_run": 0.4}, {"epoch_s": [9.0], "complete": [False]}, {})
+    assert first["epochs_run"] == 0.4 and first["epoch_s"] is None

@@ -15,8 +15,9 @@ def test_edits_keep_the_rest_of_the_text_as_typed():
     assert edits.edit_review(text, 3, edits.NEGATE) == "The plot was not good," + rest
     assert edits.edit_review(text, 3, edits.DROP) == "The plot was" + rest
     assert edits.edit_review(text, 0, edits.DROP) == "plot was good," + rest
-    with pytest.raises(ValueError, match="only word"):  # nothing would be left to score
-        edits.edit_review("  good  ", 0, edits.DROP)
+    for only in ("  good  ", "Great !", "good --"):  # nothing would be left to score
+        with pytest.raises(ValueError, match="only word"):
+            edits.edit_review(only, 0, edits.DROP)
     assert edits.edit_review("  good  ", 0, edits.NEGATE) == "  not good  "
     with pytest.raises(ValueError, match="no word 9"):
         edits.edit_review(text, 8, edits.DROP)

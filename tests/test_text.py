@@ -80,5 +80,10 @@ def test_html_tags_and_joining_dashes_are_read_as_spaces():
     assert tokenize("<b>great</b> movie") == ["bgreatb", "movie"]  # what Keras alone does
     cleaned, tags = without_markup("<b>great</b> movie.<br /><br />Really—truly -- fine")
     assert tags and tokenize(cleaned) == ["great", "movie", "really", "truly", "fine"]
-    assert without_markup("well-acted, 3 < 4 and 5 > 2") == ("well-acted, 3 < 4 and 5 > 2",
-                                                             False)
+    # Only real HTML elements: angle brackets around the reviewer's own words stay.
+    for typed in ("well-acted, 3 < 4 and 5 > 2", "I would rate it <not even one star>",
+                 "<<<WORST FILM EVER>>> avoid", "if x<y and y>z", "best film <grin>",
+                 "I <3 it"):
+        assert without_markup(typed) == (typed, False)
+    assert without_markup('<P>Bold<BR/>move <a href="x">here</a>')[0].split() == [
+        "Bold", "move", "here"]

@@ -61,7 +61,7 @@ class _Axes:
     def value(axis: Any, value: Any) -> str:
         """A value as the axis writes it: its tick format when that is a percentage."""
         fmt = getattr(axis, "tickformat", None) or ""
-        if fmt.endswith("%") and _finite(value):
+        if fmt.endswith("%") and _is_number(value):
             try:
                 return format(float(value), fmt.lstrip(",~"))
             except ValueError:
@@ -78,10 +78,14 @@ class _Axes:
             for tick, label in zip(vals, text, strict=False):
                 if tick == value:
                     return f"“{_plain(str(label))}”"
-        shown = _Axes.value(axis, value) if _finite(value) else _plain(str(value))
+        if not _is_number(value):  # a category ("16" on a category axis stays "16")
+            return _plain(str(value))
+        shown = _Axes.value(axis, value)
         title = _plain(getattr(getattr(axis, "title", None), "text", None) or "")
-        if _finite(value) and title and len(title) <= 20:
-            return f"{title.lower()} {shown}"
+        if title and len(title) <= 20:
+            if not title[1:2].isupper():  # "Epoch" -> "epoch", "LSTM units" stays
+                title = title[0].lower() + title[1:]
+            return f"{title} {shown}"
         return shown
 
 
@@ -111,6 +115,12 @@ def _values(array: Any) -> list[Any]:
         return list(array)
     except TypeError:
         return []
+
+
+def _is_number(value: Any) -> bool:
+    """A finite int or float (numpy's too), not a string that reads as one."""
+    return (not isinstance(value, (str, bytes, bool)) and hasattr(value, "__float__")
+            and _finite(value))
 
 
 def _finite(value: Any) -> bool:
@@ -187,7 +197,7 @@ def _bars(name: str, pairs: list[tuple[Any, float]], value_axis: Any = None,
         return _Axes.value(value_axis, v)
 
     def category(c: Any) -> str:
-        return _Axes.position(category_axis, c) if _finite(c) else _plain(str(c))
+        return _Axes.position(category_axis, c)
 
     if not pairs:
         return _named(name, "no values yet")

@@ -100,7 +100,11 @@ def derived_metrics(metrics: dict[str, Any], history: dict[str, Any],
     out from the per-epoch history when that is there.
     """
     out: dict[str, Any] = {name: _number(metrics.get(name)) for name in METRICS}
-    epoch_times = [t for t in _series(history, "epoch_s") if t is not None]
+    complete = history.get("complete")
+    complete = complete if isinstance(complete, (list, tuple)) else []
+    # A stopped run's cut-short epoch is not a time per epoch.
+    epoch_times = [t for i, t in enumerate(_series(history, "epoch_s")) if t is not None
+                   and (i >= len(complete) or complete[i] is not False)]
     val_acc = _series(history, "val_accuracy")
     if out["epochs_run"] is None:
         epochs = max(len(epoch_times), len(val_acc), len(_series(history, "loss")))
@@ -121,9 +125,11 @@ def derived_metrics(metrics: dict[str, Any], history: dict[str, Any],
             out["best_val_accuracy"] = best
         if out["best_epoch"] is None:
             out["best_epoch"] = index + 1
-    for name in ("params", "epochs_run", "best_epoch"):
+    for name in ("params", "best_epoch"):
         if out[name] is not None:
             out[name] = int(out[name])
+    if out["epochs_run"] is not None:  # a stopped run's last epoch counts in part: 1.4
+        out["epochs_run"] = round(float(out["epochs_run"]), 2)
     return out
 
 
