@@ -103,7 +103,9 @@ if not problems and archs:
         f"▶ Compare trains {len(steps) - len(reused)} of the {len(steps)} models"
         + (" — reused with identical settings: "
            + ", ".join(escape_markdown(s["model"]) for s in reused) if reused else "")
-        + f". The {len(imdb.test):,} test reviews score every model and baseline."
+        + f". The {len(imdb.test):,} test reviews score every model and baseline: about "
+        + format_seconds(compare.expected_s(plan, imdb, steps))
+        + " in all on two CPU cores (a rough estimate; the progress bar corrects it)."
     )
 clicked = st.button("▶ Compare", type="primary", disabled=bool(problems) or busy,
                     key="cmp_start")

@@ -374,3 +374,14 @@ def test_a_run_stopped_inside_an_epoch_counts_it_in_part_and_not_as_a_time_per_e
     assert out["epochs_run"] == 1.37 and out["epoch_s"] == 20.0
     first = derived_metrics({"epochs_run": 0.4}, {"epoch_s": [9.0], "complete": [False]}, {})
     assert first["epochs_run"] == 0.4 and first["epoch_s"] is None
+
+
+def test_the_expected_time_before_a_comparison_counts_only_what_it_trains(tiny_imdb):
+    plan = compare.ComparePlan(TINY, archs=("lstm", "gru"), baselines=())
+    train = [{"model": c.label, "action": "train"} for c in plan.configs()]
+    reuse = [{**train[0], "action": "reuse"}, train[1]]
+    both, one = compare.expected_s(plan, tiny_imdb, train), compare.expected_s(
+        plan, tiny_imdb, reuse)
+    assert both > one > 0
+    assert both == pytest.approx(sum(compare.stage_estimates(
+        plan, compare.data_sizes(plan.base, tiny_imdb))))

@@ -43,7 +43,8 @@ def test_page_trains_two_models_and_shows_the_table_charts_and_csv(small_imdb_co
         at.number_input(key=key).set_value(value)
     at.run()
     assert not at.exception and not at.error
-    assert "trains 2 of the 2 models" in " ".join(c.value for c in at.caption)
+    plan_caption = " ".join(c.value for c in at.caption)
+    assert "trains 2 of the 2 models" in plan_caption and " in all on two CPU cores" in plan_caption
 
     at.button(key="cmp_start").click().run()
     assert not at.exception

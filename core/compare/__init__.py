@@ -28,6 +28,7 @@ from core.compare.plan import (
     TOKEN_STEP_S,
     ComparePlan,
     data_sizes,
+    expected_s,
     find_reusable,
     labelled_test,
     preview,
@@ -74,8 +75,8 @@ from core.compare.table import (
 __all__ = [
     # plan.py
     "ARCH_COST", "DEFAULT_ARCHS", "MEAN_REVIEW_TOKENS", "REUSE_S", "STAGE_COST",
-    "TOKEN_STEP_S", "ComparePlan", "data_sizes", "find_reusable", "labelled_test", "preview",
-    "stage_estimates",
+    "TOKEN_STEP_S", "ComparePlan", "data_sizes", "expected_s", "find_reusable", "labelled_test",
+    "preview", "stage_estimates",
     # progress.py
     "CompareProgress",
     # run.py

@@ -157,3 +157,11 @@ def stage_estimates(plan: ComparePlan, sizes: dict[str, int],
         estimates.append(reading * (train * config.epochs + (sizes["val_reviews"]
                                     * config.epochs + test) / 3) + 5.0)
     return estimates
+
+
+def expected_s(plan: ComparePlan, data: ImdbData, steps: Sequence[dict[str, Any]]) -> float:
+    """Roughly how many seconds the comparison will take, before it starts: the stage
+    estimates (the schedule the running job rescales by its real pace) summed, with the
+    models `preview` found to reuse only loaded."""
+    reused = [step["model"] for step in steps if step["action"] == "reuse"]
+    return float(sum(stage_estimates(plan, data_sizes(plan.base, data), reused)))
