@@ -34,6 +34,8 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 # HTML tags, and dashes that join two words ("great—truly", "great--truly"). The models'
 # vectorizer drops the punctuation inside them and would glue the words on either side
 # into one unknown token ("<b>great</b>" -> "bgreatb", "it!<br />Great" -> "itbr great").
+# The IMDB reviews were stripped of their tags when loaded (`core.data.imdb.clean_review`),
+# so the networks learnt from text without them; typed text is read the same way.
 # Only real HTML elements count: "<not even one star>" or "<grin>" is the reviewer's text.
 _HTML_ELEMENTS = ("a|abbr|b|big|blockquote|body|br|center|code|del|div|em|embed|font|h[1-6]|"
                   "head|hr|html|i|iframe|img|ins|li|link|meta|object|ol|p|pre|q|s|script|"
