@@ -69,8 +69,8 @@ with st.container(border=True, height=220):
 st.header("How text becomes numbers")
 st.markdown(
     "A network cannot read words, only numbers. A **vectorizer** lower-cases the text, drops "
-    "ASCII punctuation (so *well-acted* becomes *wellacted*, while a *—* stays a token of its "
-    "own) and splits it into tokens; it keeps the most frequent words of the training "
+    "ASCII punctuation (so *well-acted* becomes *wellacted*, while a *—* is kept) and splits "
+    "it into tokens; it keeps the most frequent words of the training "
     "reviews as its **vocabulary** and gives each an id (0 is padding, 1 is *unknown*). Every "
     "review then becomes a sequence of exactly *sequence length* ids: cut if longer, padded "
     "with zeros if shorter."
