@@ -134,7 +134,7 @@ def short_text_figures(emit: Callable[..., None], data,
     except RunError as exc:
         print(f"# short_acc_nblr: not measured, {exc}", flush=True)
     read = short_texts.with_readings(texts)
-    clear = read["reading"].map(short_texts.READINGS).eq(read["label"]).to_numpy()
+    clear = texts.index.isin(short_texts.clearly_read(texts).index)
     decided = read["reading"].isin(["P", "N"]).to_numpy()
     emit("short_read_texts", int(read["reading"].notna().sum()), "sentences")
     emit("short_read_clear_share", float(decided.mean()))

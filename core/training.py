@@ -281,7 +281,7 @@ def train_sentiment(config: ModelConfig, data: ImdbData, job: JobContext | None 
     # A run stopped inside its first epoch is kept too: Keras measured it on the held-back
     # reviews when it stopped, so its figures say how far it got (a user who stops when
     # the validation curve turns must not lose the model).
-    partial = callback.epoch_events[-1] if callback.stopped and epochs else None
+    partial = callback.epoch_events[-1] if callback.stopped else None
     epochs_run = sum(1 for row in epochs if row["complete"])
     if partial is not None and not partial.complete:
         epochs_run += round(min(1.0, max(0.01, partial.step / steps - epochs_run)), 2)
