@@ -64,7 +64,7 @@ plan_start = compare.ComparePlan(start)
 values: dict[str, object] = {}
 with settings_box("Comparison settings"), st.container(border=True):
     st.subheader("What to compare")
-    a1, a2 = st.columns([2, 3])  # at 3:2 the baselines box hid NB-LR
+    a1, a2 = st.container(), st.container()  # side by side, one box always cut its chips
     archs = setting(plan_start, "archs", "cmp_archs", a1)
     baselines = setting(plan_start, "baselines", "cmp_baselines", a2)
     st.caption("The shared settings (the same for every architecture; the BiLSTMs read both "
