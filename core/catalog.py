@@ -119,6 +119,15 @@ def model_choices(stores: dict[str, Any] | None = None) -> list[ModelChoice]:
     return choices
 
 
+def best_network(choices: list[ModelChoice]) -> int:
+    """The index in `choices` of the shipped network with the highest test accuracy (the
+    one a verdict is first explained with), or 0 when none has a figure. Baselines and the
+    user's own runs (scored on fewer reviews, or stopped early) do not count."""
+    ranked = [(choice.test_accuracy, -i) for i, choice in enumerate(choices)
+              if choice.source == SHIPPED and choice.test_accuracy and not choice.problem]
+    return -max(ranked)[1] if ranked else 0
+
+
 def calibration_of(choice: ModelChoice, stores: dict[str, Any] | None = None
                    ) -> dict[str, Any] | None:
     """The calibration measured for a run on its held-back reviews (`core.pretrain.calibrate`

@@ -215,6 +215,15 @@ class ModelConfig(Settings):
             "and labelled with their review's stars: one per review at most, short, so an epoch"
             " takes only a little longer."
         ))
+    negations: bool = knob(
+        False, "Also train on negated sentences",
+        (
+            "A network sees \"not\" mostly far from the word it turns. This adds every "
+            "sentence of the clearest training reviews (1-2 and 9-10 stars) in which a "
+            "negation comes just before an opinion word (\"It won't disappoint.\", "
+            "\"There's not a single good line.\"), labelled with its review's stars: about "
+            "one for every three reviews."
+        ))
 
     def __post_init__(self) -> None:
         # The BiLSTM architectures are LSTMs with fixed wiring; normalising here keeps the

@@ -51,11 +51,17 @@ def model_card(arch: str, config: ModelConfig, metrics: dict[str, Any], history:
             (" (no target: reported as measured. Max pooling over the words spares the plain"
              " RNN from carrying early words to the end; the Inside the cell page shows"
              " where it fails without that help)"))
+    cut = []
+    if config.sentences:
+        cut.append("one sentence per review that names the film and holds an opinion word, "
+                   "so that the model also reads one-liners")
+    if config.negations:
+        cut.append("every sentence with a negation just before an opinion word (\"It won't "
+                   "disappoint.\"), so that it sees what \"not\" does up close")
     sentences = (
-        f" Beside the reviews, {metrics['train_sentences']:,} one-sentence verdicts cut from "
-        "the clearest of them (1-2 and 9-10 stars, one sentence each that names the film and "
-        "holds an opinion word; `core.short_texts`), labelled with their review's stars, so "
-        "that the model also reads one-liners." if metrics.get("train_sentences") else "")
+        f" Beside the reviews, {metrics['train_sentences']:,} sentences cut from the clearest "
+        f"of them (1-2 and 9-10 stars; `core.short_texts`): {'; and '.join(cut)}. Each is "
+        "labelled with its review's stars." if metrics.get("train_sentences") and cut else "")
     settings = "\n".join(f"| `{k}` | {v} |" for k, v in config.to_dict().items()
                          if k != "glove_path")
     return f"""# Model card: {label} sentiment classifier (shipped with RNN Lab)

@@ -28,6 +28,15 @@ hash of the sentence (no review text is copied into the repository). The clear s
 
 The same cut of the reviews a run fits on can be added to its training examples
 (`ModelConfig.sentences`), so that a network learns one-liners as well as whole reviews.
+
+**Negations.** A network that has seen "not" mostly far from the word it turns learns
+little of what it does there. `negation_sentences` cuts the sentences of the clear
+reviews where a negation ("not", "never", "no", "nothing", "hardly", "without", a word
+ending in "n't") comes at most `NEGATION_REACH` words before an opinion word, as in "It
+won't disappoint." (9 stars) or "There's not a single good line." (1 star); each keeps
+its review's stars as its label, whether the negation flips the word or not ("nothing
+short of brilliant"). `ModelConfig.negations` adds every one of them to the training
+examples (`core.training.prepare_data`).
 """
 
 from __future__ import annotations
@@ -55,8 +64,10 @@ FILM_WORDS = frozenset({"movie", "movies", "film", "films", "flick", "this", "it
                         "show", "watch", "watching", "recommend"})
 READINGS_FILE = Path(__file__).resolve().parents[1] / "assets" / "short_texts" / "readings.csv"
 READINGS = {"P": 1, "N": 0, "X": None}  # a reading and the label it gives
+NEGATION_REACH = 3  # words after a negation that it can turn
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _WORD = re.compile(r"[a-z']+")
+_NEGATION = re.compile(r"(?:not|never|no|nothing|hardly|without|\w+n't)")
 
 
 @functools.cache
@@ -82,15 +93,39 @@ def is_opinion(sentence: str) -> bool:
             and not opinion_words().isdisjoint(words))
 
 
+def negates_opinion(sentence: str) -> bool:
+    """Whether a sentence of 3-25 words has a negation at most `NEGATION_REACH` words
+    before an opinion word ("not good", "never got bored", "wasn't a bad film")."""
+    words = _WORD.findall(sentence.lower())
+    if not MIN_WORDS <= len(words) <= MAX_WORDS:
+        return False
+    opinions = opinion_words()
+    return any(_NEGATION.fullmatch(word) and not opinions.isdisjoint(
+        words[i + 1:i + 1 + NEGATION_REACH]) for i, word in enumerate(words))
+
+
+def _clear_reviews(reviews: pd.DataFrame) -> pd.DataFrame:
+    return reviews[reviews["stars"].isin(NEGATIVE_STARS + POSITIVE_STARS)]
+
+
+def negation_sentences(reviews: pd.DataFrame) -> pd.DataFrame:
+    """Every sentence of the clear reviews (1-2 or 9-10 stars) among `reviews` that
+    `negates_opinion`, labelled with its review's stars (columns as `verdict_sentences`)."""
+    rows = [{"text": sentence, "label": int(review.label), "stars": int(review.stars),
+             "review_id": int(review.id)}
+            for review in _clear_reviews(reviews).itertuples()
+            for sentence in sentences(review.text) if negates_opinion(sentence)]
+    return pd.DataFrame(rows, columns=["text", "label", "stars", "review_id"])
+
+
 def verdict_sentences(reviews: pd.DataFrame, per_review: int | None = None,
                       seed: int = 0) -> pd.DataFrame:
     """The verdict sentences (`is_opinion`) of the clear reviews (1-2 or 9-10 stars) among
     `reviews`, each labelled with its review's stars: columns text, label, stars,
     review_id. `per_review` keeps at most that many of each review's (a seeded choice)."""
-    clear = reviews[reviews["stars"].isin(NEGATIVE_STARS + POSITIVE_STARS)]
     rng = np.random.default_rng(seed)
     rows = []
-    for review in clear.itertuples():
+    for review in _clear_reviews(reviews).itertuples():
         found = [s for s in sentences(review.text) if is_opinion(s)]
         if per_review is not None and len(found) > per_review:
             found = [found[i] for i in sorted(rng.choice(len(found), per_review,

@@ -65,14 +65,14 @@ class PreparedData:
     test: pd.DataFrame  # the test reviews (id, label, text) in x_test's order
     vocabulary: list[str]
     vectorizer: Any = field(repr=False)
-    train_sentences: int = 0  # verdict sentences at the end of x_train (config.sentences)
+    train_sentences: int = 0  # sentences at the end of x_train (`training_sentences`)
 
     @property
     def train_reviews(self) -> int:
         return len(self.x_train) - self.train_sentences
 
     def describe_training(self) -> str:
-        extra = (f" and {self.train_sentences:,} verdict sentences cut from them"
+        extra = (f" and {self.train_sentences:,} sentences cut from them"
                  if self.train_sentences else "")
         return f"{self.train_reviews:,} reviews{extra}"
 
@@ -131,11 +131,27 @@ def imdb_vector_texts(data: ImdbData) -> list[str]:
     return data.train["text"].tolist() + data.unsup["text"].tolist()
 
 
+def training_sentences(config: ModelConfig, train: pd.DataFrame) -> pd.DataFrame:
+    """The sentences added to a run's training examples (`config.sentences`: one verdict
+    sentence per clear review; `config.negations`: every negated opinion of those reviews,
+    each sentence once), cut from its training reviews `train` only."""
+    from core import short_texts
+
+    parts = []
+    if config.sentences:
+        parts.append(short_texts.verdict_sentences(train, per_review=SENTENCES_PER_REVIEW,
+                                                   seed=config.seed))
+    if config.negations:
+        parts.append(short_texts.negation_sentences(train))
+    every = pd.concat(parts, ignore_index=True)
+    return every[~every.duplicated(["review_id", "text"])].reset_index(drop=True)
+
+
 def prepare_data(config: ModelConfig, data: ImdbData) -> PreparedData:
     """Sample, split, build the vocabulary on the training part only, and vectorize.
 
-    With `config.sentences`, the verdict sentences of the training part follow its reviews
-    in `x_train` (`core.short_texts.verdict_sentences`); the vocabulary is the reviews'.
+    With `config.sentences` or `config.negations`, sentences cut from the training part
+    follow its reviews in `x_train` (`training_sentences`); the vocabulary is the reviews'.
     """
     train, val = split_reviews(config, data)
     train_texts = train["text"].tolist()
@@ -147,10 +163,8 @@ def prepare_data(config: ModelConfig, data: ImdbData) -> PreparedData:
     test = data.test[data.test["label"].notna()].reset_index(drop=True)
     y_train = train["label"].to_numpy(dtype=np.float32)
     extra = train.iloc[:0]
-    if config.sentences:
-        from core.short_texts import verdict_sentences
-
-        extra = verdict_sentences(train, per_review=SENTENCES_PER_REVIEW, seed=config.seed)
+    if config.sentences or config.negations:
+        extra = training_sentences(config, train)
         train_texts = train_texts + extra["text"].tolist()
         y_train = np.concatenate([y_train, extra["label"].to_numpy(dtype=np.float32)])
     return PreparedData(

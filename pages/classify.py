@@ -256,7 +256,7 @@ with single:
 
             st.subheader("Which words decided")
             by_model_key = {m.choice.key: m for m in models}
-            default = next((i for i, m in enumerate(models) if m.choice.arch == "bilstm"), 0)
+            default = catalog.best_network([m.choice for m in models])
             explain_key = st.selectbox("Explain the verdict of", list(by_model_key),
                                        index=default, key="explain_model",
                                        format_func=names.get)

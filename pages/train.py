@@ -129,6 +129,7 @@ with form_column, settings_box("Training settings"), st.form("train_form", borde
     run_name = b.text_input("Run name (optional)", key=kept("train_name"), max_chars=80,
                             placeholder="e.g. LSTM baseline")
     widget("sentences")
+    widget("negations")
     submitted = st.form_submit_button("Start training", type="primary",
                                       width="stretch")
 
@@ -198,7 +199,8 @@ def draw_training(job, events) -> None:
     if state == QUEUED:
         st.caption("Each training gets a worker's CPU cores to itself.")
     elif state == RUNNING:
-        a, b, c, d = st.columns(4)
+        # The widest label gets the widest column (4 equal ones cut "Validation accuracy").
+        a, b, c, d = st.columns([0.55, 1.05, 1.6, 0.8])
         last = view.last_batch
         a.metric("Epoch", f"{last.epoch + 1}" if last else "–")
         b.metric("Reviews per second", f"{last.samples_per_s:,.0f}" if last else "–")

@@ -95,7 +95,8 @@ def test_scoring_a_review_shows_every_model_vader_and_the_deciding_words():
     assert coloured and "wonderful" in coloured[0]
     assert any("Pushed towards Positive" in m.value for m in at.markdown)
 
-    # The explanation follows the chosen model.
+    # A verdict is first explained with the best shipped network; then with the chosen one.
+    assert at.selectbox(key="explain_model").value == "shipped/lstm_lm"
     lstm = next(c.key for c in catalog.model_choices() if c.source == "shipped"
                 and c.arch == "lstm")
     at.selectbox(key="explain_model").set_value(lstm).run()

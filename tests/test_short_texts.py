@@ -59,6 +59,37 @@ def test_training_takes_at_most_one_verdict_sentence_per_review():
     assert one.equals(short_texts.verdict_sentences(reviews, per_review=1, seed=3))
 
 
+def test_a_negation_counts_only_just_before_an_opinion_word():
+    assert short_texts.negates_opinion("It was not good at all.")
+    assert short_texts.negates_opinion("It won't disappoint you.")
+    assert short_texts.negates_opinion("I never got bored once.")
+    assert short_texts.negates_opinion("Bromwell High is nothing short of brilliant.")
+    assert not short_texts.negates_opinion("It was good, not long.")  # negates no opinion
+    assert not short_texts.negates_opinion("Not one of the actors was any good.")  # too far
+    assert not short_texts.negates_opinion("A great film.")  # no negation
+    assert not short_texts.negates_opinion("not good")  # under 3 words
+
+
+def test_training_with_negations_adds_each_negated_opinion_of_the_clear_reviews_once():
+    import pandas as pd
+
+    from core.training import training_sentences
+
+    reviews = pd.DataFrame({
+        "id": [1, 2, 3], "label": [1, 0, 1], "stars": [10, 1, 7],
+        "text": ["This film is great. It won't disappoint. I never got bored.",
+                 "It was not good. The cast is not funny. Nothing happens.",
+                 "It was not bad at all."]})
+    negated = short_texts.negation_sentences(reviews)
+    assert negated["text"].tolist() == ["It won't disappoint.", "I never got bored.",
+                                        "It was not good.", "The cast is not funny."]
+    assert negated["label"].tolist() == [1, 1, 0, 0]  # the review's stars, 7 is not clear
+    both = training_sentences(ModelConfig(sentences=True, negations=True), reviews)
+    assert not both.duplicated(["review_id", "text"]).any()
+    assert set(negated["text"]) < set(both["text"])
+    assert training_sentences(ModelConfig(negations=True), reviews).equals(negated)
+
+
 def test_clear_sentences_are_those_read_as_their_stars_say(tmp_path):
     import pandas as pd
 

@@ -50,7 +50,7 @@ def test_form_shows_every_setting_with_help_and_an_empty_live_panel(imdb):
     assert at.selectbox(key="train_pooling").value == "max"
     assert at.selectbox(key="train_embeddings").value == "imdb"
     assert at.checkbox(key="train_freeze_embeddings").value is False
-    assert at.checkbox(key="train_sentences").help
+    assert at.checkbox(key="train_sentences").help and at.checkbox(key="train_negations").help
     for key in ("train_units", "train_vocab_size", "train_learning_rate", "train_clipnorm",
                 "train_batch_size", "train_epochs", "train_train_size", "train_val_share"):
         assert at.number_input(key=key).help
@@ -79,6 +79,7 @@ def test_trains_a_tiny_model_then_shows_results_and_the_run_list(imdb, tiny_mode
     set_numbers(at, TINY)
     at.text_input(key="train_name").input("<b>tiny</b> page run")
     at.checkbox(key="train_sentences").check()  # one-liners too
+    at.checkbox(key="train_negations").check()  # and negated opinions
     job = start_and_finish(at)
     at.run()  # the live panel's once-per-job rerun brings in the results
     metrics = {m.label: m.value for m in at.metric}
@@ -92,6 +93,7 @@ def test_trains_a_tiny_model_then_shows_results_and_the_run_list(imdb, tiny_mode
     assert any(c.value.startswith("IMDB word vectors") for c in at.caption)
     assert RunStore().info(job.result).config["embeddings"] == "imdb"
     assert RunStore().info(job.result).config["sentences"] is True
+    assert RunStore().info(job.result).config["negations"] is True
     assert RunStore().info(job.result).metrics["train_sentences"] > 0
 
     at.text_input(key="train_rename_text").input("renamed run")
