@@ -535,3 +535,39 @@ def lesson_banner() -> None:
                                                  if k not in following.params or k == "word"})
         else:
             st.page_link("pages/home.py", label="Last step. Back to the lessons", icon="🏠")
+
+
+# --- Typing that reaches the server before Enter --------------------------------------------
+
+# Streamlit's text boxes send their text on Ctrl+Enter or when they lose focus. This
+# component (no markup of its own) listens for typing in the box with a given label and,
+# once the typist pauses for `delay_ms`, sends the box's text as a one-rerun trigger, so a
+# page can answer as someone types. The box keeps its own value meanwhile: nothing here
+# writes to it, so no keystroke is lost to a rerun.
+_TYPING_JS = """
+export default function ({ data, setTriggerValue }) {
+  const selector = `textarea[aria-label="${CSS.escape(data.label)}"]`;
+  let timer = null;
+  const onInput = (event) => {
+    const box = event.target;
+    if (!(box instanceof HTMLTextAreaElement) || !box.matches(selector)) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => setTriggerValue("typed", box.value), data.delay_ms);
+  };
+  document.addEventListener("input", onInput, true);
+  return () => {
+    clearTimeout(timer);
+    document.removeEventListener("input", onInput, true);
+  };
+}
+"""
+_typing = st.components.v2.component("rnnlab_typing", js=_TYPING_JS)
+
+
+def typed_text(label: str, key: str, delay_ms: int = 250) -> str | None:
+    """The text of the text area labelled `label` when this rerun was caused by typing in
+    it (before Enter), else None (then its widget value is the current text)."""
+    result = _typing(key=key, data={"label": label, "delay_ms": delay_ms},
+                     on_typed_change=lambda: None, height=0)
+    typed = getattr(result, "typed", None)
+    return typed if isinstance(typed, str) else None

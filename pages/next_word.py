@@ -27,9 +27,11 @@ from pages.common import (
     share_panel,
     shared_text,
     submit_job,
+    typed_text,
 )
 
 TEXT_KEY = "nw_text"
+TEXT_LABEL = "Your text"
 JOB_KEY = "nw_job"
 MODEL_KEY = "nw_model"
 SHIPPED = "shipped"
@@ -108,14 +110,18 @@ suggest_tab, complete_tab, quality_tab, train_tab = st.tabs(
 with suggest_tab:
     if model is not None:
         shared_text(TEXT_KEY)
-        st.text_area("Your text", key=kept(TEXT_KEY), height=100,
+        st.text_area(TEXT_LABEL, key=kept(TEXT_KEY), height=100,
                      placeholder="Start typing a review, e.g. “this movie was”…",
                      max_chars=lm.MAX_PREFIX_CHARS,
-                     help="The suggestions follow when you press Ctrl+Enter (⌘+Enter on a "
-                          "Mac) or click outside the box; clicking a suggestion adds it.")
+                     help="The suggestions follow as you type (after a short pause); "
+                          "clicking a suggestion adds it.")
+        # While someone types, the box's text arrives before it is committed (Enter or
+        # leaving the box), and the suggestions follow it.
+        typed = typed_text(TEXT_LABEL, key="nw_typing")
         k = st.slider("Suggestions", 3, 10, 5, key=kept("nw_k"))
         publish_text(TEXT_KEY)
-        text = st.session_state.get(TEXT_KEY, "")
+        text = (typed[:lm.MAX_PREFIX_CHARS] if typed is not None
+                else st.session_state.get(TEXT_KEY, ""))
         context = model.context_ids(text)
         tokens = lm.tokenize(text)
         known = [t for t in tokens if t in model.lookup]

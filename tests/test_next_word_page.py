@@ -200,8 +200,8 @@ def test_browser_type_a_prefix_and_click_a_suggestion(page, app_url, screenshot)
     wait_for_app(page)
     box = page.get_by_role("textbox", name="Your text")
     box.wait_for(timeout=120_000)  # the first visit loads TensorFlow and the model
-    box.fill("this movie was one of the")
-    box.press("Control+Enter")
+    # Typed key by key, with no Enter and without leaving the box: the suggestions follow.
+    box.press_sequentially("this movie was one of the", delay=20)
     # the suggestion strip changes from the sentence starters ("i", "this", ...)
     # Under a full suite's load a rerun can take long: wait for the change, not a clock.
     page.wait_for_function(
@@ -209,6 +209,7 @@ def test_browser_type_a_prefix_and_click_a_suggestion(page, app_url, screenshot)
         timeout=120_000,
     )
     wait_for_app(page)
+    assert box.input_value() == "this movie was one of the"  # no keystroke lost to a rerun
     first = page.locator("button").filter(has_text="·").first
     word = first.inner_text().split("·")[0].strip()
     first.click()
