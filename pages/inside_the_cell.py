@@ -17,6 +17,7 @@ from core.verdict import model_label as verdict_of
 from pages.common import (
     chart,
     dataset_missing_panel,
+    format_seconds,
     identity,
     imdb_data,
     imdb_missing,
@@ -35,6 +36,7 @@ CELLS = list(gradients.GRADIENT_ARCHS)
 LONG = gradients.LongRangeSettings()
 REVIEWS = gradients.ReviewGradientSettings()
 EXPLODING = gradients.ExplodingSettings()
+LARGEST_REVIEWS = gradients.ReviewGradientSettings(train_size=25_000, seq_len=1000)
 GATED_ARCHS = ("lstm", "gru", "bilstm", "stacked_bilstm")
 STEP_KEY = "gates_step"
 WORD_PARAM = "word"
@@ -318,6 +320,10 @@ with vanishing:
                                                 "learning_rate"), strict=True):
             values[name] = setting(LONG, name, f"lr_{name}", column, bounded=True)
         run_long = st.form_submit_button("Run the experiment", type="primary", icon="▶️")
+    st.caption(f"With the starting settings this takes about "
+               f"{format_seconds(gradients.long_range_expected_s(LONG))} on a 2-core CPU; more "
+               "distances, sequences, epochs or units take longer in proportion, and the "
+               "progress bar gives the time left once it runs.")
     if run_long:
         settings = dataclasses.replace(LONG, **values)
         submit("cell_long_range_job", "Long-range task", "long_range", settings)
@@ -385,6 +391,12 @@ with vanishing:
         values["archs"] = setting(REVIEWS, "archs", "rv_archs")
         run_reviews = st.form_submit_button("Measure on reviews", icon="▶️",
                                             disabled=bool(reviews_missing))
+    st.caption(f"With the starting settings this takes about "
+               f"{format_seconds(gradients.reviews_expected_s(REVIEWS))} on a 2-core CPU; the "
+               "time grows with the training reviews × tokens per review (all 25,000 reviews "
+               "of 1,000 tokens: about "
+               f"{format_seconds(gradients.reviews_expected_s(LARGEST_REVIEWS))}) and with "
+               "the units.")
     if run_reviews:
         data = imdb_data()
         settings = dataclasses.replace(REVIEWS, **values)

@@ -52,6 +52,21 @@ def test_long_range_experiment_publishes_each_run_and_honours_stop():
     assert gradients.run_long_range(settings, stopped) == []
 
 
+def test_the_time_estimates_grow_with_the_work_from_the_measured_defaults():
+    import dataclasses
+
+    base = gradients.LongRangeSettings()
+    assert 10 < gradients.long_range_expected_s(base) < 60  # about 20 s measured here
+    longer = dataclasses.replace(base, lengths=[100, 200], epochs=8)
+    assert gradients.long_range_expected_s(longer) > 2 * gradients.long_range_expected_s(base)
+    fewer = dataclasses.replace(base, archs=["lstm"])
+    assert gradients.long_range_expected_s(fewer) < gradients.long_range_expected_s(base)
+    reviews = gradients.ReviewGradientSettings()
+    assert 8 < gradients.reviews_expected_s(reviews) < 60  # 14.8 s measured here
+    largest = dataclasses.replace(reviews, train_size=25_000, seq_len=1000)
+    assert gradients.reviews_expected_s(largest) > 10 * gradients.reviews_expected_s(reviews)
+
+
 def test_settings_reject_absurd_values():
     bad = gradients.LongRangeSettings(lengths=[0, 5000], archs=["transformer"], units=0,
                                       learning_rate=float("nan"))

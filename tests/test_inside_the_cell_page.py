@@ -57,6 +57,9 @@ def test_page_explains_and_runs_the_long_range_experiment(isolated_home):
     assert [t.label for t in at.tabs][:3] == [
         "📉 Vanishing gradients", "💥 Exploding gradients", "🚪 The gates"]
     assert any("long-range task" in s.value for s in at.subheader)
+    # How long the experiments take is said before they start.
+    estimates = [c.value for c in at.caption if c.value.startswith("With the starting settings")]
+    assert len(estimates) == 2 and all(" s" in e for e in estimates)
 
     at.multiselect(key="lr_lengths").set_value([2, 5])
     at.multiselect(key="lr_archs").set_value(["simple_rnn", "lstm"])

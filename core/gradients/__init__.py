@@ -36,6 +36,7 @@ from core.gradients.long_range import (
     SIGNAL_TOKENS,
     LongRangeSettings,
     long_range_data,
+    long_range_expected_s,
     long_range_model,
     run_long_range,
     train_long_range,
@@ -46,12 +47,17 @@ from core.gradients.measure import (
     first_to_last_ratio,
     step_gradient_norms,
 )
-from core.gradients.reviews import ReviewGradientSettings, run_review_gradients
+from core.gradients.reviews import (
+    ReviewGradientSettings,
+    reviews_expected_s,
+    run_review_gradients,
+)
 
 __all__ = [
     "CELL_LABELS", "EXPERIMENTS", "FIRST_DISTRACTOR", "GRADIENT_ARCHS", "LENGTH_CHOICES",
     "SIGNAL_TOKENS", "ExplodingSettings", "LongRangeSettings", "ReviewGradientSettings",
-    "cell_job", "first_to_last_ratio", "long_range_data", "long_range_model", "run_exploding",
-    "run_long_range", "run_review_gradients", "step_gradient_norms", "submit_experiment",
+    "cell_job", "first_to_last_ratio", "long_range_data", "long_range_expected_s",
+    "long_range_model", "reviews_expected_s", "run_exploding", "run_long_range",
+    "run_review_gradients", "step_gradient_norms", "submit_experiment",
     "train_exploding", "train_long_range",
 ]

@@ -108,6 +108,25 @@ def long_range_model(arch: str, units: int, embed_dim: int, vocab_size: int,
     return model
 
 
+# The pace of this task on the 2-core development machine (2026-12-02), for the estimate
+# shown before a run: each (architecture, L) costs about 2 s whatever its size (building
+# the model, measuring its gradients and testing it), plus about 0.25 ms for every step of
+# every batch (0.12-0.25 ms by cell at 64 units and L = 200; a little less when smaller).
+RUN_OVERHEAD_S = 2.0
+BATCH_STEP_S = 0.25e-3
+PACE_UNITS = 64  # the step cost grows with the units past this size
+
+
+def long_range_expected_s(settings: LongRangeSettings) -> float:
+    """Roughly how many seconds the experiment takes on a 2-core CPU, before it starts (the
+    default settings: about 20 s)."""
+    batches = math.ceil(settings.train_size / settings.batch_size) * settings.epochs
+    widen = max(1.0, settings.units / PACE_UNITS)
+    lengths = sorted({int(n) for n in settings.lengths})
+    return float(sum(RUN_OVERHEAD_S + BATCH_STEP_S * widen * batches * (length + 1)
+                     for length in lengths for _ in settings.archs))
+
+
 def train_long_range(arch: str, length: int, settings: LongRangeSettings,
                      job: JobContext | None = None, start: float = 0.0,
                      span: float = 1.0, started: float | None = None) -> dict[str, Any]:
@@ -157,7 +176,9 @@ def run_long_range(settings: LongRangeSettings,
         if stop_requested(job):
             break
         if job is not None:
-            job.set_progress(done_weight / sum(weights), job.eta_s,
+            # Until the first model has trained, the time left is the estimate.
+            job.set_progress(done_weight / sum(weights),
+                             job.eta_s if results else long_range_expected_s(settings),
                              f"Training {ARCH_LABELS[arch]} at L={length}")
         result = train_long_range(arch, length, settings, job, done_weight / sum(weights),
                                   weight / sum(weights), started)
