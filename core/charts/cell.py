@@ -8,7 +8,6 @@ so every token is passed through `html.escape` before it reaches a figure.
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,12 +16,14 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from core.charts import ARCH_COLORS, NEGATIVE_COLOR, POSITIVE_COLOR, base_layout
+from core.charts.describe import REPEAT_MARK
 from core.config import ARCH_LABELS
 from core.gates import GATE_LABELS, GateTrace
 
 NO_CLIP_COLOR = NEGATIVE_COLOR
 CLIP_COLOR = ARCH_COLORS["lstm"]
-MAX_TICK_LABELS = 60
+# `REPEAT_MARK` is appended to a repeated word so that each of its places on a token axis
+# stays a column of its own; it takes no space on screen and the summaries drop it.
 
 
 def safe_token(token: str, limit: int = 24) -> str:
@@ -31,12 +32,23 @@ def safe_token(token: str, limit: int = 24) -> str:
     return html.escape(token, quote=True)
 
 
+def token_labels(tokens: Sequence[str]) -> list[str]:
+    """One label per token, in order, each different (a repeated word gets `REPEAT_MARK`s)."""
+    seen: dict[str, int] = {}
+    labels = []
+    for token in tokens:
+        label = safe_token(token)
+        seen[label] = seen.get(label, 0) + 1
+        labels.append(label + REPEAT_MARK * (seen[label] - 1))
+    return labels
+
+
 def _token_axis(fig: go.Figure, tokens: Sequence[str], row: int | None = None) -> None:
-    """Tokens as tick labels on a numeric axis (repeated words stay separate columns)."""
-    every = max(1, math.ceil(len(tokens) / MAX_TICK_LABELS))
-    positions = list(range(0, len(tokens), every))
-    options = dict(tickmode="array", tickvals=positions,
-                   ticktext=[safe_token(tokens[i]) for i in positions], tickangle=-55)
+    """The tokens as the x axis's categories, in reading order. Plotly then labels as
+    many of them as fit the chart's width: every word on a laptop, every second or third
+    on a phone, where forced labels would overprint each other."""
+    options = dict(type="category", categoryorder="array", categoryarray=token_labels(tokens),
+                   tickangle=-55)
     if row is None:
         fig.update_xaxes(**options)
     else:
@@ -139,13 +151,12 @@ def exploding_chart(results: Sequence[dict[str, Any]]) -> go.Figure:
 
 def _heatmap(z: np.ndarray, tokens: Sequence[str], rows: Sequence[str], colorscale: Any,
              zmin: float, zmax: float, colorbar: str, hover_name: str) -> go.Heatmap:
-    safe = [safe_token(t) for t in tokens]
-    custom = np.array([safe] * len(rows), dtype=object)
+    steps = np.array([list(range(len(tokens)))] * len(rows))
     return go.Heatmap(
-        z=z, x=np.arange(len(tokens)), y=list(rows), customdata=custom,
+        z=z, x=token_labels(tokens), y=list(rows), customdata=steps,
         colorscale=colorscale, zmin=zmin, zmax=zmax, xgap=1, ygap=1,
         colorbar=dict(title=dict(text=colorbar, side="right"), thickness=12),
-        hovertemplate=f"%{{customdata}} (step %{{x}})<br>%{{y}}: %{{z:.3f}}<extra>{hover_name}"
+        hovertemplate=f"%{{x}} (step %{{customdata}})<br>%{{y}}: %{{z:.3f}}<extra>{hover_name}"
                       "</extra>",
     )
 
@@ -172,12 +183,12 @@ def state_overview_chart(trace: GateTrace) -> go.Figure:
     """The average state (cell state for LSTM, hidden state) along the tokens."""
     fig = go.Figure()
     colors = {"cell": "#6a3d9a", "hidden": "#ff7f00"}
-    safe = [safe_token(t) for t in trace.tokens]
     for name in trace.states:
         fig.add_trace(go.Scatter(
-            x=np.arange(trace.steps), y=trace.mean(name), mode="lines+markers",
-            name=GATE_LABELS[name], customdata=safe, line=dict(color=colors[name], width=2),
-            hovertemplate="%{customdata} (step %{x}): %{y:.3f}<extra>%{fullData.name}</extra>",
+            x=token_labels(trace.tokens), y=trace.mean(name), mode="lines+markers",
+            name=GATE_LABELS[name], customdata=list(range(trace.steps)),
+            line=dict(color=colors[name], width=2),
+            hovertemplate="%{x} (step %{customdata}): %{y:.3f}<extra>%{fullData.name}</extra>",
         ))
     fig.add_hline(y=0, line=dict(color="#bbb", dash="dot"))
     base_layout(fig, "The memory, averaged over all units", "", "mean value", height=300)
@@ -330,13 +341,12 @@ def memory_heatmap(memories: dict[str, Any]) -> go.Figure:
     bound = float(np.nanmax(np.abs(z))) or 1.0
     text = [[("" if np.isnan(v) else f"{v:+.2f}".replace("-", "−")) for v in row] for row in z]
     fig = go.Figure(go.Heatmap(
-        z=z, x=list(range(words)), y=[html.escape(label) for label in labels],
+        z=z, x=token_labels(tokens), y=[html.escape(label) for label in labels],
         zmin=-bound, zmax=bound, zmid=0,
         # The verdict colours on either side of white, and the sign in every cell.
         colorscale=[[0, NEGATIVE_COLOR], [0.5, "#f7f7f7"], [1, POSITIVE_COLOR]],
         text=text, texttemplate="%{text}" if words <= MAX_SCORE_LABELS else None,
-        customdata=[[safe_token(t) for t in tokens]] * len(labels),
-        hovertemplate="%{y} · “%{customdata}”: %{z:+.3f} log-odds<extra></extra>",
+        hovertemplate="%{y} · “%{x}”: %{z:+.3f} log-odds<extra></extra>",
         colorbar=dict(title=dict(text="log-odds", side="right"), thickness=12), xgap=1, ygap=1,
     ))
     _token_axis(fig, tokens)

@@ -18,6 +18,9 @@ from typing import Any
 import plotly.graph_objects as go
 
 MAX_SERIES = 4
+# What a token axis appends to a repeated word to keep its columns apart
+# (`core.charts.cell.token_labels`); it is never read out.
+REPEAT_MARK = "\u200b"
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -79,7 +82,10 @@ class _Axes:
                 if tick == value:
                     return f"“{_plain(str(label))}”"
         if not _is_number(value):  # a category ("16" on a category axis stays "16")
-            return _plain(str(value))
+            label = _plain(str(value).replace(REPEAT_MARK, ""))
+            # An axis that lists its categories in order names each one, like the words of
+            # a review on a token axis: quoted, as a tick's own word is above.
+            return f"“{label}”" if _values(getattr(axis, "categoryarray", None)) else label
         shown = _Axes.value(axis, value)
         title = _plain(getattr(getattr(axis, "title", None), "text", None) or "")
         if title and len(title) <= 20:
