@@ -355,7 +355,7 @@ with vanishing:
         field = "initial_grad_norms" if when == "at initialization" else "grad_norms"
         left, right = st.columns([3, 2])
         chart(left, charts.step_gradient_chart(
-            chosen, f"How much error signal reaches each step (L = {length}, {when})",
+            chosen, "Error signal reaching each step", subtitle=f"L = {length}, {when}",
             key=field, first_label="← signal token"), key=f"steps_{len(results)}_{field}")
         ratios = ", ".join(
             f"{ARCH_LABELS[r['arch']]} {gradients.first_to_last_ratio(r[field]):.1e}"
@@ -406,7 +406,8 @@ with vanishing:
     def draw_reviews(results: list[dict[str, Any]], job: Job) -> None:
         left, right = st.columns([3, 2])
         chart(left, charts.step_gradient_chart(
-            results, "Gradient reaching each word of a review", x_title="word position"),
+            results, "Gradient reaching each word", subtitle="over long test reviews",
+            x_title="word position"),
             key=f"reviews_{len(results)}")
         lines = "\n".join(
             f"- {ARCH_LABELS[r['arch']]}: first ÷ last {r['ratio']:.1e}, "
@@ -462,7 +463,7 @@ with exploding:
         left, right = st.columns([3, 2])
         chart(left, charts.step_gradient_chart(
             [{"arch": "ReLU RNN", "norms": first["initial_step_norms"]}],
-            "Before the first update: gradient reaching each time step", key="norms"),
+            "Gradient reaching each step", subtitle="before the first update", key="norms"),
             key=f"exploding_steps_{len(results)}")
         right.markdown(
             "**Why it explodes.** The mirror image of vanishing: going back from the last "

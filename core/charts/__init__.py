@@ -36,10 +36,12 @@ NEUTRAL_COLOR = "#757575"
 
 def base_layout(fig: go.Figure, title: str, x: str, y: str, height: int = 360,
                 subtitle: str = "") -> go.Figure:
-    """The shared look: a title, axis names, a compact margin, the legend on top.
+    """The shared look: a title, axis names, a compact margin, the legend at the bottom.
 
     Plotly never wraps a title, and a long one is cut at a phone's width: keep `title`
-    short and put the rest in `subtitle`, a smaller second line."""
+    short and put the rest in `subtitle`, a smaller second line. The legend sits under
+    everything else (its rows make room for themselves): beside the title, at a phone's
+    width, its rows ran over the title."""
     if subtitle:
         title = f"{title}<br><span style='font-size:12px;color:#616161'>{subtitle}</span>"
     fig.update_layout(
@@ -48,7 +50,8 @@ def base_layout(fig: go.Figure, title: str, x: str, y: str, height: int = 360,
         yaxis_title=y,
         height=height,
         margin=dict(l=50, r=20, t=60, b=45),
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1),
+        legend=dict(orientation="h", yref="container", yanchor="bottom", y=0, xanchor="left",
+                    x=0),
         template="plotly_white",
     )
     return fig

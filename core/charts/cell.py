@@ -63,7 +63,7 @@ def _relative(norms: Sequence[float]) -> np.ndarray:
 
 def step_gradient_chart(results: Sequence[dict[str, Any]], title: str, key: str = "grad_norms",
                         x_title: str = "time step t (0 = first token)",
-                        first_label: str | None = None) -> go.Figure:
+                        first_label: str | None = None, subtitle: str = "") -> go.Figure:
     """|d loss / d x_t| per time step, one line per architecture, relative to the last step.
 
     Dividing by the last step's norm puts every architecture on the same footing: the
@@ -83,7 +83,7 @@ def step_gradient_chart(results: Sequence[dict[str, Any]], title: str, key: str 
     if first_label:
         fig.add_annotation(x=0, y=0, xref="x", yref="paper", text=first_label, showarrow=False,
                            yanchor="bottom", xanchor="left", font=dict(size=11, color="#555"))
-    base_layout(fig, title, x_title, "gradient norm ÷ last step's (log)")
+    base_layout(fig, title, x_title, "gradient norm ÷ last step's (log)", subtitle=subtitle)
     fig.update_yaxes(type="log", exponentformat="power")
     return fig
 
@@ -104,8 +104,8 @@ def accuracy_vs_length_chart(results: Sequence[dict[str, Any]],
         ))
     fig.add_hline(y=0.5, line=dict(color="#888", dash="dash"), annotation_text="chance (50%)",
                   annotation_position="bottom right")
-    base_layout(fig, "Accuracy on the long-range task after the same training budget",
-                "distractor tokens L between the signal and the end", "test accuracy")
+    base_layout(fig, "Accuracy against distance L", "distractor tokens L between the signal "
+                "and the end", "test accuracy", subtitle="the same training budget for each")
     fig.update_yaxes(range=[0.3, 1.05], tickformat=".0%")
     fig.update_xaxes(rangemode="tozero")
     return fig

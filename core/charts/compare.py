@@ -125,13 +125,18 @@ def accuracy_time_figure(table: pd.DataFrame) -> go.Figure:
     """
     fig = go.Figure()
     rows = table[table["test_accuracy"].notna()]
+    timed = [t for t in rows["train_s"] if _finite(t) and t > 0]
+    longest = max(timed, default=1.0)
     for _, row in rows.iterrows():
         name = html.escape(str(row["model"]))
         if _finite(row["train_s"]) and row["train_s"] > 0:
             per_min = row["test_accuracy"] / (row["train_s"] / 60)
+            # A name near either edge reads inwards, so the edge does not cut it.
+            share = row["train_s"] / longest
+            side = "right" if share < 0.3 else "left" if share > 0.7 else "center"
             fig.add_scatter(
                 x=[row["train_s"]], y=[row["test_accuracy"]], mode="markers+text",
-                name=name, text=[name], textposition="top center",
+                name=name, text=[name], textposition=f"top {side}", cliponaxis=False,
                 marker=dict(size=14, color=_color(row["arch"]), line=dict(width=1,
                             color="white")),
                 hovertemplate=(f"{name}<br>training %{{x:.1f}} s<br>test accuracy "
