@@ -85,9 +85,24 @@ def optimizer_settings(model: Any) -> tuple[float | None, float | None]:
 
 
 
+def blended_eta(elapsed_s: float, overall: float, expected_s: float | None) -> float | None:
+    """Seconds left of a job `overall` (0-1) done after `elapsed_s`. Extrapolating the pace
+    alone misleads early on, when the fixed costs already paid (building a model, loading
+    data) weigh on a sliver of progress; with an estimate made before the start
+    (`expected_s`), the two are blended, the extrapolation counting as much as the share
+    done."""
+    if not overall:
+        return None if expected_s is None else max(0.0, expected_s - elapsed_s)
+    extrapolated = elapsed_s / overall * (1 - overall)
+    if expected_s is None:
+        return extrapolated
+    return (1 - overall) * max(0.0, expected_s - elapsed_s) + overall * extrapolated
+
+
 def live_training(job: Any, *, steps: int, epochs: int, batch_size: int,
                   samples: int | None = None, every: int = 1, start: float = 0.0,
                   span: float = 1.0, label: str = "", started: float | None = None,
+                  expected_s: float | None = None,
                   probe: Callable[[], dict[str, float]] | None = None, probe_every: int = 0,
                   validate: Callable[[], dict[str, float]] | None = None,
                   record: Sequence[str] = ()) -> Any:
@@ -97,7 +112,8 @@ def live_training(job: Any, *, steps: int, epochs: int, batch_size: int,
     `samples`: training examples per epoch (default `steps * batch_size`).
     `label`: put before the progress message ("LSTM at L=50: ").
     `started`: `time.perf_counter()` when the whole job began, for a job of several
-    fits: its ETA then extrapolates the whole bar, not this fit alone.
+    fits: its ETA then extrapolates the whole bar, not this fit alone; blended with
+    `expected_s`, the whole job's estimate from before it started, when there is one.
     `record`: log keys kept for every batch, NaN batch included, in `recorded`.
     """
     import keras
@@ -183,7 +199,7 @@ def live_training(job: Any, *, steps: int, epochs: int, batch_size: int,
             if self.job is not None:
                 overall = start + span * self.done_steps / self.total_steps
                 if started is not None:
-                    eta = (now - started) / overall * (1 - overall) if overall else None
+                    eta = blended_eta(now - started, overall, expected_s)
                 else:
                     done = (self.done_steps - self.start_steps) / max(
                         1, self.total_steps - self.start_steps)

@@ -57,7 +57,7 @@ def model_card(arch: str, config: ModelConfig, metrics: dict[str, Any], history:
                    "so that the model also reads one-liners")
     if config.negations:
         cut.append("every sentence with a negation just before an opinion word (\"It won't "
-                   "disappoint.\"), so that it sees what \"not\" does up close")
+                   "disappoint.\"), so that the model sees what \"not\" does up close")
     sentences = (
         f" Beside the reviews, {metrics['train_sentences']:,} sentences cut from the clearest "
         f"of them (1-2 and 9-10 stars; `core.short_texts`): {'; and '.join(cut)}. Each is "

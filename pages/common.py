@@ -547,17 +547,31 @@ def lesson_banner() -> None:
 _TYPING_JS = """
 export default function ({ data, setTriggerValue }) {
   const selector = `textarea[aria-label="${CSS.escape(data.label)}"]`;
+  const inBox = (event) =>
+    event.target instanceof HTMLTextAreaElement && event.target.matches(selector);
   let timer = null;
   const onInput = (event) => {
+    if (!inBox(event)) return;
     const box = event.target;
-    if (!(box instanceof HTMLTextAreaElement) || !box.matches(selector)) return;
     clearTimeout(timer);
     timer = setTimeout(() => setTriggerValue("typed", box.value), data.delay_ms);
   };
+  // Leaving the box or Ctrl/Cmd+Enter commits the text through Streamlit itself (a click
+  // on a suggestion does both): a pause still pending would send an older text after it.
+  const onCommit = (event) => {
+    if (!inBox(event)) return;
+    if (event.type === "keydown" && !(event.key === "Enter" && (event.ctrlKey || event.metaKey)))
+      return;
+    clearTimeout(timer);
+  };
   document.addEventListener("input", onInput, true);
+  document.addEventListener("focusout", onCommit, true);
+  document.addEventListener("keydown", onCommit, true);
   return () => {
     clearTimeout(timer);
     document.removeEventListener("input", onInput, true);
+    document.removeEventListener("focusout", onCommit, true);
+    document.removeEventListener("keydown", onCommit, true);
   };
 }
 """

@@ -321,9 +321,9 @@ with vanishing:
             values[name] = setting(LONG, name, f"lr_{name}", column, bounded=True)
         run_long = st.form_submit_button("Run the experiment", type="primary", icon="▶️")
     st.caption(f"With the starting settings this takes about "
-               f"{format_seconds(gradients.long_range_expected_s(LONG))} on a 2-core CPU; more "
-               "distances, sequences, epochs or units take longer in proportion, and the "
-               "progress bar gives the time left once it runs.")
+               f"{format_seconds(gradients.long_range_expected_s(LONG))} on a 2-core CPU; "
+               "longer distances, more sequences or epochs take longer in proportion (and "
+               "units past 64), and the progress bar gives the time left once it runs.")
     if run_long:
         settings = dataclasses.replace(LONG, **values)
         submit("cell_long_range_job", "Long-range task", "long_range", settings)
@@ -396,7 +396,7 @@ with vanishing:
                "time grows with the training reviews × tokens per review (all 25,000 reviews "
                "of 1,000 tokens: about "
                f"{format_seconds(gradients.reviews_expected_s(LARGEST_REVIEWS))}) and with "
-               "the units.")
+               "units or embedding sizes past 64.")
     if run_reviews:
         data = imdb_data()
         settings = dataclasses.replace(REVIEWS, **values)

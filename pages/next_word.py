@@ -113,7 +113,8 @@ with suggest_tab:
         st.text_area(TEXT_LABEL, key=kept(TEXT_KEY), height=100,
                      placeholder="Start typing a review, e.g. “this movie was”…",
                      max_chars=lm.MAX_PREFIX_CHARS,
-                     help="The suggestions follow as you type (after a short pause); "
+                     help="The suggestions follow as you type (after a short pause), and "
+                          "on Ctrl+Enter (⌘+Enter on a Mac) or when you leave the box; "
                           "clicking a suggestion adds it.")
         # While someone types, the box's text arrives before it is committed (Enter or
         # leaving the box), and the suggestions follow it.

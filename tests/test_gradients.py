@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 
 from core import gradients
 from core.jobs import JobContext
@@ -65,6 +66,17 @@ def test_the_time_estimates_grow_with_the_work_from_the_measured_defaults():
     assert 8 < gradients.reviews_expected_s(reviews) < 60  # 14.8 s measured here
     largest = dataclasses.replace(reviews, train_size=25_000, seq_len=1000)
     assert gradients.reviews_expected_s(largest) > 10 * gradients.reviews_expected_s(reviews)
+
+
+def test_the_time_left_starts_from_the_estimate_and_ends_on_the_pace():
+    from core.live import blended_eta
+
+    # Two seconds of fixed costs paid for 0.1% of the bar: the pace alone says an hour.
+    assert blended_eta(2.0, 0.001, None) == pytest.approx(1998.0)
+    assert blended_eta(2.0, 0.001, 22.0) == pytest.approx(22.0, abs=2.5)
+    assert blended_eta(0.0, 0.0, 22.0) == 22.0 and blended_eta(0.0, 0.0, None) is None
+    # Near the end the measured pace decides.
+    assert blended_eta(30.0, 0.9, 22.0) == pytest.approx(0.9 * 30 / 0.9 * 0.1, abs=0.1)
 
 
 def test_settings_reject_absurd_values():

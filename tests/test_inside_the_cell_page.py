@@ -192,6 +192,9 @@ def test_token_labels_are_escaped_in_charts():
         assert shown[1].strip(REPEAT_MARK) == shown[2].strip(REPEAT_MARK) == "a"
         # The summary in words names the word, with no trace of the mark.
         assert REPEAT_MARK not in describe_figure(fig)
+    # Pasted text can hold the mark itself: each token still gets a column of its own.
+    pasted = cell.token_labels(["a", "a" + REPEAT_MARK, "a", "b"])
+    assert len(set(pasted)) == 4 and {p.strip(REPEAT_MARK) for p in pasted} == {"a", "b"}
 
 
 @pytest.mark.browser

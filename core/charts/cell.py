@@ -28,18 +28,21 @@ CLIP_COLOR = ARCH_COLORS["lstm"]
 
 def safe_token(token: str, limit: int = 24) -> str:
     """A token as plain text for Plotly: HTML-escaped, and shortened if very long."""
+    token = token.replace(REPEAT_MARK, "")  # pasted text can carry it; labels add their own
     token = token if len(token) <= limit else token[: limit - 1] + "…"
     return html.escape(token, quote=True)
 
 
 def token_labels(tokens: Sequence[str]) -> list[str]:
     """One label per token, in order, each different (a repeated word gets `REPEAT_MARK`s)."""
-    seen: dict[str, int] = {}
+    used: set[str] = set()
     labels = []
     for token in tokens:
         label = safe_token(token)
-        seen[label] = seen.get(label, 0) + 1
-        labels.append(label + REPEAT_MARK * (seen[label] - 1))
+        while label in used:
+            label += REPEAT_MARK
+        used.add(label)
+        labels.append(label)
     return labels
 
 
@@ -142,8 +145,8 @@ def exploding_chart(results: Sequence[dict[str, Any]]) -> go.Figure:
                 )
     base_layout(fig, "", "", "", height=400)
     fig.update_layout(margin=dict(l=50, r=20, t=40, b=45),
-                      legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="center",
-                                  x=0.5))
+                      legend=dict(orientation="h", yref="paper", yanchor="top", y=-0.2,
+                                  xanchor="center", x=0.5))
     fig.update_yaxes(type="log", exponentformat="power", dtick=1)
     fig.update_xaxes(title_text="training step (batch)")
     return fig

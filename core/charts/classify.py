@@ -105,7 +105,7 @@ def reliability_chart(curves: dict[str, tuple[str, Any]]) -> go.Figure:
                 subtitle="on the dotted line, a model's 80% is right 80% of the time")
     fig.update_xaxes(range=[0.5, 1.0], tickformat=".0%")
     fig.update_yaxes(range=[max(0.0, lowest), 1.02], tickformat=".0%")
-    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.25, x=0))
+    fig.update_layout(legend=dict(orientation="h", yref="paper", yanchor="top", y=-0.25, x=0))
     return fig
 
 

@@ -139,5 +139,5 @@ def training_curves(batches: Sequence[Mapping[str, Any]],
     for col in (2, 3):
         fig.update_xaxes(title_text="training step", row=1, col=col)
     fig.update_layout(margin=dict(l=50, r=20, t=40, b=90), legend=dict(
-        orientation="h", yanchor="top", y=-0.25, xanchor="center", x=0.5))
+        orientation="h", yref="paper", yanchor="top", y=-0.25, xanchor="center", x=0.5))
     return fig

@@ -19,7 +19,7 @@ from core.gradients.measure import (
     step_gradient_norms,
     stop_requested,
 )
-from core.live import live_training
+from core.live import blended_eta, live_training
 from core.schema import Settings, knob
 
 if TYPE_CHECKING:
@@ -129,7 +129,8 @@ def long_range_expected_s(settings: LongRangeSettings) -> float:
 
 def train_long_range(arch: str, length: int, settings: LongRangeSettings,
                      job: JobContext | None = None, start: float = 0.0,
-                     span: float = 1.0, started: float | None = None) -> dict[str, Any]:
+                     span: float = 1.0, started: float | None = None,
+                     expected_s: float | None = None) -> dict[str, Any]:
     """Train one model on the task at length L; its test accuracy and gradient norms.
     Its progress fills the share `span` of the job's bar from `start`."""
     x_train, y_train = long_range_data(length, settings.train_size, settings.vocab_size,
@@ -144,7 +145,8 @@ def train_long_range(arch: str, length: int, settings: LongRangeSettings,
     callback = live_training(job, steps=math.ceil(len(x_train) / settings.batch_size),
                              epochs=settings.epochs, batch_size=settings.batch_size,
                              samples=len(x_train), every=0, start=start, span=span,
-                             started=started, label=f"{ARCH_LABELS[arch]} at L={length}: ")
+                             started=started, expected_s=expected_s,
+                             label=f"{ARCH_LABELS[arch]} at L={length}: ")
     history = model.fit(x_train, y_train, epochs=settings.epochs,
                         batch_size=settings.batch_size, verbose=0, callbacks=[callback])
     train_s = time.perf_counter() - start_s
@@ -171,17 +173,18 @@ def run_long_range(settings: LongRangeSettings,
     # Work grows with L, so progress is counted in time steps rather than in runs.
     weights = [length + 1 for length, _ in pairs]
     done_weight, started = 0, time.perf_counter()
+    expected = long_range_expected_s(settings)
     results: list[dict[str, Any]] = []
     for (length, arch), weight in zip(pairs, weights, strict=True):
         if stop_requested(job):
             break
         if job is not None:
-            # Until the first model has trained, the time left is the estimate.
             job.set_progress(done_weight / sum(weights),
-                             job.eta_s if results else long_range_expected_s(settings),
+                             blended_eta(time.perf_counter() - started,
+                                         done_weight / sum(weights), expected),
                              f"Training {ARCH_LABELS[arch]} at L={length}")
         result = train_long_range(arch, length, settings, job, done_weight / sum(weights),
-                                  weight / sum(weights), started)
+                                  weight / sum(weights), started, expected)
         if not result["complete"]:
             break
         results.append(result)
@@ -190,6 +193,6 @@ def run_long_range(settings: LongRangeSettings,
             elapsed = time.perf_counter() - started
             fraction = done_weight / sum(weights)
             job.publish(Result(values=result))
-            job.set_progress(fraction, elapsed / fraction * (1 - fraction),
+            job.set_progress(fraction, blended_eta(elapsed, fraction, expected),
                              f"{ARCH_LABELS[arch]} at L={length}: {result['accuracy']:.0%} right")
     return results

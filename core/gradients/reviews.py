@@ -19,7 +19,7 @@ from core.gradients.measure import (
     step_gradient_norms,
     stop_requested,
 )
-from core.live import live_training
+from core.live import blended_eta, live_training
 from core.schema import Settings, knob
 
 if TYPE_CHECKING:
@@ -109,12 +109,14 @@ def run_review_gradients(settings: ReviewGradientSettings, data: ImdbData,
 
     results: list[dict[str, Any]] = []
     started = time.perf_counter()
+    expected = reviews_expected_s(settings) - PREPARE_S  # the data is ready by now
     for index, arch in enumerate(settings.archs):
         if stop_requested(job):
             break
         if job is not None:
             job.set_progress(index / len(settings.archs),
-                             job.eta_s if results else reviews_expected_s(settings) - PREPARE_S,
+                             blended_eta(time.perf_counter() - started,
+                                         index / len(settings.archs), expected),
                              f"Training {ARCH_LABELS[arch]} on {settings.train_size:,} reviews")
         config = ModelConfig(arch=arch, vocab_size=len(vocabulary), seq_len=settings.seq_len,
                              embed_dim=settings.embed_dim, units=settings.units, dropout=0.0,
@@ -127,7 +129,7 @@ def run_review_gradients(settings: ReviewGradientSettings, data: ImdbData,
                 job, steps=math.ceil(len(x_train) / config.batch_size), epochs=settings.epochs,
                 batch_size=config.batch_size, samples=len(x_train), every=0,
                 start=index / len(settings.archs), span=1 / len(settings.archs),
-                started=started, label=f"{ARCH_LABELS[arch]}: ")
+                started=started, expected_s=expected, label=f"{ARCH_LABELS[arch]}: ")
             network.fit(x_train, y_train, epochs=settings.epochs, batch_size=config.batch_size,
                         verbose=0, callbacks=[callback])
             if callback.stopped:
@@ -142,6 +144,6 @@ def run_review_gradients(settings: ReviewGradientSettings, data: ImdbData,
             job.publish(Result(values=result))
             fraction = (index + 1) / len(settings.archs)
             elapsed = time.perf_counter() - started
-            job.set_progress(fraction, elapsed / fraction * (1 - fraction),
+            job.set_progress(fraction, blended_eta(elapsed, fraction, expected),
                              f"{ARCH_LABELS[arch]} measured")
     return results
