@@ -120,8 +120,10 @@ def _run_label(result: dict[str, Any]) -> str:
 
 def exploding_chart(results: Sequence[dict[str, Any]]) -> go.Figure:
     """Loss and gradient norm per training step, without and with clipping, side by side."""
+    # Short titles (the x axes say "training step"): side by side at a phone's width,
+    # the longer ones ran into each other.
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1, subplot_titles=(
-        "Loss per training step", "Gradient norm per training step (before clipping)"))
+        "Loss", "Gradient norm<br><span style='font-size:11px'>before clipping</span>"))
     for result in results:
         clipped = bool(result.get("clipnorm"))
         color = CLIP_COLOR if clipped else NO_CLIP_COLOR
