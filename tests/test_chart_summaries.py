@@ -93,6 +93,16 @@ def test_a_described_chart_writes_values_and_positions_as_its_axes_do():
     assert describe_figure(many).endswith("and 2 more series.")
 
 
+def test_an_axis_that_counts_things_puts_the_count_first():
+    from core.charts import base_layout
+
+    fig = base_layout(go.Figure(go.Scatter(x=[0, 1, 2], y=[0.4, 0.1, 0.2], name="LSTM")),
+                      "Share", "words before the end", "share")
+    assert describe_figure(fig) == ("Share: LSTM: from 0.4 at 0 words before the end to 0.2 at "
+                                    "2 words before the end, lowest 0.1 at 1 word before the "
+                                    "end.")
+
+
 def test_every_chart_on_a_page_is_drawn_with_words_or_a_table_beside_it():
     pages = sorted(Path(__file__).resolve().parents[1].joinpath("pages").glob("*.py"))
     bare = [f"{page.name}: {line.strip()}" for page in pages

@@ -91,6 +91,11 @@ class _Axes:
         if title and len(title) <= 20:
             if not title[1:2].isupper():  # "Epoch" -> "epoch", "LSTM units" stays
                 title = title[0].lower() + title[1:]
+            first = title.split()[0]
+            if first.endswith("s") and not first.endswith("ss") and len(first) > 3:
+                if shown == "1":  # "1 word before the end"
+                    title = first[:-1] + title[len(first):]
+                return f"{shown} {title}"  # a count: "3 words before the end", "2 seconds"
             return f"{title} {shown}"
         return shown
 
