@@ -65,6 +65,7 @@ FILM_WORDS = frozenset({"movie", "movies", "film", "films", "flick", "this", "it
 READINGS_FILE = Path(__file__).resolve().parents[1] / "assets" / "short_texts" / "readings.csv"
 READINGS = {"P": 1, "N": 0, "X": None}  # a reading and the label it gives
 NEGATION_REACH = 3  # words after a negation that it can turn
+COLUMNS = ["text", "label", "stars", "review_id"]  # of every set of sentences cut here
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _WORD = re.compile(r"[a-z']+")
 _NEGATION = re.compile(r"(?:not|never|no|nothing|hardly|without|\w+n't)")
@@ -115,7 +116,7 @@ def negation_sentences(reviews: pd.DataFrame) -> pd.DataFrame:
              "review_id": int(review.id)}
             for review in _clear_reviews(reviews).itertuples()
             for sentence in sentences(review.text) if negates_opinion(sentence)]
-    return pd.DataFrame(rows, columns=["text", "label", "stars", "review_id"])
+    return pd.DataFrame(rows, columns=COLUMNS)
 
 
 def verdict_sentences(reviews: pd.DataFrame, per_review: int | None = None,
@@ -132,7 +133,7 @@ def verdict_sentences(reviews: pd.DataFrame, per_review: int | None = None,
                                                          replace=False))]
         rows += [{"text": sentence, "label": int(review.label), "stars": int(review.stars),
                   "review_id": int(review.id)} for sentence in found]
-    return pd.DataFrame(rows, columns=["text", "label", "stars", "review_id"])
+    return pd.DataFrame(rows, columns=COLUMNS)
 
 
 def short_text_set(data: ImdbData, config: ModelConfig) -> pd.DataFrame:

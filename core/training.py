@@ -144,7 +144,7 @@ def training_sentences(config: ModelConfig, train: pd.DataFrame) -> pd.DataFrame
     if config.negations:
         parts.append(short_texts.negation_sentences(train))
     if not parts:
-        return pd.DataFrame(columns=["text", "label", "stars", "review_id"])
+        return pd.DataFrame(columns=short_texts.COLUMNS)
     every = pd.concat(parts, ignore_index=True)
     return every[~every.duplicated(["review_id", "text"])].reset_index(drop=True)
 
