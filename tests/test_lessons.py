@@ -123,7 +123,9 @@ def test_browser_a_shared_link_opens_the_same_view_for_someone_else(browser, app
         other.goto(app_url)
         wait_for_app(other)
         other.get_by_text("Lessons").first.scroll_into_view_if_needed()
-        assert other.get_by_role("link", name="Start the lesson").count() == len(lessons.LESSONS)
+        # The page draws its lessons after the script run that wait_for_app sees: wait.
+        expect(other.get_by_role("link", name="Start the lesson")).to_have_count(
+            len(lessons.LESSONS), timeout=60_000)
         shot = screenshot(other, "home_lessons_390")
     finally:
         other.context.close()
