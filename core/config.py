@@ -33,10 +33,11 @@ ARCH_LABELS = {
     "stacked_bilstm": "Stacked BiLSTM",
 }
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
-POOLINGS = ("last", "max")
+POOLINGS = ("last", "max", "concat")
 EMBEDDINGS = ("learned", "imdb", "glove", "lm")
 # How the choices read in the app (the saved config keeps the short names).
-POOLING_LABELS = {"last": "last state", "max": "max over words"}
+POOLING_LABELS = {"last": "last state", "max": "max over words",
+                  "concat": "last, max and mean"}
 EMBEDDING_LABELS = {"learned": "learn from scratch", "imdb": "IMDB word vectors",
                     "glove": "pretrained GloVe", "lm": "start from the language model"}
 # The shipped language model's sizes (assets/lm/imdb-lstm/config.json; a test checks they
@@ -106,7 +107,9 @@ class ModelConfig(Settings):
             "from. last: the hidden state after the final word, the textbook RNN classifier, "
             "which must carry everything through every step. max: each unit's largest value "
             "over all the words (max pooling), so a telling word early in a long review still "
-            "counts; usually one or two points more accuracy at the same speed."
+            "counts; usually one or two points more accuracy at the same speed. last, max and "
+            "mean: all three side by side (ULMFiT's concat pooling), a verdict layer three "
+            "times as wide."
         ),
         choices=POOLINGS, choice_labels=POOLING_LABELS)
     embed_dropout: float = knob(

@@ -6,6 +6,8 @@ that never touch a model stay fast). Call `register_layers()` before loading a f
 - `TrimPadding`: cuts a batch of token ids to its longest review, so no step is spent on
   padding that every review in the batch has (`core.models.end_to_end`).
 - `MaskedMaxPooling`: each unit's largest value over a review's words, never its padding.
+- `MaskedConcatPooling`: the state after a review's last word, each unit's maximum and its
+  mean over the words, side by side (ULMFiT's "concat pooling"), never the padding.
 - `PadFirst`: the first layer of sentiment models saved before masking; kept so that they
   still load.
 - `TiedEmbedding`: the language model's word vectors, used twice: to read a token and, read
@@ -102,6 +104,48 @@ def _masked_max_pooling_class() -> type:
             return (input_shape[0], input_shape[2])
 
     return MaskedMaxPooling
+
+
+@functools.cache
+def _masked_concat_pooling_class() -> type:
+    import keras
+    from keras import ops
+
+    @keras.saving.register_keras_serializable(package="rnnlab", name="MaskedConcatPooling")
+    class MaskedConcatPooling(keras.layers.Layer):
+        """(batch, steps, units) -> (batch, 3 * units): the outputs at the last real step,
+        each unit's maximum and its mean over the real steps, in that order. A row with no
+        real step gives zeros."""
+
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.supports_masking = True
+
+        def call(self, inputs, mask=None):
+            if mask is None:
+                mask = ops.ones(ops.shape(inputs)[:2], dtype="bool")
+            real = ops.cast(mask, "bool")
+            keep = ops.expand_dims(real, -1)
+            count = ops.sum(ops.cast(real, inputs.dtype), axis=1, keepdims=True)
+            some = ops.any(keep, axis=1)
+            top = ops.max(ops.where(keep, inputs, ops.full_like(inputs, float("-inf"))), axis=1)
+            top = ops.where(some, top, ops.zeros_like(top))
+            mean = ops.sum(ops.where(keep, inputs, ops.zeros_like(inputs)), axis=1) / ops.maximum(
+                count, 1.0)
+            # The last real step, wherever the padding is: the highest position kept.
+            positions = ops.arange(ops.shape(inputs)[1], dtype="int32")[None, :]
+            last = ops.max(ops.where(real, positions, ops.zeros_like(positions)), axis=1)
+            final = ops.take_along_axis(inputs, last[:, None, None], axis=1)[:, 0, :]
+            final = ops.where(some, final, ops.zeros_like(final))
+            return ops.concatenate([final, top, mean], axis=-1)
+
+        def compute_mask(self, inputs, mask=None):
+            return None
+
+        def compute_output_shape(self, input_shape):
+            return (input_shape[0], 3 * input_shape[2])
+
+    return MaskedConcatPooling
 
 
 @functools.cache
@@ -216,6 +260,11 @@ def masked_max_pooling_layer(name: str = "pooling") -> keras.layers.Layer:
     return _masked_max_pooling_class()(name=name)
 
 
+def masked_concat_pooling_layer(name: str = "pooling") -> keras.layers.Layer:
+    """Last state, max and mean over the words, side by side, leaving the padding out."""
+    return _masked_concat_pooling_class()(name=name)
+
+
 def tied_embedding_layer(vocab_size: int, dim: int,
                          name: str = "embedding") -> keras.layers.Layer:
     """The language model's shared input/output word vectors."""
@@ -244,4 +293,5 @@ def register_layers() -> None:
     _pad_first_class()
     _trim_padding_class()
     _masked_max_pooling_class()
+    _masked_concat_pooling_class()
     _tied_embedding_class()

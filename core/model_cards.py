@@ -33,8 +33,11 @@ def model_card(arch: str, config: ModelConfig, metrics: dict[str, Any], history:
                "(`core.language_model.transfer`); training then fine-tunes all of it, as in "
                "Dai and Le (2015)."),
     }.get(config.embeddings, " The word vectors start random and are learnt in training.")
-    pooling = (" → max over the words (each unit's largest value anywhere in the review)"
-               if config.pooling == "max" else " (its state after the last word)")
+    pooling = {
+        "max": " → max over the words (each unit's largest value anywhere in the review)",
+        "concat": (" → its state after the last word, each unit's maximum and its mean over "
+                   "the words, side by side (concat pooling)"),
+    }.get(config.pooling, " (its state after the last word)")
     edrop = (f" → spatial dropout ({config.embed_dropout}, training only)"
              if config.embed_dropout else "")
     if config.arch == "simple_rnn":

@@ -6,7 +6,7 @@ never re-implements tokenising.
 
 Layer names are part of the interface (the "Inside the cell" page reads them): `embedding`,
 `recurrent_1`, `recurrent_2`, ... (a `Bidirectional` wrapper for BiLSTMs), `pooling` (with
-max pooling only), `output`.
+max or concat pooling only), `output`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import functools
 from typing import TYPE_CHECKING, Any
 
 from core.config import ModelConfig
-from core.layers import masked_max_pooling_layer, trim_padding_layer
+from core.layers import masked_concat_pooling_layer, masked_max_pooling_layer, trim_padding_layer
 
 if TYPE_CHECKING:
     import keras
@@ -110,7 +110,7 @@ def build_model(config: ModelConfig, embedding_matrix: np.ndarray | None = None
     if config.embed_dropout:
         x = layers.SpatialDropout1D(config.embed_dropout, name="embedding_dropout")(x)
     cell = {"simple_rnn": layers.SimpleRNN, "lstm": layers.LSTM, "gru": layers.GRU}[config.cell]
-    pooled = config.pooling == "max"
+    pooled = config.pooling in ("max", "concat")
     for index in range(1, config.layers + 1):
         sequences = index < config.layers or pooled
         name = f"recurrent_{index}"
@@ -118,8 +118,10 @@ def build_model(config: ModelConfig, embedding_matrix: np.ndarray | None = None
             x = layers.Bidirectional(cell(config.units, return_sequences=sequences), name=name)(x)
         else:
             x = cell(config.units, return_sequences=sequences, name=name)(x)
-    if pooled:
+    if config.pooling == "max":
         x = masked_max_pooling_layer()(x)
+    elif config.pooling == "concat":
+        x = masked_concat_pooling_layer()(x)
     if config.dropout:
         x = layers.Dropout(config.dropout, name="dropout")(x)
     output = layers.Dense(1, activation="sigmoid", name="output")(x)

@@ -62,6 +62,19 @@ TRAINING_ORDER = (LM_PRETRAINED, *reversed(SHIPPED_ARCHS))
 #   76.2% and 20%. Its loss bottoms out at the second epoch, so: negations, 2 epochs (the
 #   shipped run: 0.267 / 0.258, 89.6% / 90.8%; clear one-liners 84.6% and 15% Neutral,
 #   negated ones 82.1% and 10%: a second epoch fewer leaves it a little less decided).
+# - then the review vector: its state after the last word, each unit's maximum and its mean
+#   over the words side by side (`pooling="concat"`, ULMFiT's concat pooling) instead of the
+#   maximum alone. Same recipe, 2 epochs, 2026-12-02: validation loss 0.258 -> 0.247
+#   (accuracy 90.8% -> 90.4%, within the noise of 500 reviews); on the short-text set 76.1%
+#   right and 21% Neutral -> 78.3% and 14%, on its clear one-liners 84.6% and 15% -> 87.0%
+#   and 10%, on the negated clear ones 82.1% and 10% -> 83.3% and 5%. So: concat.
+# Tried and not kept (same measurements): negated sentences from every labelled review
+#   (3-4 and 7-8 stars too, 7,300 sentences more): validation loss 0.239 but accuracy 89.8%,
+#   short texts 76.0% and 19% Neutral, clear ones 85.7% and 13%, and "not bad at all" still
+#   read as Negative; discriminative learning rates (ULMFiT's: the output layer at 0.002,
+#   the LSTM 2.6 times slower, the word vectors 2.6^2 times): validation loss 0.263,
+#   accuracy 89.8%, short texts 76.0% and 17% Neutral, clear ones 84.6% and 14%.
+LM_POOLING = "concat"
 LM_EPOCHS = 2
 LM_SENTENCES = True
 LM_NEGATIONS = True
@@ -74,7 +87,8 @@ SHIPPED_CONFIGS = {arch: replace(RECIPE, arch=arch, epochs=EPOCHS[arch],
                    for arch in SHIPPED_ARCHS}
 SHIPPED_CONFIGS[LM_PRETRAINED] = replace(
     RECIPE, arch="lstm", embeddings="lm", epochs=EPOCHS[LM_PRETRAINED],
-    sentences=SENTENCES[LM_PRETRAINED], negations=LM_NEGATIONS, learning_rate=LM_LEARNING_RATE)
+    sentences=SENTENCES[LM_PRETRAINED], negations=LM_NEGATIONS, learning_rate=LM_LEARNING_RATE,
+    pooling=LM_POOLING)
 # Floors a rebuild must keep (the tests check them). The 92% for an LM-pretrained
 # model is out of reach on 2 cores (README, "Language-model pretraining"); this one must at
 # least beat the from-scratch LSTM.

@@ -145,6 +145,9 @@ def fit_state_space(model: keras.Model, texts: Sequence[str],
     components = vt[:2]
     explained = (singular[:2] ** 2) / (singular ** 2).sum()
     weights = np.asarray(network_of(model).get_layer("output").kernel)[:, 0].astype(np.float64)
+    # Concat pooling reads each unit three times (its last, largest and mean value), each
+    # with its own weight; a unit moves the verdict by the three together.
+    weights = weights.reshape(-1, pooled.shape[1]).sum(axis=0)
     in_plane = components @ weights
     norm = float(np.linalg.norm(in_plane))
     readout = in_plane / norm if norm > 0 else np.array([1.0, 0.0])

@@ -587,10 +587,14 @@ with gates_tab:
                 right.markdown(
                     "The memory is what the gates produce: it changes where words matter "
                     "and stays flat across the words the model lets pass. "
-                    + ("The classifier reads each unit's largest hidden value over all the "
-                       "words (max pooling), so a strong word anywhere can decide."
-                       if info.config.get("pooling") == "max" else
-                       "Its value at the last word is all the classifier ever sees.")
+                    + {"max": "The classifier reads each unit's largest hidden value over "
+                              "all the words (max pooling), so a strong word anywhere can "
+                              "decide.",
+                       "concat": "The classifier reads each unit's value at the last word, "
+                                 "its largest and its mean over all the words, so a strong "
+                                 "word anywhere can decide."}.get(
+                        info.config.get("pooling"),
+                        "Its value at the last word is all the classifier ever sees.")
                 )
                 left, right = st.columns([3, 1])
                 units = trace.most_active_units(top_k, by=shown)

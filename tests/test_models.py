@@ -89,8 +89,10 @@ def test_every_architecture_builds_with_the_agreed_layer_names(arch):
     assert out.shape == (2, 1) and np.all((out >= 0) & (out <= 1))
 
 
-@pytest.mark.parametrize("arch", ["simple_rnn", "lstm", "gru", "bilstm"])
-@pytest.mark.parametrize("pooling", ["max", "last"])
+@pytest.mark.parametrize(("arch", "pooling"), [
+    *[(arch, pooling) for arch in ("simple_rnn", "lstm", "gru", "bilstm")
+      for pooling in ("max", "last")],
+    ("lstm", "concat"), ("bilstm", "concat")])
 def test_a_verdict_does_not_depend_on_padding_or_on_its_batch(arch, pooling):
     import keras
     import tensorflow as tf
@@ -113,6 +115,23 @@ def test_a_verdict_does_not_depend_on_padding_or_on_its_batch(arch, pooling):
     unpadded = network.predict_on_batch(ids[:, :6])[0, 0]
     for other in (beside_a_long_one, padded_to_1000, unpadded):
         assert abs(other - alone) < 1e-5
+
+
+def test_concat_pooling_is_last_state_max_and_mean_of_the_real_steps_only():
+    from core.layers import masked_concat_pooling_layer
+
+    states = np.array([[[1.0, -2.0], [3.0, -4.0], [9.0, 9.0]],
+                       [[5.0, 6.0], [7.0, 8.0], [2.0, 1.0]],
+                       [[4.0, 4.0], [4.0, 4.0], [4.0, 4.0]]], dtype="float32")
+    mask = np.array([[True, True, False], [True, True, True], [False, False, False]])
+    pooled = np.asarray(masked_concat_pooling_layer()(states, mask=mask))
+    np.testing.assert_allclose(pooled, [
+        [3.0, -4.0, 3.0, -2.0, 2.0, -3.0],  # the padded step (9, 9) takes no part
+        [2.0, 1.0, 7.0, 8.0, 14 / 3, 5.0],
+        [0.0] * 6,  # no real step: zeros
+    ], rtol=1e-6)
+    model = models.build_model(tiny(arch="lstm", pooling="concat"))
+    assert model.get_layer("pooling").output.shape[-1] == 3 * tiny().units
 
 
 def test_one_review_is_read_with_no_padding_at_all():

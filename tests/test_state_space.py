@@ -80,3 +80,18 @@ def test_the_chart_draws_every_path(space, lstm):
     assert len(fig.data) == len(space.references) + 1
     assert list(fig.data[-1].text) == path.tokens and fig.data[-1].name == "your text"
     assert {t.name for t in fig.data[:-1]} == {"positive reviews", "negative reviews"}
+
+
+def test_a_model_that_pools_last_max_and_mean_reads_out_through_all_three(imdb):
+    """The LM-pretrained LSTM's verdict layer reads each unit three times (concat pooling);
+    its read-out in the plane sums the three weights of a unit."""
+    model = shipped_store().load("lstm_lm").model
+    assert model.get_layer("network").get_layer("pooling").output.shape[-1] == 3 * 256
+    sample = imdb.train.sample(60, random_state=2)
+    space = fit_state_space(model, sample["text"].tolist(), sample["label"].astype(int).tolist())
+    assert space.components.shape == (2, 256)
+    assert np.linalg.norm(space.readout) == pytest.approx(1.0)
+    praise = space.path(model, "this movie was wonderful")
+    pan = space.path(model, "this movie was awful")
+    assert praise.probability > 0.5 > pan.probability
+    assert space.along_readout(praise)[-1] > space.along_readout(pan)[-1]
