@@ -286,12 +286,16 @@ FIELD_HELP = ModelConfig.helps()
 #   report 86.5% for a much larger one). After 60 s of training an LSTM on the 2-core
 #   development machine (`lstm_acc_at_60s`), max pooling, embedding dropout and the IMDB
 #   vectors reached 84.2-85.5% on the test reviews, the textbook last state 84.5%;
+# - then the last state and each unit's mean beside its maximum (`pooling="concat"`,
+#   ULMFiT's concat pooling), measured on the 500 held-back reviews and the short-text set
+#   (`core/pretrain.py` has the figures): a lower validation loss for all five shipped
+#   networks and far fewer Neutral verdicts on one-liners;
 # - 2% of the training reviews are held back to draw the validation curve, to calibrate
 #   and to cut the short-text development set from.
 # The vectors take about 25 s to learn the first time, then they are cached.
 RECIPE = replace(
     ModelConfig(), vocab_size=15_000, seq_len=500, embed_dim=64, units=64, layers=1,
-    dropout=0.3, pooling="max", embed_dropout=0.3, embeddings="imdb", freeze_embeddings=False,
+    dropout=0.3, pooling="concat", embed_dropout=0.3, embeddings="imdb", freeze_embeddings=False,
     optimizer="adam", learning_rate=0.002, clipnorm=1.0, batch_size=128, epochs=2,
     train_size=25_000, val_share=0.02, seed=42)
 # Where the Train and Compare pages start: the recipe cut to train in about a minute here.
@@ -299,4 +303,6 @@ RECIPE = replace(
 # (`shipped_lstm_epoch_s_length_batched`), too long for a first try; 200 tokens and 10,000
 # words halve that. A 10% validation share steadies the
 # curve of a short run, and dropout 0.2 suits its shorter training.
-QUICK_START = replace(RECIPE, vocab_size=10_000, seq_len=200, dropout=0.2, val_share=0.1)
+# Max pooling there: the one-minute budget was measured with it (`lstm_acc_at_60s`).
+QUICK_START = replace(RECIPE, vocab_size=10_000, seq_len=200, dropout=0.2, val_share=0.1,
+                      pooling="max")
