@@ -108,8 +108,8 @@ class ModelConfig(Settings):
             "which must carry everything through every step. max: each unit's largest value "
             "over all the words (max pooling), so a telling word early in a long review still "
             "counts; usually one or two points more accuracy at the same speed. last, max and "
-            "mean: all three side by side (ULMFiT's concat pooling), a verdict layer three "
-            "times as wide."
+            "mean: all three side by side (ULMFiT's concat pooling), a review vector three "
+            "times as long, at about the same speed."
         ),
         choices=POOLINGS, choice_labels=POOLING_LABELS)
     embed_dropout: float = knob(

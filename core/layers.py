@@ -113,12 +113,18 @@ def _masked_concat_pooling_class() -> type:
 
     @keras.saving.register_keras_serializable(package="rnnlab", name="MaskedConcatPooling")
     class MaskedConcatPooling(keras.layers.Layer):
-        """(batch, steps, units) -> (batch, 3 * units): the outputs at the last real step,
+        """(batch, steps, units) -> (batch, 3 * units): the outputs after the whole review,
         each unit's maximum and its mean over the real steps, in that order. A row with no
-        real step gives zeros."""
+        real step gives zeros.
 
-        def __init__(self, **kwargs):
+        After the whole review is the output at the last real step; for a bidirectional
+        layer (`bidirectional=True`, outputs [forward, backward] in reading order) the
+        backward half has read the whole review at the first real step, so that half is
+        taken there, as Keras's own last state of a `Bidirectional` layer does."""
+
+        def __init__(self, bidirectional: bool = False, **kwargs):
             super().__init__(**kwargs)
+            self.bidirectional = bool(bidirectional)
             self.supports_masking = True
 
         def call(self, inputs, mask=None):
@@ -132,12 +138,23 @@ def _masked_concat_pooling_class() -> type:
             top = ops.where(some, top, ops.zeros_like(top))
             mean = ops.sum(ops.where(keep, inputs, ops.zeros_like(inputs)), axis=1) / ops.maximum(
                 count, 1.0)
-            # The last real step, wherever the padding is: the highest position kept.
-            positions = ops.arange(ops.shape(inputs)[1], dtype="int32")[None, :]
+            # The first and last real steps, wherever the padding is.
+            steps = ops.shape(inputs)[1]
+            positions = ops.arange(steps, dtype="int32")[None, :]
             last = ops.max(ops.where(real, positions, ops.zeros_like(positions)), axis=1)
             final = ops.take_along_axis(inputs, last[:, None, None], axis=1)[:, 0, :]
+            if self.bidirectional:
+                first = ops.min(ops.where(real, positions, ops.full_like(positions, steps)),
+                                axis=1)
+                first = ops.minimum(first, steps - 1)
+                start = ops.take_along_axis(inputs, first[:, None, None], axis=1)[:, 0, :]
+                half = ops.shape(inputs)[2] // 2
+                final = ops.concatenate([final[:, :half], start[:, half:]], axis=-1)
             final = ops.where(some, final, ops.zeros_like(final))
             return ops.concatenate([final, top, mean], axis=-1)
+
+        def get_config(self):
+            return {**super().get_config(), "bidirectional": self.bidirectional}
 
         def compute_mask(self, inputs, mask=None):
             return None
@@ -260,9 +277,11 @@ def masked_max_pooling_layer(name: str = "pooling") -> keras.layers.Layer:
     return _masked_max_pooling_class()(name=name)
 
 
-def masked_concat_pooling_layer(name: str = "pooling") -> keras.layers.Layer:
-    """Last state, max and mean over the words, side by side, leaving the padding out."""
-    return _masked_concat_pooling_class()(name=name)
+def masked_concat_pooling_layer(bidirectional: bool = False,
+                                name: str = "pooling") -> keras.layers.Layer:
+    """Last state, max and mean over the words, side by side, leaving the padding out
+    (`bidirectional`: the backward half's last state is at the first word)."""
+    return _masked_concat_pooling_class()(bidirectional=bidirectional, name=name)
 
 
 def tied_embedding_layer(vocab_size: int, dim: int,

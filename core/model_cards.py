@@ -51,9 +51,9 @@ def model_card(arch: str, config: ModelConfig, metrics: dict[str, Any], history:
             history["val_accuracy"], history["epoch_s"], strict=True))
     )
     goal = (f" (target: at least {target:.0%})" if target else
-            (" (no target: reported as measured. Max pooling over the words spares the plain"
-             " RNN from carrying early words to the end; the Inside the cell page shows"
-             " where it fails without that help)"))
+            (" (no target: reported as measured. Reading each unit's largest value over the"
+             " words spares the plain RNN from carrying early words to the end; the Inside"
+             " the cell page shows where it fails without that help)"))
     cut = []
     if config.sentences:
         cut.append("one sentence per review that names the film and holds an opinion word, "

@@ -92,7 +92,7 @@ def build_model(config: ModelConfig, embedding_matrix: np.ndarray | None = None
 
     # Any width: training feeds batches of reviews of similar length padded only to the
     # longest of them, and one review is read with no padding at all. The padding (id 0)
-    # is masked: the recurrent layers carry their state over it, and the max pooling leaves
+    # is masked: the recurrent layers carry their state over it, and the pooling leaves
     # it out, so a review's verdict does not depend on what it is batched with.
     tokens = keras.Input(shape=(None,), dtype="int32", name="tokens")
     x = layers.Embedding(config.vocab_size, config.embed_dim, mask_zero=True, name="embedding",
@@ -121,7 +121,7 @@ def build_model(config: ModelConfig, embedding_matrix: np.ndarray | None = None
     if config.pooling == "max":
         x = masked_max_pooling_layer()(x)
     elif config.pooling == "concat":
-        x = masked_concat_pooling_layer()(x)
+        x = masked_concat_pooling_layer(bidirectional=config.bidirectional)(x)
     if config.dropout:
         x = layers.Dropout(config.dropout, name="dropout")(x)
     output = layers.Dense(1, activation="sigmoid", name="output")(x)

@@ -591,9 +591,9 @@ with gates_tab:
                     + {"max": "The classifier reads each unit's largest hidden value over "
                               "all the words (max pooling), so a strong word anywhere can "
                               "decide.",
-                       "concat": "The classifier reads each unit's value at the last word, "
-                                 "its largest and its mean over all the words, so a strong "
-                                 "word anywhere can decide."}.get(
+                       "concat": "The classifier reads each unit's hidden value after the "
+                                 "last word, its largest and its mean over all the words, so "
+                                 "a strong word anywhere can decide."}.get(
                         info.config.get("pooling"),
                         "Its value at the last word is all the classifier ever sees.")
                 )

@@ -398,7 +398,7 @@ else:
                 key="train_download")
             st.caption("It takes raw review strings. Load it from this project with "
                        "`core.runs.load_model_file(path)`, or call "
-                       "`core.layers.register_layers()` (it registers the model's "
-                       "padding layer) before `keras.saving.load_model(path)`.")
+                       "`core.layers.register_layers()` (it registers RNN Lab's "
+                       "padding and pooling layers) before `keras.saving.load_model(path)`.")
 
 share_panel()

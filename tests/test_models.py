@@ -92,7 +92,7 @@ def test_every_architecture_builds_with_the_agreed_layer_names(arch):
 @pytest.mark.parametrize(("arch", "pooling"), [
     *[(arch, pooling) for arch in ("simple_rnn", "lstm", "gru", "bilstm")
       for pooling in ("max", "last")],
-    ("lstm", "concat"), ("bilstm", "concat")])
+    *[(arch, "concat") for arch in ("simple_rnn", "lstm", "gru", "bilstm")]])
 def test_a_verdict_does_not_depend_on_padding_or_on_its_batch(arch, pooling):
     import keras
     import tensorflow as tf
@@ -130,8 +130,33 @@ def test_concat_pooling_is_last_state_max_and_mean_of_the_real_steps_only():
         [2.0, 1.0, 7.0, 8.0, 14 / 3, 5.0],
         [0.0] * 6,  # no real step: zeros
     ], rtol=1e-6)
+    # Padding in front, and no mask at all (every step real).
+    front = np.asarray(masked_concat_pooling_layer()(states[1:2], mask=np.array(
+        [[False, True, True]])))
+    np.testing.assert_allclose(front, [[2.0, 1.0, 7.0, 8.0, 4.5, 4.5]], rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(masked_concat_pooling_layer()(states[1:2])),
+                               pooled[1:2], rtol=1e-6)
     model = models.build_model(tiny(arch="lstm", pooling="concat"))
     assert model.get_layer("pooling").output.shape[-1] == 3 * tiny().units
+
+
+def test_a_bilstms_concat_pooling_reads_both_directions_after_the_whole_review():
+    """The backward half has read the whole review at the first word: concat pooling takes
+    it there, so its "last state" part is Keras's own last state of the Bidirectional."""
+    import keras
+
+    model = models.build_model(tiny(arch="bilstm", pooling="concat", dropout=0.0,
+                                    embed_dropout=0.0))
+    ids = np.array([[5, 7, 9, 11, 0, 0, 0, 0]], dtype="int32")
+    pooled = keras.Model(model.inputs[0], model.get_layer("pooling").output)(ids)
+    embedded = model.get_layer("embedding")(ids)
+    mask = model.get_layer("embedding").compute_mask(ids)
+    units = tiny().units
+    last_state = keras.layers.Bidirectional(keras.layers.LSTM(units))
+    last_state(embedded, mask=mask)  # build, then take the trained layer's weights
+    last_state.set_weights(model.get_layer("recurrent_1").get_weights())
+    np.testing.assert_allclose(np.asarray(pooled)[:, :2 * units],
+                               np.asarray(last_state(embedded, mask=mask)), atol=1e-6)
 
 
 def test_one_review_is_read_with_no_padding_at_all():
