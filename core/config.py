@@ -37,7 +37,7 @@ POOLINGS = ("last", "max", "concat")
 EMBEDDINGS = ("learned", "imdb", "glove", "lm")
 # How the choices read in the app (the saved config keeps the short names).
 POOLING_LABELS = {"last": "last state", "max": "max over words",
-                  "concat": "last, max and mean"}
+                  "concat": "last, max, mean"}
 EMBEDDING_LABELS = {"learned": "learn from scratch", "imdb": "IMDB word vectors",
                     "glove": "pretrained GloVe", "lm": "start from the language model"}
 # The shipped language model's sizes (assets/lm/imdb-lstm/config.json; a test checks they
@@ -107,7 +107,7 @@ class ModelConfig(Settings):
             "from. last: the hidden state after the final word, the textbook RNN classifier, "
             "which must carry everything through every step. max: each unit's largest value "
             "over all the words (max pooling), so a telling word early in a long review still "
-            "counts; usually one or two points more accuracy at the same speed. last, max and "
+            "counts; usually one or two points more accuracy at the same speed. last, max, "
             "mean: all three side by side (ULMFiT's concat pooling), a review vector three "
             "times as long, at about the same speed."
         ),

@@ -170,7 +170,7 @@ def memory_section() -> None:
             "**Reading it.** A model that answers from its last state must carry every word "
             "to the end, and a plain RNN forgets on the way: its scores fade towards the "
             "start. The shipped models also read each unit's largest and mean value over all "
-            "the words (*last, max and mean*), so an early word can still decide directly; "
+            "the words (*last, max, mean*), so an early word can still decide directly; "
             "train a model with review vector *last state* on the Train page and add it here "
             "to see memory fade. Long-range distances are measured exactly by the experiment "
             "above.")
