@@ -71,6 +71,15 @@ def _trim_padding_class() -> type:
     return TrimPadding
 
 
+def _masked_max(inputs, keep):
+    """Each unit's maximum over the steps `keep` (batch, steps, 1) marks; zeros for a row
+    with none."""
+    from keras import ops
+
+    pooled = ops.max(ops.where(keep, inputs, ops.full_like(inputs, float("-inf"))), axis=1)
+    return ops.where(ops.any(keep, axis=1), pooled, ops.zeros_like(pooled))
+
+
 @functools.cache
 def _masked_max_pooling_class() -> type:
     import keras
@@ -92,10 +101,7 @@ def _masked_max_pooling_class() -> type:
         def call(self, inputs, mask=None):
             if mask is None:
                 return ops.max(inputs, axis=1)
-            keep = ops.expand_dims(ops.cast(mask, "bool"), -1)
-            lowest = ops.full_like(inputs, float("-inf"))
-            pooled = ops.max(ops.where(keep, inputs, lowest), axis=1)
-            return ops.where(ops.any(keep, axis=1), pooled, ops.zeros_like(pooled))
+            return _masked_max(inputs, ops.expand_dims(ops.cast(mask, "bool"), -1))
 
         def compute_mask(self, inputs, mask=None):
             return None
@@ -134,8 +140,7 @@ def _masked_concat_pooling_class() -> type:
             keep = ops.expand_dims(real, -1)
             count = ops.sum(ops.cast(real, inputs.dtype), axis=1, keepdims=True)
             some = ops.any(keep, axis=1)
-            top = ops.max(ops.where(keep, inputs, ops.full_like(inputs, float("-inf"))), axis=1)
-            top = ops.where(some, top, ops.zeros_like(top))
+            top = _masked_max(inputs, keep)
             mean = ops.sum(ops.where(keep, inputs, ops.zeros_like(inputs)), axis=1) / ops.maximum(
                 count, 1.0)
             # The first and last real steps, wherever the padding is.
