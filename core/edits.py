@@ -11,7 +11,8 @@ rest of the text, its punctuation and line breaks stay exactly as typed.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from core.explain import split_words
@@ -54,6 +55,19 @@ class Rescored:
         return {"model": self.model, "before": self.before, "after": self.after,
                 "change": self.change,
                 "verdict": f"{before} → {after}" if before != after else before}
+
+
+def word_labels(words: Sequence[str]) -> list[str]:
+    """One label per word, a repeated word numbered by its place ("good", "good (2)").
+
+    A picked chip is known by its label, so two chips both labelled "good" would send
+    the edit to the last "good" whichever one was clicked."""
+    seen: Counter[str] = Counter()
+    labels = []
+    for word in words:
+        seen[word] += 1
+        labels.append(word if seen[word] == 1 else f"{word} ({seen[word]})")
+    return labels
 
 
 def opposite(word: str) -> str:

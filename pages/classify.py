@@ -134,7 +134,8 @@ def edit_and_rescore(review: str, result: explain.Explanation, models: list,
     readable = [i for i in range(min(len(words), MAX_EDIT_WORDS))]
     scores = np.nan_to_num(np.abs(result.contributions[:len(readable)]), nan=-1.0)
     strongest = int(np.argmax(scores)) if len(scores) else 0
-    pick = st.pills("Word", readable, format_func=lambda i: words[i], default=strongest,
+    labels = edits.word_labels(words[:len(readable)])
+    pick = st.pills("Word", readable, format_func=labels.__getitem__, default=strongest,
                     key=f"edit_word_{hash(review)}")
     index = strongest if pick is None else int(pick)
     if pick is None and words:
@@ -175,8 +176,8 @@ single, batch = st.tabs(["One review", "Score a CSV file"])
 with single:
     st.caption("Examples, one click away (hover for what each one shows):")
     with st.container(horizontal=True, gap="small"):
-        for number, example in enumerate(sentiment.example_reviews()):
-            st.button(example.title, key=f"example_{number}", help=example.why,
+        for example in sentiment.example_reviews():
+            st.button(example.title, key=f"example_{example.title}", help=example.why,
                       on_click=use_example, args=(example,))
     shared_text("review_text")
     review = st.text_area(

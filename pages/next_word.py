@@ -70,10 +70,15 @@ def user_text_problem(text: str, config: dict) -> str | None:
     return lm.check_user_text(text, lm.LMConfig.from_dict(config))
 
 
-def append_word(word: str) -> None:
-    text = st.session_state.get(TEXT_KEY, "")
-    glue = "" if (not text or text.endswith((" ", "\n")) or word in lm.PUNCTUATION) else " "
-    st.session_state[TEXT_KEY] = f"{text}{glue}{word}"
+def append_word(word: str, suggested_for: str) -> None:
+    """A suggestion's click: `word` goes after the text it was suggested for, or, when the
+    box's text changed before the click arrived, nothing does."""
+    text = lm.apply_suggestion(st.session_state.get(TEXT_KEY, ""), suggested_for, word)
+    if text is None:
+        st.toast("Your text changed before the click arrived, so nothing was added: the "
+                 "suggestions now follow the new text.", icon="🔄")
+    else:
+        st.session_state[TEXT_KEY] = text
 
 
 st.title("⌨️ Next word")
@@ -151,9 +156,11 @@ with suggest_tab:
         if suggestions:
             st.markdown("**Next word** — click to append:")
             columns = st.columns(len(suggestions))
-            for i, (column, s) in enumerate(zip(columns, suggestions, strict=True)):
-                column.button(f"{s.word}  ·  {s.probability:.1%}", key=f"nw_pick_{i}",
-                              on_click=append_word, args=(s.word,), width="stretch")
+            for column, s in zip(columns, suggestions, strict=True):
+                # Keyed by word and text, never by slot: see `lm.suggestion_id`.
+                column.button(f"{s.word}  ·  {s.probability:.1%}",
+                              key=f"nw_pick_{lm.suggestion_id(text, s.word)}",
+                              on_click=append_word, args=(s.word, text), width="stretch")
             chart(st,
                 charts.suggestion_bars([s.word for s in suggestions],
                                        [s.probability for s in suggestions]),

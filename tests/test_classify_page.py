@@ -62,6 +62,19 @@ def test_edit_and_rescore_shows_every_model_move():
     assert any("Edited:" in m.value and "not " in m.value for m in at.markdown)
 
 
+def test_a_picked_word_that_repeats_is_the_one_edited():
+    at = classify_page()
+    at.text_area(key="review_text").input("Not good. The acting was good.")
+    at.button(key="score_review").click().run()
+    [words] = [w for w in at.get("button_group") if w.proto.label == "Word"]
+    assert list(words.options) == ["Not", "good.", "The", "acting", "was", "good. (2)"]
+    words.set_value(1).run()  # the first "good."
+    at.radio(key="edit_kind").set_value("not").run()
+    assert not at.exception
+    edited = escape_markdown("Not not good. The acting was good.")
+    assert any(m.value == f"**Edited:** {edited}" for m in at.markdown)
+
+
 def test_scoring_a_review_shows_every_model_vader_and_the_deciding_words():
     at = classify_page()
     at.text_area(key="review_text").input(

@@ -25,6 +25,12 @@ def test_edits_keep_the_rest_of_the_text_as_typed():
         edits.edit_review(text, 3, edits.SWAP, "   ")
 
 
+def test_a_repeated_word_gets_a_chip_of_its_own():
+    words = ["good", "acting,", "good", "plot,", "good"]
+    assert edits.word_labels(words) == ["good", "acting,", "good (2)", "plot,", "good (3)"]
+    assert len(set(edits.word_labels(words))) == len(words)
+
+
 def test_a_swap_suggests_the_opposite_of_a_verdict_word():
     assert edits.opposite("good,") == "bad"
     assert edits.opposite("Awful!") == "Great"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from job_kinds import holding
 from streamlit.testing.v1 import AppTest
 
 from conftest import wait_for_app
+from core import language_model as lm
 from core.charts import nextword as charts
 from core.jobs import engine
 
@@ -22,8 +24,12 @@ def next_word_page() -> AppTest:
     return at.run()
 
 
+def suggestion_buttons(at: AppTest) -> list:
+    return [b for b in at.button if b.key.startswith("nw_pick_")]
+
+
 def suggestion_words(at: AppTest) -> list[str]:
-    return [b.label.split("·")[0].strip() for b in at.button if b.key.startswith("nw_pick_")]
+    return [b.label.split("·")[0].strip() for b in suggestion_buttons(at)]
 
 
 def test_suggestions_start_empty_and_a_click_appends_the_word() -> None:
@@ -35,10 +41,35 @@ def test_suggestions_start_empty_and_a_click_appends_the_word() -> None:
     at.text_area(key="nw_text").input("this movie was one of the").run()
     words = suggestion_words(at)
     assert len(set(words)) == 5 and all(words)
-    at.button(key="nw_pick_0").click().run()
+    suggestion_buttons(at)[0].click().run()
     assert not at.exception
     assert at.text_area(key="nw_text").value == f"this movie was one of the {words[0]}"
     assert suggestion_words(at) != words  # new suggestions for the longer text
+
+
+def test_a_click_on_a_suggestion_for_an_older_text_adds_nothing() -> None:
+    """The box's new text and the click on a suggestion drawn for the old one arrive
+    together (a click 100 ms after typing): the word was not suggested for this text."""
+    at = next_word_page()
+    at.text_area(key="nw_text").input("this movie was one of the").run()
+    keys = [b.key for b in suggestion_buttons(at)]
+    at.text_area(key="nw_text").input("this movie was one of the best but the story")
+    suggestion_buttons(at)[0].click().run()
+    assert not at.exception
+    assert at.text_area(key="nw_text").value == "this movie was one of the best but the story"
+    assert any("nothing was added" in t.value for t in at.toast)
+    assert [b.key for b in suggestion_buttons(at)] != keys  # the strip follows the new text
+
+
+def test_a_suggestion_is_named_by_its_word_and_text_and_applies_only_to_that_text() -> None:
+    assert lm.suggestion_id("one of the", "best") == lm.suggestion_id("one of the", "best")
+    assert lm.suggestion_id("one of the", "best") != lm.suggestion_id("one of the", "worst")
+    assert lm.suggestion_id("one of the", "best") != lm.suggestion_id("one of thee", "best")
+    assert lm.apply_suggestion("one of the", "one of the", "best") == "one of the best"
+    assert lm.apply_suggestion("the end", "the end", ".") == "the end."
+    assert lm.apply_suggestion("the end ", "the end ", "was") == "the end was"
+    assert lm.apply_suggestion("", "", "this") == "this"
+    assert lm.apply_suggestion("one of the best but", "one of the", "best") is None
 
 
 def test_unknown_words_long_text_and_markup_are_handled() -> None:
@@ -194,6 +225,35 @@ def test_suggestion_labels_are_escaped():
     assert list(fig.data[0].y) == ["a ", "&lt;b&gt;bold&lt;/b&gt; "]
 
 
+_STRIP_JS = """() => {
+    const box = document.querySelector('textarea[aria-label="Your text"]');
+    const buttons = [...document.querySelectorAll('[class*="st-key-nw_pick_"]')].map(b => ({
+        text: b.innerText,
+        key: [...b.classList].find(c => c.startsWith('st-key-nw_pick_')),
+    }));
+    return {value: box ? box.value : null, buttons};
+}"""
+
+
+def strip_word(label: str) -> str:
+    return label.split("·")[0].strip()
+
+
+def wait_for_strip(page, timeout_s: float = 120) -> list[str]:
+    """Wait until the app is idle and the suggestion strip was drawn for the text in the
+    box (each button's key names its word and text: `lm.suggestion_id`); its words."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        wait_for_app(page, timeout_ms=int(timeout_s * 1000))
+        strip = page.evaluate(_STRIP_JS)
+        words = [strip_word(b["text"]) for b in strip["buttons"]]
+        if words and all(b["key"] == f"st-key-nw_pick_{lm.suggestion_id(strip['value'], w)}"
+                         for b, w in zip(strip["buttons"], words, strict=True)):
+            return words
+        assert time.monotonic() < deadline, f"the strip never followed the box: {strip}"
+        page.wait_for_timeout(200)  # a poll: the condition above decides
+
+
 @pytest.mark.browser
 def test_browser_type_a_prefix_and_click_a_suggestion(page, app_url, screenshot) -> None:
     page.goto(f"{app_url}/next_word")
@@ -202,24 +262,74 @@ def test_browser_type_a_prefix_and_click_a_suggestion(page, app_url, screenshot)
     box.wait_for(timeout=120_000)  # the first visit loads TensorFlow and the model
     # Typed key by key, with no Enter and without leaving the box: the suggestions follow.
     box.press_sequentially("this movie was one of the", delay=20)
-    # the suggestion strip changes from the sentence starters ("i", "this", ...)
-    # Under a full suite's load a rerun can take long: wait for the change, not a clock.
-    page.wait_for_function(
-        "() => ![...document.querySelectorAll('button')].some(b => /^i\\s/.test(b.innerText))",
-        timeout=120_000,
-    )
-    wait_for_app(page)
+    # Under a full suite's load a rerun can take long: wait for the strip to follow the
+    # box, not a clock.
+    word = wait_for_strip(page)[0]
     assert box.input_value() == "this movie was one of the"  # no keystroke lost to a rerun
-    first = page.locator("button").filter(has_text="·").first
-    word = first.inner_text().split("·")[0].strip()
-    first.click()
+    page.locator("[class*='st-key-nw_pick_'] button").first.click()
     page.wait_for_function(
         "(w) => document.querySelector('textarea').value === 'this movie was one of the ' + w",
         arg=word, timeout=120_000,
     )
-    wait_for_app(page)
+    wait_for_strip(page)
     page.get_by_text("Next-word probabilities").first.wait_for()
     page.get_by_text("Use models").first.wait_for()  # the app's navigation is drawn
     wait_for_app(page)
-    shot = screenshot(page, "next_word_page")
-    assert shot.stat().st_size > 10_000
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert page.locator("[class*='st-key-nw_pick_']").count() == 5
+    shown_charts = page.evaluate(
+        "() => [...document.querySelectorAll('.js-plotly-plot')].filter("
+        "p => p.checkVisibility()).length")
+    assert shown_charts == 1  # the probability bars (the other tabs' charts are hidden)
+    screenshot(page, "next_word_page")
+
+
+@pytest.mark.browser
+def test_browser_a_click_right_after_typing_adds_the_clicked_word_or_nothing(page,
+                                                                             app_url) -> None:
+    """Type, then click the first suggestion within about 100 ms, many times: the strip
+    may still be the one drawn for the text before the typing, or be redrawn under the
+    pointer. The box gains the clicked word only when that button was suggested for the
+    text the box then holds; otherwise it gains nothing."""
+    page.goto(f"{app_url}/next_word")
+    box = page.get_by_role("textbox", name="Your text")
+    box.wait_for(timeout=120_000)
+    # What was under the pointer when the click happened: the button's word and its key.
+    page.evaluate("""() => document.addEventListener('click', (e) => {
+        const b = e.target.closest('[class*="st-key-nw_pick_"]');
+        window.rnnlabClicked = b ? {text: b.innerText, key: [...b.classList].find(
+            c => c.startsWith('st-key-nw_pick_'))} : null;
+    }, true)""")
+    box.fill("this movie was")
+    box.blur()
+    wait_for_strip(page)
+    appended = nothing = 0
+    chunks = [" one of the", " best", " films", " but the story", " was", " not", " good",
+              " at all", " and the", " acting"]
+    # Mostly within 100 ms of the last key, the strip still drawn for the older text; now
+    # and then later, as the strip is redrawn under the pointer.
+    for chunk, pause_ms in zip(chunks, [0, 40, 100, 0, 60, 100, 500, 0, 100, 900], strict=True):
+        target = page.locator("[class*='st-key-nw_pick_'] button").first.bounding_box()
+        before = box.input_value()
+        page.evaluate("() => { window.rnnlabClicked = undefined; }")
+        box.press_sequentially(chunk, delay=5)
+        if pause_ms:
+            page.wait_for_timeout(pause_ms)  # the user's own pause, not a wait for the app
+        page.mouse.click(target["x"] + target["width"] / 2, target["y"] + target["height"] / 2)
+        page.wait_for_function("() => window.rnnlabClicked !== undefined", timeout=10_000)
+        clicked = page.evaluate("() => window.rnnlabClicked")
+        wait_for_strip(page)
+        typed = before + chunk
+        value = box.input_value()
+        word = strip_word(clicked["text"]) if clicked else None
+        # The click applies its word only to the text that word was suggested for.
+        meant_for_typed = (word is not None and clicked["key"]
+                           == f"st-key-nw_pick_{lm.suggestion_id(typed, word)}")
+        if value == typed:
+            nothing += 1
+        else:
+            assert meant_for_typed and value == lm.with_suggestion(typed, word), (
+                f"clicked {clicked} after typing {typed!r}; the box reads {value!r}")
+            appended += 1
+    print(f"{appended} clicks added their word, {nothing} added nothing")
+    assert appended + nothing == 10

@@ -35,9 +35,12 @@ from core.language_model.inference import (
     MAX_PREFIX_CHARS,
     LanguageModel,
     Suggestion,
+    apply_suggestion,
     measure_latency,
     sample_token,
+    suggestion_id,
     top_suggestions,
+    with_suggestion,
 )
 from core.language_model.model import (
     SAMPLED_WORDS,
@@ -121,6 +124,7 @@ __all__ = [
     "SAMPLED_WORDS",
     "SPECIALS",
     "Suggestion",
+    "apply_suggestion",
     "UNK",
     "UNK_ID",
     "VALIDATION_WINDOWS",
@@ -149,6 +153,7 @@ __all__ = [
     "softmax",
     "split_user_text",
     "submit_lm_training",
+    "suggestion_id",
     "text_model",
     "tokenize",
     "tokenize_all",
@@ -156,4 +161,5 @@ __all__ = [
     "train_language_model",
     "training_windows",
     "user_training_data",
+    "with_suggestion",
 ]

@@ -7,6 +7,7 @@ saves; generating and evaluating work on ids, with the network inside it.
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -22,7 +23,7 @@ from core.language_model.evaluation import (
     softmax,
 )
 from core.language_model.model import text_model
-from core.language_model.tokens import BOS_ID, PAD_ID, UNK_ID
+from core.language_model.tokens import BOS_ID, PAD_ID, PUNCTUATION, UNK_ID
 
 if TYPE_CHECKING:
     import keras
@@ -37,6 +38,32 @@ LATENCY_PREFIXES = ("", "this movie was", "i have to say that the acting in this
 class Suggestion:
     word: str
     probability: float
+
+
+def with_suggestion(text: str, word: str) -> str:
+    """`text` with a suggested `word` appended: after a space unless the text ends in one
+    (or is empty) or the word is punctuation."""
+    glue = "" if (not text or text.endswith((" ", "\n")) or word in PUNCTUATION) else " "
+    return f"{text}{glue}{word}"
+
+
+def suggestion_id(text: str, word: str) -> str:
+    """A short name for "`word`, suggested after `text`": a suggestion button's key.
+
+    A button keyed by its slot ("the first suggestion") would apply whatever word sits in
+    that slot when the click arrives, which, while the strip is redrawn for newer text, is
+    not the word that was clicked. Keyed by word and text, a click on a strip drawn for an
+    older text names no button of the new strip, and so applies nothing."""
+    return hashlib.blake2b(f"{text}\x00{word}".encode(), digest_size=8).hexdigest()
+
+
+def apply_suggestion(current: str, suggested_for: str, word: str) -> str | None:
+    """The text after a click on `word`, suggested for `suggested_for`, when the box now
+    holds `current`; None when the text changed in between (the click is then about a
+    text that is gone, and adds nothing)."""
+    if current != suggested_for:
+        return None
+    return with_suggestion(current, word)
 
 
 class LanguageModel:
