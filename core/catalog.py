@@ -55,10 +55,15 @@ class ModelChoice:
         return f"{self.name} ({origin}{accuracy})"
 
 
-def _stores() -> dict[str, Any]:
+def stores_for(owner: str | None) -> dict[str, Any]:
+    """The shipped models and the runs `owner` may see (every run for None: tools)."""
     from core.runs import run_store, shipped_store
 
-    return {SHIPPED: shipped_store(), YOURS: run_store()}
+    return {SHIPPED: shipped_store(), YOURS: run_store(owner)}
+
+
+def _stores() -> dict[str, Any]:
+    return stores_for(None)
 
 
 def _test_accuracy(metrics: dict[str, Any]) -> float | None:

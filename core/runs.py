@@ -1,7 +1,8 @@
 """Saved runs: one folder per trained model, written atomically, listed even when damaged.
 
     <root>/<run_id>/
-        run.json         name, kind ("sentiment", "language_model", ...), status, created, key
+        run.json         name, kind ("sentiment", "language_model", ...), status, created, key,
+                         owner (who trained it: the only one who may rename or delete it)
         config.json      the settings (for sentiment runs, `ModelConfig.to_dict()`)
         history.json     per-epoch lists (loss, accuracy, val_loss, ...) and per-batch curves
         metrics.json     test accuracy and loss, time per epoch, total time, latency, ...
@@ -13,6 +14,12 @@ killed mid-save never leaves a half-written run in the list. A folder that canno
 read is listed with status "damaged" and a reason; it never breaks the listing. Damaged
 also covers files that parse but hold the wrong types (a metric that pages format as a
 number but is text) and a model file that is not a `.keras` (zip) file.
+
+Runs have owners. A store opened for a person (`RunStore(owner=...)`, what pages use)
+lists that person's runs and the unowned ones (saved by tools, or before runs had
+owners), reads nothing else, and changes only that person's own runs. A store opened
+without an owner is a tool's (the job workers, `make pretrain`, tests): it sees and may
+change every run.
 """
 
 from __future__ import annotations
@@ -82,7 +89,8 @@ class RunInfo:
     key: str = ""
     problem: str = ""  # why a damaged run is damaged
     path: Path | None = None
-    read_only: bool = False
+    read_only: bool = False  # for whoever opened the store: shipped, or not theirs to change
+    owner: str | None = None  # the id of the person who trained it; None for tools' runs
 
     @property
     def damaged(self) -> bool:
@@ -157,11 +165,14 @@ def _read_json(path: Path) -> Any:
 
 
 class RunStore:
-    """The runs under `root` (default `settings.runs_dir()`); `read_only` for shipped models."""
+    """The runs under `root` (default `settings.runs_dir()`); `read_only` for shipped models;
+    `owner`: the person looking (see the module's docstring), None for tools."""
 
-    def __init__(self, root: str | Path | None = None, read_only: bool = False) -> None:
+    def __init__(self, root: str | Path | None = None, read_only: bool = False,
+                 owner: str | None = None) -> None:
         self.root = Path(root) if root is not None else settings.runs_dir()
         self.read_only = read_only
+        self.owner = owner
 
     # --- reading ---------------------------------------------------------------------------
     def list(self, kind: str | None = None) -> list[RunInfo]:
@@ -173,18 +184,29 @@ class RunStore:
             if path.name.startswith(".") or not path.is_dir():
                 continue  # temporary folders of saves in progress, stray files
             info = self._info(path)
+            if not self._visible(info):
+                continue
             if kind is None or info.kind == kind or info.damaged:
                 runs.append(info)
         return sorted(runs, key=lambda r: (r.created, r.run_id), reverse=True)
 
     def info(self, run_id: str) -> RunInfo:
-        return self._info(self._path(run_id))
+        info = self._info(self._path(run_id))
+        if not self._visible(info):
+            raise RunError(f"There is no run “{run_id}” (it may have been deleted).")
+        return info
+
+    def _visible(self, info: RunInfo) -> bool:
+        """Whether the person who opened the store may see this run."""
+        return self.owner is None or info.owner is None or info.owner == self.owner
 
     def _info(self, path: Path) -> RunInfo:
         info = RunInfo(run_id=path.name, name=path.name, kind="", status=DAMAGED,
                        created=_mtime(path), path=path, read_only=self.read_only)
         try:
             meta = _read_json(path / "run.json")
+            owner = meta.get("owner")
+            info.owner = owner if isinstance(owner, str) and owner else None
             info.name = str(meta.get("name") or path.name)
             info.kind = str(meta.get("kind") or "")
             info.key = str(meta.get("key") or "")
@@ -216,6 +238,7 @@ class RunStore:
             info.problem = f"missing {Path(exc.filename or '?').name}"
         except (OSError, ValueError, TypeError, AttributeError) as exc:
             info.problem = f"unreadable run files ({type(exc).__name__})"
+        info.read_only = self.read_only or (self.owner is not None and info.owner != self.owner)
         return info
 
     def load(self, run_id: str) -> LoadedRun:
@@ -223,7 +246,7 @@ class RunStore:
         info = self.info(run_id)
         if info.damaged:
             raise RunError(f"Run “{info.name}” is damaged: {info.problem}.")
-        path = self._path(run_id)
+        path = info.path
         model = load_model_file(path / "model.keras")
         try:
             history = _read_json(path / "history.json")
@@ -245,14 +268,14 @@ class RunStore:
     def read_json(self, run_id: str, file_name: str) -> Any:
         """Another JSON file saved with the run (`extra_files`); None when absent or bad."""
         try:
-            path = self._path(run_id) / Path(file_name).name
+            path = self.info(run_id).path / Path(file_name).name
             return _read_json(path)
         except (RunError, OSError, ValueError):
             return None
 
     def model_path(self, run_id: str) -> Path:
         """The run's `.keras` file (for download buttons)."""
-        return self._path(run_id) / "model.keras"
+        return self.info(run_id).path / "model.keras"
 
     # --- writing ---------------------------------------------------------------------------
     def save(
@@ -268,8 +291,10 @@ class RunStore:
         vocabulary: Sequence[str] | None = None,
         key: str = "",
         extra_files: dict[str, str | bytes] | None = None,
+        owner: str | None = None,
     ) -> str:
-        """Write a run atomically and return its id.
+        """Write a run atomically and return its id; `owner` (default: the store's) is the
+        only person who may then rename or delete it.
 
         Everything goes into a hidden folder first, which is renamed into place only when
         complete; a crash before the rename leaves just that hidden folder, which the list
@@ -299,7 +324,7 @@ class RunStore:
             # run.json last: its presence marks a complete folder even before the rename.
             _write_json(tmp / "run.json", {
                 "name": clean_name(name) or run_id, "kind": kind, "status": status,
-                "created": time.time(), "key": key,
+                "created": time.time(), "key": key, "owner": owner or self.owner,
             })
             os.replace(tmp, self.root / run_id)
         except BaseException:
@@ -308,7 +333,7 @@ class RunStore:
         return run_id
 
     def rename(self, run_id: str, name: str) -> None:
-        self._writable()
+        self.check_changeable(run_id)
         new_name = clean_name(name)
         if not new_name:
             raise RunError("A run's name cannot be empty.")
@@ -322,8 +347,8 @@ class RunStore:
 
     def update_json(self, run_id: str, file_name: str, changes: dict[str, Any]) -> None:
         """Merge `changes` into one of a run's JSON files, atomically (e.g. a later score)."""
-        self._writable()
-        path = self._path(run_id) / file_name
+        self.check_changeable(run_id)
+        path = self._path(run_id) / Path(file_name).name
         try:
             values = _read_json(path) if path.exists() else {}
         except (OSError, ValueError) as exc:
@@ -335,10 +360,8 @@ class RunStore:
 
     def delete(self, run_id: str) -> None:
         """Remove a run (damaged ones too); it disappears from the list at once."""
-        self._writable()
+        self.check_changeable(run_id)
         path = self._path(run_id)
-        if not path.exists():
-            return
         # Renaming first makes the deletion atomic as far as the list is concerned.
         trash = self.root / f".trash-{run_id}-{secrets.token_hex(3)}"
         os.replace(path, trash)
@@ -356,6 +379,14 @@ class RunStore:
     def _writable(self) -> None:
         if self.read_only:
             raise RunError("These models ship with the app and cannot be changed.")
+
+    def check_changeable(self, run_id: str) -> None:
+        """`RunError` for a change to a shipped run, or to a run that is not the person's own."""
+        self._writable()
+        info = self.info(run_id)  # another person's run: "there is no run"
+        if info.read_only:
+            raise RunError(f"Run “{info.name}” was not trained by you, so it cannot be "
+                           "renamed, rescored or deleted here.")
 
     def _sweep(self) -> None:
         """Remove leftovers of saves or deletions that were killed more than an hour ago."""
@@ -424,9 +455,9 @@ def _mtime(path: Path) -> float:
         return 0.0
 
 
-def run_store() -> RunStore:
-    """The user's runs (under `RNNLAB_HOME`)."""
-    return RunStore()
+def run_store(owner: str | None = None) -> RunStore:
+    """The runs under `RNNLAB_HOME`, as `owner` sees them (every run for None: tools)."""
+    return RunStore(owner=owner)
 
 
 def shipped_store() -> RunStore:

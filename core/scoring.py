@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from core.jobs import Job, JobContext, JobSpec, engine
-from core.runs import RunStore
+from core.runs import RunError, RunStore
 
 if TYPE_CHECKING:
     from core.data import ImdbData
@@ -82,7 +82,14 @@ def score_run(store: RunStore, run_id: str, data: ImdbData,
 
 def submit_scoring(run_id: str, data: ImdbData, owner: str | None = None,
                    store: RunStore | None = None, user: str | None = None) -> Job:
-    """Score a saved run on the whole test set, as a job."""
+    """Score a saved run on the whole test set, as a job: only its owner's own run
+    (`JobRejected` otherwise)."""
+    from core.jobs import JobRejected
+
+    try:
+        (store or RunStore(owner=owner)).check_changeable(run_id)
+    except RunError as exc:
+        raise JobRejected(str(exc)) from exc
     spec = JobSpec("score", f"Score {run_id} on every test review", {"run_id": run_id},
                    owner, user)
     return engine().submit(spec, data=data, store=store)
@@ -91,4 +98,4 @@ def submit_scoring(run_id: str, data: ImdbData, owner: str | None = None,
 def score_job(job: JobContext, config: dict[str, Any], data: ImdbData,
               store: RunStore | None = None) -> float:
     """The "score" job's runner, in a Ray worker."""
-    return score_run(store or RunStore(), config["run_id"], data, job)
+    return score_run(store or RunStore(owner=job.owner), config["run_id"], data, job)

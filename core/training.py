@@ -342,7 +342,7 @@ def train_sentiment(config: ModelConfig, data: ImdbData, job: JobContext | None 
     # leaves a fully trained model, saved as done.
     stopped = callback.stopped
     _stage(job, "saving", "Saving the run…")
-    store = store or RunStore()
+    store = store or RunStore(owner=job.owner if job is not None else None)
     run_id = store.save(
         model=exported, kind=KIND, config=config.to_dict(), key=config.key(),
         name=name or default_name(config, stopped), status=STOPPED if stopped else DONE,

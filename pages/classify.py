@@ -11,7 +11,15 @@ from core.charts import classify as charts
 from core.data import UploadError, label_columns, label_values
 from core.runs import RunError
 from core.text import escape_markdown
-from pages.common import EMPTY_CELL, chart, lesson_banner, publish_text, share_panel, shared_text
+from pages.common import (
+    EMPTY_CELL,
+    chart,
+    lesson_banner,
+    publish_text,
+    session_owner,
+    share_panel,
+    shared_text,
+)
 
 MAX_BATCH_ROWS = 5_000
 # Small charts without Plotly's toolbar: in a narrow column it covered their titles.
@@ -22,11 +30,13 @@ MAX_EDIT_WORDS = 80  # words offered to edit: a long review's first ones
 
 
 @st.cache_resource(show_spinner="Loading the model…", max_entries=16)
-def scoring_model(key: str, _choice: catalog.ModelChoice) -> catalog.ScoringModel | str:
+def scoring_model(key: str, _choice: catalog.ModelChoice,
+                  _stores: dict) -> catalog.ScoringModel | str:
     """The loaded model, or why it cannot be used: a failure is cached as a value (a raised
-    error is not cached), so a corrupted file is not read again on every rerun."""
+    error is not cached), so a corrupted file is not read again on every rerun. Only a
+    choice this person was offered reaches here, and its key names the run."""
     try:
-        return catalog.load_scoring_model(_choice)
+        return catalog.load_scoring_model(_choice, _stores)
     except RunError as exc:
         return str(exc)
 
@@ -40,7 +50,7 @@ def load(choices: list[catalog.ModelChoice]) -> tuple[list, list]:
     """The usable models, and (choice, reason) for each that cannot be used."""
     usable, broken = [], []
     for choice in choices:
-        loaded = scoring_model(choice.cache_key, choice)
+        loaded = scoring_model(choice.cache_key, choice, stores)
         if isinstance(loaded, str):
             broken.append((choice, loaded))
         else:
@@ -93,7 +103,8 @@ st.caption(
     "score is exactly 0."
 )
 
-choices = catalog.model_choices()
+stores = catalog.stores_for(session_owner())
+choices = catalog.model_choices(stores)
 by_key = {c.key: c for c in choices}
 shipped = [c.key for c in choices
            if c.source in (catalog.SHIPPED, catalog.BASELINE) and not c.problem]
@@ -211,16 +222,24 @@ with single:
             st.warning("There are no words in this text for the models to read (only "
                        "punctuation, spaces or HTML tags); only VADER can score it.", icon="✍️")
             models = []
+        blind = [m for m in models if names[m.choice.key] in check.knows_none]
+        models = [m for m in models if m not in blind]
         probabilities = {m.choice.key: m.score(review) for m in models}
         labels = {names[m.choice.key]: verdict.model_label(probabilities[m.choice.key])
                   for m in models}
 
         # One row holds up to six cards; seven would cut their figures ("42.…"), so more
         # go in rows of four, equally wide, the last row's spare slots left empty.
-        count = len(models) + 1
+        count = len(models) + len(blind) + 1
         per_row = count if count <= 6 else 4
         cards = [slot for _ in range(0, count, per_row) for slot in st.columns(per_row)]
-        cards = cards[:len(models)] + [cards[len(models)]]
+        cards = cards[:count]
+        for column, model in zip(cards[len(models):], blind, strict=False):
+            column.metric(escape_markdown(names[model.choice.key]), "–",
+                          f"⚫ {verdict.NO_VERDICT}", delta_color="off", delta_arrow="off",
+                          border=True,
+                          help="It knows none of these words, so whatever it output would "
+                               "be a guess, not a verdict.")
         for column, model in zip(cards, models, strict=False):
             p = probabilities[model.choice.key]
             name = names[model.choice.key]
@@ -287,7 +306,7 @@ with single:
             edit_and_rescore(review, result, models, names)
 
     with st.expander("How good are these models?"):
-        measured = {c.key: catalog.calibration_of(c) for c in choices}
+        measured = {c.key: catalog.calibration_of(c, stores) for c in choices}
         rows = [{"model": c.name, "test accuracy": c.test_accuracy,
                  "calibration error (ECE)": (measured[c.key] or {}).get(
                      "reliability", {}).get("ece"),

@@ -4,8 +4,6 @@ page (found again after a reload)."""
 
 from __future__ import annotations
 
-import re
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +12,14 @@ from streamlit.errors import StreamlitAPIException
 
 from core import data, settings
 from core.events import Event
+from core.identity import (
+    COOKIE,
+    COOKIE_MAX_AGE_S,
+    SESSION_KEY,
+    new_browser_key,
+    owner_id,
+    valid_browser_key,
+)
 from core.jobs import (
     CANCELLED,
     DONE,
@@ -26,6 +32,7 @@ from core.jobs import (
     JobSpec,
     engine,
 )
+from core.runs import RunStore
 from core.schema import SettingsError, knobs
 from core.text import escape_markdown
 
@@ -52,28 +59,70 @@ DOWNLOAD_JOB_KEY = "imdb_download_job"
 OWNER_KEY = "owner"
 
 
-OWNER_PARAM = "u"
+OLD_OWNER_PARAM = "u"  # where the owner id once lived: in the URL, which made a link a key
 USER_KEY = "user_name"
 USER_PARAM = "name"
 USER_NAME_CHARS = 40
-_TOKEN = re.compile(r"^[0-9a-f]{32}$")
 EVENTS_KEY = "_job_events"
 
 
 def session_owner() -> str:
-    """This browser session's id, the owner of every job it submits on any page.
+    """Who this browser session is: the owner of every job and run it makes, on any page.
 
-    It is kept in the URL too (`?u=…`), so that a reload of the page, which starts a new
-    Streamlit session, is still the same person with the same jobs and Stop buttons.
+    A person logged in through Streamlit's own login (`st.login`, where a deployment
+    configures OIDC in `secrets.toml`) is who the provider says. Anyone else is their
+    browser: a random key kept in a cookie, so a reload, another tab or a server restart
+    is the same person, and a copied link (which never carries the key) is not.
     """
     owner = st.session_state.get(OWNER_KEY)
     if owner is None:
-        from_url = st.query_params.get(OWNER_PARAM, "")
-        owner = from_url if _TOKEN.match(from_url) else uuid.uuid4().hex
+        subject = login_subject()
+        owner = owner_id(subject, "login") if subject else owner_id(browser_key())
         st.session_state[OWNER_KEY] = owner
-    if st.query_params.get(OWNER_PARAM) != owner:
-        st.query_params[OWNER_PARAM] = owner
+    if OLD_OWNER_PARAM in st.query_params:  # an old link's id is nobody's key any more
+        del st.query_params[OLD_OWNER_PARAM]
     return owner
+
+
+def login_subject() -> str | None:
+    """The login provider's id for this person, when the deployment has a login and they
+    used it; None otherwise."""
+    if not st.user.get("is_logged_in"):
+        return None
+    subject = st.user.get("sub") or st.user.get("email")
+    return str(subject) if subject else None
+
+
+def browser_key() -> str:
+    """This browser's secret key: the one its cookie holds, or a new one that
+    `remember_browser` stores in the cookie."""
+    key = st.session_state.get(SESSION_KEY)
+    if key is None:
+        sent = st.context.cookies.get(COOKIE)
+        key = sent if valid_browser_key(sent) else new_browser_key()
+        st.session_state[SESSION_KEY] = key
+    return key
+
+
+# Writes the browser key into a cookie from the page itself (no markup of its own).
+_COOKIE_JS = """
+export default function ({ data }) {
+  const secure = location.protocol === "https:" ? "; Secure" : "";
+  document.cookie = `${data.name}=${data.value}; path=/; max-age=${data.max_age}; ` +
+    `SameSite=Strict${secure}`;
+}
+"""
+_cookie = st.components.v2.component("rnnlab_browser_key", js=_COOKIE_JS)
+
+
+def remember_browser() -> None:
+    """Once per run, from app.py: keep this browser's key in its cookie when the browser
+    did not send it (a first visit, or cookies cleared)."""
+    key = browser_key()
+    if st.context.cookies.get(COOKIE) != key:
+        with st.sidebar:
+            _cookie(key="rnnlab_browser_key", height=0, data={
+                "name": COOKIE, "value": key, "max_age": COOKIE_MAX_AGE_S})
 
 
 # What an empty table cell shows (Streamlit writes "None", which reads as a bug).
@@ -400,8 +449,31 @@ def dataset_missing_panel(message: str) -> None:
               on_finish=lambda job: _load_imdb.clear())
 
 
+def my_runs() -> RunStore:
+    """The saved runs as this person sees them: their own, which they may change, and the
+    unowned ones, read-only; never another person's."""
+    return RunStore(owner=session_owner())
+
+
+def login_sidebar() -> None:
+    """Log in and out, where the deployment configured Streamlit's login (OIDC)."""
+    if "is_logged_in" not in st.user:
+        return
+    with st.sidebar:
+        if st.user.get("is_logged_in"):
+            who = st.user.get("name") or st.user.get("email") or "you"
+            st.caption(f"Logged in as {escape_markdown(str(who))}: your jobs and runs follow "
+                       "you on any device.")
+            st.button("Log out", key="logout", on_click=st.logout)
+        else:
+            st.button("Log in", key="login", on_click=st.login,
+                      help="Without logging in, your jobs and runs belong to this browser.")
+
+
 def dataset_sidebar() -> None:
     """The dataset source and its status, and the user's name, on every page."""
+    remember_browser()
+    login_sidebar()
     user_sidebar()
     with st.sidebar:
         st.subheader("Dataset")
@@ -430,7 +502,7 @@ def dataset_sidebar() -> None:
 SHARED_TEXTS = "shared_texts"  # folder under the app's home for long texts in links
 _PUBLISHED = "_published_"
 _DEFAULT = "_default_"
-PRIVATE_PARAMS = (OWNER_PARAM, USER_PARAM)  # who someone is never travels in a shared link
+PRIVATE_PARAMS = (OLD_OWNER_PARAM, USER_PARAM)  # who someone is never travels in a shared link
 
 
 def _texts_folder():

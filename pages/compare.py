@@ -16,7 +16,7 @@ from core.compare.ablation import (
 )
 from core.config import QUICK_START
 from core.jobs import DONE
-from core.runs import RunStore, shipped_store
+from core.runs import shipped_store
 from core.text import escape_markdown
 from pages.common import (
     EMPTY_CELL,
@@ -28,6 +28,7 @@ from pages.common import (
     job_events,
     job_panel,
     lesson_banner,
+    my_runs,
     remember_job,
     setting,
     settings_box,
@@ -49,7 +50,7 @@ st.markdown(
 imdb = imdb_data()
 if imdb is None:
     st.stop()
-store = RunStore()
+store = my_runs()
 
 
 def field(column, name: str) -> None:

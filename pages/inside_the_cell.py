@@ -24,6 +24,7 @@ from pages.common import (
     job_panel,
     lesson_banner,
     publish_text,
+    session_owner,
     setting,
     settings_box,
     share_panel,
@@ -94,8 +95,9 @@ def saved_models(archs: tuple[str, ...]) -> list[tuple[Any, Any]]:
     shipped = sorted(shipped_store().list(kind="sentiment"),
                      key=lambda info: order.index(info.run_id) if info.run_id in order
                      else len(order))
+    mine = run_store(session_owner())
     return [(store, info) for store, infos in ((shipped_store(), shipped),
-                                               (run_store(), run_store().list(kind="sentiment")))
+                                               (mine, mine.list(kind="sentiment")))
             for info in infos if not info.damaged and info.config.get("arch") in archs]
 
 

@@ -22,6 +22,7 @@ from pages.common import (
     job_panel,
     kept,
     lesson_banner,
+    my_runs,
     publish_text,
     setting,
     share_panel,
@@ -51,13 +52,14 @@ LIVE_TOPK_NOTE = (
 
 @st.cache_resource(show_spinner="Loading the language model…", max_entries=4)
 def load_model(where: str, run_id: str, root: str) -> lm.LanguageModel:
+    """A model from `available_models`, which lists only the runs this person may see."""
     return lm.load_language_model(RunStore(root, read_only=where == SHIPPED), run_id)
 
 
 def available_models() -> dict[str, tuple[str, str, str]]:
     """Label -> (where, run id, store root) for the shipped model and the user's own."""
     choices = {}
-    for where, store in ((SHIPPED, lm.shipped_store()), (USER, RunStore())):
+    for where, store in ((SHIPPED, lm.shipped_store()), (USER, my_runs())):
         for info in lm.list_language_models(store):
             label = info.name if where == SHIPPED else f"{info.name} (yours)"
             choices[label] = (where, info.run_id, str(store.root))

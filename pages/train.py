@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import streamlit as st
 
 from core import scoring, training
@@ -14,7 +16,7 @@ from core.config import (
 from core.curves import live_view, saved_curves
 from core.glove import GloveError, save_upload
 from core.jobs import CANCELLED, DONE, FAILED, INTERRUPTED, QUEUED, RUNNING, STOPPED, engine
-from core.runs import RunError, RunStore, run_evaluation, runs_table
+from core.runs import RunError, run_evaluation, runs_table
 from core.schema import SettingsError
 from core.text import escape_markdown
 from pages.common import (
@@ -27,8 +29,8 @@ from pages.common import (
     job_panel,
     kept,
     lesson_banner,
+    my_runs,
     remember_job,
-    session_owner,
     setting,
     settings_box,
     share_panel,
@@ -56,8 +58,7 @@ data = imdb_data()
 if data is None:
     st.stop()
 
-session_owner()  # in the URL from the first look, so a reload is the same person
-store = RunStore()
+store = my_runs()
 problems: dict[str, str] = st.session_state.get(PROBLEMS_KEY, {})
 
 
@@ -276,7 +277,7 @@ def results_panel(run_id: str) -> None:
     if info.status == STOPPED:
         st.warning(f"Stopped early, after {shown(m.get('epochs_run'), 'g')} epoch(s) of "
                    "training: the figures are for the model as it was when stopped.", icon="⏹️")
-    if m.get("test_sample"):
+    if m.get("test_sample") and not info.read_only:
         score_panel(run_id, int(m.get("test_reviews") or 0))
     cols = st.columns(3) + st.columns(3)
     cols[0].metric("Test accuracy", shown(m.get("test_accuracy"), ".1%"),
@@ -345,6 +346,20 @@ with live_column:
     if selected and selected in {r.run_id for r in runs}:
         results_panel(selected)
 
+def run_labels(runs) -> dict[str, str]:
+    """Each run as the picker names it: its name, how it ended (unless the name says so
+    already) and a lock on what is not this person's to change. A picked option is known
+    by its text, so two runs of one name get their ids too (else picking the first would
+    pick, and delete, the second)."""
+    labels = {}
+    for info in runs:
+        status = "" if info.name.endswith(f"({info.status})") else f" ({info.status})"
+        labels[info.run_id] = f"{'🔒 ' if info.read_only else ''}{info.name}{status}"
+    counts = Counter(labels.values())
+    return {run_id: label if counts[label] == 1 else f"{label} · {run_id}"
+            for run_id, label in labels.items()}
+
+
 # --- saved runs ----------------------------------------------------------------------------
 st.divider()
 st.subheader("Saved runs", anchor=False)
@@ -363,12 +378,16 @@ else:
     # A finished job preselects its run by writing CHOICE_KEY (see live_panel); a value
     # that is no longer listed falls back to the newest run.
     choice = st.selectbox(
-        "Run", ids, key=CHOICE_KEY,
-        format_func=lambda rid: f"{by_id[rid].name} ({by_id[rid].status})")
+        "Run", ids, key=CHOICE_KEY, format_func=run_labels(runs).__getitem__)
+    locked = by_id[choice].read_only
+    if locked:
+        st.caption("🔒 This run was saved on this server without an owner (by a script, or "
+                   "before runs had owners): anyone can use it, no one can rename or delete "
+                   "it here.")
     a, b, c, d = st.columns([2, 1, 1, 1], vertical_alignment="bottom")
     new_name = a.text_input("New name", key="train_rename_text", max_chars=80,
-                            placeholder=by_id[choice].name)
-    if b.button("Rename", key="train_rename", width="stretch"):
+                            placeholder=by_id[choice].name, disabled=locked)
+    if b.button("Rename", key="train_rename", width="stretch", disabled=locked):
         try:
             store.rename(choice, new_name)
         except RunError as exc:
@@ -379,13 +398,17 @@ else:
                 disabled=by_id[choice].damaged):
         st.session_state[SELECTED_KEY] = choice
         st.rerun()
-    with d.popover("Delete", width="stretch"):
+    with d.popover("Delete", width="stretch", disabled=locked):
         st.write("Delete this run and its model for good?")
         if st.button("Delete permanently", key="train_delete", type="primary"):
-            store.delete(choice)
-            if st.session_state.get(SELECTED_KEY) == choice:
-                st.session_state.pop(SELECTED_KEY)
-            st.rerun()
+            try:
+                store.delete(choice)
+            except RunError as exc:
+                st.error(escape_markdown(str(exc)))
+            else:
+                if st.session_state.get(SELECTED_KEY) == choice:
+                    st.session_state.pop(SELECTED_KEY)
+                st.rerun()
     if not by_id[choice].damaged:
         try:
             model_bytes = store.model_path(choice).read_bytes()

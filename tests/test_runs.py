@@ -181,6 +181,30 @@ def test_generic_runs_and_read_only_stores(tmp_path, sentiment_model):
     assert runs.shipped_store().read_only and runs.RunStore(tmp_path / "absent").list() == []
 
 
+def test_a_person_sees_and_changes_only_their_own_runs(tmp_path, sentiment_model):
+    ann, bob = RunStore(tmp_path, owner="a" * 32), RunStore(tmp_path, owner="b" * 32)
+    anns = save_one(ann, sentiment_model, name="Ann's")
+    unowned = save_one(RunStore(tmp_path), sentiment_model, name="a script's")
+    assert RunStore(tmp_path).info(anns).owner == "a" * 32  # the store's owner, saved with it
+    assert [r.run_id for r in bob.list()] == [unowned]  # never another person's
+    assert bob.list()[0].read_only and not ann.info(anns).read_only
+    for look in (lambda: bob.info(anns), lambda: bob.load(anns), lambda: bob.model_path(anns)):
+        with pytest.raises(RunError, match="no run"):  # as if it did not exist
+            look()
+    assert bob.read_json(anns, "history.json") is None
+    for change in (lambda: bob.rename(anns, "mine now"), lambda: bob.delete(anns),
+                   lambda: bob.update_json(anns, "metrics.json", {"test_accuracy": 1.0})):
+        with pytest.raises(RunError, match="no run"):
+            change()
+    for change in (lambda: ann.rename(unowned, "mine now"), lambda: ann.delete(unowned),
+                   lambda: bob.check_changeable(unowned)):
+        with pytest.raises(RunError, match="not trained by you"):
+            change()
+    ann.rename(anns, "Ann's best")
+    ann.delete(anns)
+    assert [r.run_id for r in RunStore(tmp_path).list()] == [unowned]
+
+
 def test_run_evaluation_keeps_only_what_the_page_can_show(tmp_path):
     store = runs.RunStore(tmp_path)
     (tmp_path / "run-1").mkdir()

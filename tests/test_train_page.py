@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from conftest import wait_for_app
 from core import settings
 from core.config import ModelConfig
+from core.identity import SESSION_KEY as BROWSER_KEY
 from core.jobs import CANCELLED, QUEUED, engine
 from core.runs import RunStore
 
@@ -125,8 +126,12 @@ def test_starting_from_the_language_model_needs_an_lstm_then_trains_from_it(imdb
 
 
 def test_a_damaged_run_is_listed_without_breaking_the_page(imdb):
-    (settings.runs_dir() / "20200101-000000-sentiment-broken").mkdir()
     at = train_page()
+    broken = settings.runs_dir() / "20200101-000000-sentiment-broken"
+    broken.mkdir()  # this person's run, with nothing but its run.json left
+    (broken / "run.json").write_text(json.dumps({"name": "broken", "kind": "sentiment",
+                                                 "owner": at.session_state["owner"]}))
+    at.run()
     assert not at.exception
     [frame] = [df for df in at.dataframe if "Status" in df.value]
     table = frame.value
@@ -212,12 +217,15 @@ def test_cancel_takes_a_queued_job_out_of_the_queue(imdb, tmp_path):
         assert any("Cancelled before it started" in i.value for i in at.info)
 
 
-def train_page_at(query: dict[str, str]) -> AppTest:
-    """The Train page opened from a link (a reload keeps the URL's query string)."""
+def train_page_at(query: dict[str, str], browser_key: str | None = None) -> AppTest:
+    """The Train page opened from a link (a reload keeps the URL's query string), by a
+    browser whose cookie holds `browser_key` (None: another browser)."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240)
     at.switch_page("pages/train.py")
     for key, value in query.items():
         at.query_params[key] = value
+    if browser_key is not None:
+        at.session_state[BROWSER_KEY] = browser_key  # what `st.context.cookies` would send
     return at.run()
 
 
@@ -226,19 +234,24 @@ def test_a_reload_finds_the_job_and_its_stop_and_no_one_else_can(imdb):
     set_numbers(at, {**TINY, "train_epochs": 100, "train_train_size": 800})
     at.button[0].click().run()
     owner, job_id = at.session_state["owner"], at.session_state["train_job_id"]
-    assert at.query_params["u"] == owner and at.query_params["train_job_id"] == job_id
+    assert at.query_params["train_job_id"] == job_id
+    assert owner not in str(at.query_params)  # who you are is not in the link
     job = engine().get(job_id)
     deadline = time.monotonic() + 240
     while not any(e.KIND == "batch" for e in job.events()):
         assert time.monotonic() < deadline and not job.finished, job.error
         time.sleep(0.05)
 
-    stranger = train_page_at({"train_job_id": job_id})  # someone else with the link
-    assert not stranger.exception and stranger.session_state["owner"] != owner
-    assert "train_job_id" not in stranger.session_state
-    assert not [b for b in stranger.button if b.key == "train_stop"]
+    # Someone else with the link, even one in the old form that named the owner's id.
+    for link in ({"train_job_id": job_id}, {"u": owner, "train_job_id": job_id}):
+        stranger = train_page_at(link)
+        assert not stranger.exception and stranger.session_state["owner"] != owner
+        assert "train_job_id" not in stranger.session_state
+        assert not [b for b in stranger.button if b.key == "train_stop"]
+        assert "u" not in stranger.query_params
 
-    reloaded = train_page_at({"u": owner, "train_job_id": job_id})  # F5: a new session
+    # F5: a new session of the same browser.
+    reloaded = train_page_at({"train_job_id": job_id}, at.session_state[BROWSER_KEY])
     assert not reloaded.exception
     assert reloaded.session_state["train_job_id"] == job_id
     reloaded.button(key="train_stop").click().run()
@@ -282,3 +295,62 @@ def test_browser_trains_a_tiny_model_and_draws_its_curve(page, app_url, screensh
     page.get_by_text("Saved runs").scroll_into_view_if_needed()
     page.wait_for_timeout(1500)  # the run table draws on a canvas after the script ends
     screenshot(page, "train_page_done")
+
+
+@pytest.mark.browser
+def test_browser_a_copied_link_gives_a_stranger_neither_the_job_nor_the_run(browser, app_url,
+                                                                            imdb):
+    """Two browsers: the second opens the first one's full address-bar URL while its
+    training runs, and again once it is saved. It sees no Stop, no live view and no run;
+    the first, reloaded, is still the owner of both."""
+    owner_context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    stranger_context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        tab = owner_context.new_page()
+        tab.set_default_timeout(30_000)
+        tab.goto(f"{app_url}/train")
+        wait_for_app(tab, 120_000)
+        for label, value in (("Vocabulary size", 300), ("Sequence length", 24),
+                             ("Embedding size", 8), ("Units", 8), ("Batch size", 32),
+                             ("Epochs", 50), ("Training reviews", 800)):
+            box = tab.get_by_label(label, exact=True)
+            box.fill(str(value))
+            box.press("Tab")
+        tab.get_by_label("Run name (optional)").fill("owner's own run")
+        tab.get_by_role("button", name="Start training").click()
+        stop = tab.get_by_role("button", name="⏹ Stop")
+        stop.wait_for(timeout=300_000)
+        tab.get_by_text("Reviews per second").wait_for(timeout=300_000)
+        tab.locator(".js-plotly-plot").first.wait_for(timeout=300_000)  # batches done
+        link = tab.url
+        assert "train_job_id=" in link
+
+        other = stranger_context.new_page()
+        other.set_default_timeout(30_000)
+        other.goto(link)
+        wait_for_app(other, 120_000)
+        other.get_by_text("Saved runs").wait_for()
+        assert other.get_by_role("button", name="⏹ Stop").count() == 0
+        assert other.get_by_text("Reviews per second").count() == 0
+        assert other.locator(".js-plotly-plot").count() == 0  # nor its live curves
+
+        stop.click()
+        tab.get_by_text("Results: owner's own run").wait_for(timeout=300_000)
+        tab.reload()  # the owner's browser, a new session: still theirs
+        tab.get_by_text("Results: owner's own run").wait_for(timeout=120_000)
+        wait_for_app(tab)
+        assert tab.get_by_role("button", name="Rename").is_enabled()
+
+        other.goto(link)
+        wait_for_app(other, 120_000)
+        other.get_by_text("Saved runs").wait_for()
+        assert other.get_by_text("Results: owner's own run").count() == 0
+        picker = other.get_by_label("Run", exact=True)
+        if picker.count():  # the stranger may see runs that have no owner, never this one
+            picker.click()
+            options = other.get_by_role("option").all_inner_texts()
+            assert options and not any("owner's own run" in o for o in options)
+            other.keyboard.press("Escape")
+    finally:
+        owner_context.close()
+        stranger_context.close()

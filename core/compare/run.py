@@ -93,6 +93,7 @@ class _ModelJob:
     def __init__(self, job: JobContext, label: str, arch: str, start: float, weight: float,
                  schedule: _Schedule | None = None) -> None:
         self._job, self.label, self.arch = job, label, arch
+        self.owner = job.owner
         self._start, self._weight = start, weight
         self._schedule = schedule
         self.progress, self.eta_s = 0.0, None
@@ -191,7 +192,7 @@ def run_comparison(plan: ComparePlan, data: ImdbData, job: JobContext,
     problems = plan.validate()
     if problems:
         raise JobFailed(" ".join(problems.values()))
-    store = store or RunStore()
+    store = store or RunStore(owner=job.owner)
     stores = list(reuse_from) if reuse_from is not None else [store, shipped_store()]
     configs = plan.configs()
     sizes = data_sizes(plan.base, data)

@@ -22,8 +22,9 @@ class JobContext:
     worker uses `FileJobContext`, which also writes everything to the job's folder.
     """
 
-    def __init__(self, name: str = "", kind: str = "") -> None:
+    def __init__(self, name: str = "", kind: str = "", owner: str | None = None) -> None:
         self.name, self.kind = name, kind
+        self.owner = owner  # whose job: what it saves is theirs
         self.progress = 0.0
         self.eta_s: float | None = None
         self.message = ""
@@ -85,7 +86,7 @@ class FileJobContext(JobContext):
     (at most every half second), the stop read from the `stop` file at every look."""
 
     def __init__(self, folder: Path, spec: JobSpec) -> None:
-        super().__init__(spec.name, spec.kind)
+        super().__init__(spec.name, spec.kind, spec.owner)
         self.folder = folder
         # A resumed job sees what its earlier attempt published, as the page does.
         self._events = Job(folder).read_events()[0]

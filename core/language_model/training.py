@@ -161,7 +161,7 @@ def train_language_model(
     problems = config.validate()
     if problems:
         raise JobFailed(" ".join(problems.values()))
-    store = store or RunStore()
+    store = store or RunStore(owner=job.owner if job is not None else None)
 
     def progress(fraction: float, message: str) -> None:
         if job is not None:
