@@ -46,7 +46,12 @@ def length_batches(lengths: np.ndarray, batch_size: int,
         ]) if len(order) else order
     batches = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
     if rng is not None:
-        batches = [batches[i] for i in rng.permutation(len(batches))]
+        # The full batches in random order, a short one last: Keras reports a running mean
+        # weighted by batch size, and the live curves undo it for each batch
+        # (`core.live`) assuming that only the last batch is short. A short batch in the
+        # middle drew per-batch losses below zero on a run whose loss had grown large.
+        full = len(batches) - (len(batches[-1]) < batch_size if batches else 0)
+        batches = [batches[i] for i in rng.permutation(full)] + batches[full:]
     return batches
 
 

@@ -38,6 +38,12 @@ class ReviewCheck:
     def empty(self) -> bool:
         return self.n_tokens == 0
 
+    @property
+    def knows_none(self) -> set[str]:
+        """The models that know none of the words they read: their output is no verdict
+        (emoji, another script, markup only), as VADER's 0 is none."""
+        return {name for name, share in self.oov_shares.items() if share >= 1.0}
+
 
 def check_review(text: str, seq_len: int,
                  vocabularies: dict[str, frozenset[str] | set[str]] | None = None) -> ReviewCheck:

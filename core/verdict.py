@@ -13,6 +13,7 @@ import math
 
 NEUTRAL_BAND = 0.1
 POSITIVE, NEGATIVE, NEUTRAL = "Positive", "Negative", "Neutral"
+NO_VERDICT = "No verdict: no known words"  # a model that knows none of the words read
 
 
 def model_label(probability: float, band: float = NEUTRAL_BAND) -> str:

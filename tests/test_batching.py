@@ -23,6 +23,15 @@ def test_length_batches_group_similar_lengths_and_cover_every_review_once():
     assert np.all(np.diff(lengths[ordered]) >= 0)
 
 
+def test_only_the_last_training_batch_is_short():
+    lengths = np.random.default_rng(0).integers(1, 400, size=1_000)
+    for seed in range(5):
+        batches = batching.length_batches(lengths, 64, np.random.default_rng(seed))
+        assert [len(b) for b in batches] == [64] * 15 + [40]
+    even = batching.length_batches(lengths[:960], 64, np.random.default_rng(1))
+    assert [len(b) for b in even] == [64] * 15
+
+
 def test_training_batches_are_cut_to_their_longest_review():
     x = np.zeros((40, 100), dtype=np.int32)
     for row, length in enumerate(np.arange(1, 41)):

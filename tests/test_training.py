@@ -204,6 +204,18 @@ def test_exploding_loss_fails_the_job_with_advice_and_saves_nothing(small, store
     assert store.list() == []
 
 
+def test_a_runaway_loss_is_drawn_as_it_was_never_below_zero(small, store):
+    """SimpleRNN, RMSprop at learning rate 1: the loss grows large but stays finite. Each
+    batch's own loss is undone from Keras's running mean; a short batch in the middle of
+    an epoch once made that go below zero."""
+    config = tiny(epochs=1, arch="simple_rnn", optimizer="rmsprop", learning_rate=1.0,
+                  clipnorm=0.0, train_size=300, embeddings="learned")
+    job = JobContext()
+    training.train_sentiment(config, small, job=job, store=store)
+    losses = [e.batch_loss for e in job.events() if e.KIND == "batch"]
+    assert len(losses) == 8 and all(loss >= 0 for loss in losses), losses
+
+
 def test_two_jobs_from_two_users_queue_and_run_one_at_a_time(small, store):
     first = training.submit_training(tiny(epochs=1), small, owner="ann", store=store)
     second = training.submit_training(tiny(epochs=1, arch="simple_rnn"), small, owner="ben",
