@@ -19,7 +19,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM = os.environ.get("RNNLAB_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM = os.environ.get("RNNLAB_CHROMIUM")  # a browser of one's choosing
+DEBIAN_CHROMIUM = "/usr/bin/chromium"
 
 # Every test session gets its own app home (cache, runs), so tests never touch ~/.rnnlab
 # and start from nothing, as CI does. Set before any `core` import reads it.
@@ -144,15 +145,63 @@ def app_url(imdb_path: Path) -> Iterator[str]:
         process.kill()
 
 
+HOW_TO_GET_CHROMIUM = ("`make test` installs one where it can (Playwright's download, or "
+                       "Debian's chromium as root); or set RNNLAB_CHROMIUM to a Chromium binary")
+
+
+def find_chromium(playwright=None) -> tuple[str | None, str | None]:
+    """(the Chromium to launch, None for Playwright's own; why there is none, or None)."""
+    if CHROMIUM:
+        found = Path(CHROMIUM).exists()
+        return CHROMIUM, None if found else f"No Chromium at RNNLAB_CHROMIUM={CHROMIUM}"
+    if Path(DEBIAN_CHROMIUM).exists():
+        return DEBIAN_CHROMIUM, None
+    from playwright.sync_api import sync_playwright
+
+    if playwright is None:
+        with sync_playwright() as started:
+            return find_chromium(started)
+    if Path(playwright.chromium.executable_path).exists():
+        return None, None
+    return None, f"No Chromium found (neither {DEBIAN_CHROMIUM} nor Playwright's own)"
+
+
+def browser_required() -> bool:
+    """In CI (where `.ci/run` installs Chromium) every browser test must run."""
+    return bool(os.environ.get("CI") or os.environ.get("RNNLAB_REQUIRE_BROWSER"))
+
+
+_NOT_RUN: list[str] = []  # why the browser tests were left out of this session, if they were
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without Chromium (and outside CI), leave the browser tests out, and say so once."""
+    browser_tests = [item for item in items if item.get_closest_marker("browser")]
+    if not browser_tests or browser_required():
+        return
+    _, problem = find_chromium()
+    if problem:
+        config.hook.pytest_deselected(items=browser_tests)
+        items[:] = [item for item in items if not item.get_closest_marker("browser")]
+        _NOT_RUN.append(f"{len(browser_tests)} browser tests not run: {problem}. "
+                        f"{HOW_TO_GET_CHROMIUM}.")
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    for line in _NOT_RUN:
+        terminalreporter.write_line(line, yellow=True)
+
+
 @pytest.fixture(scope="session")
 def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium is missing at {CHROMIUM}: apt-get install -y chromium")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
+        executable, problem = find_chromium(playwright)
+        if problem:
+            pytest.fail(f"{problem}: the browser tests cannot run. {HOW_TO_GET_CHROMIUM}.")
         launched = playwright.chromium.launch(
-            executable_path=CHROMIUM,
+            executable_path=executable,
             args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update",
                   "--disable-sync"],
@@ -233,3 +282,16 @@ def at_phone_width(tab, width: int = 390) -> None:
         "p => !p.checkVisibility() || p.getBoundingClientRect().width <= w)",
         arg=width, timeout=30_000)
     wait_for_app(tab)
+
+
+def assert_screen_shows(tab, *texts: str, charts: int = 0) -> None:
+    """What a person should see on this screen: each of `texts`, at least `charts` drawn
+    charts, and no exception or error box."""
+    assert tab.locator("[data-testid='stException']").count() == 0, "an exception is shown"
+    errors = tab.locator("[data-testid='stAlertContentError']").all_inner_texts()
+    assert not errors, f"error boxes on screen: {errors}"
+    for text in texts:
+        assert tab.get_by_text(text).first.is_visible(), f"{text!r} is not on screen"
+    drawn = tab.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')]"
+                         ".filter(p => p.checkVisibility()).length")
+    assert drawn >= charts, f"{drawn} charts drawn, {charts} expected"

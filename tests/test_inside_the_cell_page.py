@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 from streamlit.testing.v1 import AppTest
 
-from conftest import wait_for_app
+from conftest import assert_screen_shows, wait_for_app
 from core.charts import cell
 from core.charts.describe import REPEAT_MARK, describe_figure
 from core.gates import GateTrace
@@ -220,7 +220,8 @@ def test_browser_screenshot_of_the_gates(page, app_url, screenshot, imdb):
         expect(page.get_by_label("A review to look inside")).to_have_value(
             re.compile("^The first hour"), timeout=60_000)
         assert page.get_by_text("matching Keras").first.is_visible()
-        shot = screenshot(page, "inside_the_cell_gates")
+        screenshot(page, "inside_the_cell_gates")
+        assert_screen_shows(page, "matching Keras", charts=3)
 
         # One step in real numbers: move to the second word, at desktop and phone widths.
         page.get_by_role("button", name="Next ▶").click()
@@ -228,14 +229,15 @@ def test_browser_screenshot_of_the_gates(page, app_url, screenshot, imdb):
         caption = page.get_by_text("Keras's own hidden state after “first”").first
         caption.wait_for()
         page.get_by_text("One step, in real numbers").first.scroll_into_view_if_needed()
-        step = screenshot(page, "inside_the_cell_step")
+        screenshot(page, "inside_the_cell_step")
+        assert_screen_shows(page, "Keras's own hidden state after “first”", charts=1)
         page.set_viewport_size({"width": 390, "height": 2000})
         wait_for_app(page)
         page.get_by_text("One step, in real numbers").first.scroll_into_view_if_needed()
-        phone = screenshot(page, "inside_the_cell_step_390")
+        screenshot(page, "inside_the_cell_step_390")
+        assert_screen_shows(page, "Keras's own hidden state after “first”", charts=1)
     finally:
         run_store().delete(run_id)
-    assert min(path.stat().st_size for path in (shot, step, phone)) > 10_000
 
 
 @pytest.mark.browser
@@ -249,10 +251,12 @@ def test_browser_memory_and_the_hidden_state_path(page, app_url, screenshot, imd
     page.get_by_text("Completeness:").first.wait_for(timeout=120_000)
     wait_for_app(page)
     page.get_by_text("Memory on your own sentence").first.scroll_into_view_if_needed()
-    shots = [screenshot(page, "inside_the_cell_memory")]
+    screenshot(page, "inside_the_cell_memory")
+    assert_screen_shows(page, "Memory on your own sentence", "Completeness:", charts=1)
     at_phone_width(page)
     assert charts_cut_at_the_edge(page) == []
-    shots.append(screenshot(page, "inside_the_cell_memory_390"))
+    screenshot(page, "inside_the_cell_memory_390")
+    assert_screen_shows(page, "Memory on your own sentence", charts=1)
 
     page.set_viewport_size({"width": 1400, "height": 1400})
     page.get_by_role("tab", name="🚪 The gates").click()
@@ -262,8 +266,9 @@ def test_browser_memory_and_the_hidden_state_path(page, app_url, screenshot, imd
     wait_for_app(page)
     assert page.get_by_text("along the read-out").first.is_visible()
     page.get_by_text("The hidden state's path").first.scroll_into_view_if_needed()
-    shots.append(screenshot(page, "inside_the_cell_path"))
+    screenshot(page, "inside_the_cell_path")
+    assert_screen_shows(page, "The hidden state's path", "along the read-out", charts=1)
     at_phone_width(page)
     assert charts_cut_at_the_edge(page) == []
-    shots.append(screenshot(page, "inside_the_cell_path_390"))
-    assert min(shot.stat().st_size for shot in shots) > 10_000
+    screenshot(page, "inside_the_cell_path_390")
+    assert_screen_shows(page, "The hidden state's path", "along the read-out", charts=1)
