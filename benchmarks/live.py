@@ -2,8 +2,9 @@
 3 Train pages open on it, in alternating order, twice each.
 
 The app runs as `make run` runs it (`streamlit run app.py`, its own local Ray); the job is
-submitted here with an owner and opened on the Train page through its link
-(`/train?u=<owner>&train_job_id=<id>`), exactly as a reloaded page finds it. Throughput is
+submitted here for a browser key, and opened on the Train page through its link
+(`/train?train_job_id=<id>`) by browsers holding that key's cookie, exactly as a reloaded
+page finds it. Throughput is
 reviews per second from the job's own batch events, counted once the watchers' pages are
 up and the run is 5 s in (so a page's one-off load and the graph's build are not counted).
 
@@ -29,7 +30,6 @@ import sys
 import tempfile
 import time
 import urllib.request
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -92,7 +92,7 @@ def open_as_second_user(browser, url: str) -> tuple[float, float]:
 def run(emit: Callable[..., None]) -> None:
     from playwright.sync_api import sync_playwright
 
-    from core import data, training
+    from core import data, identity, training
     from core.config import ModelConfig
 
     home = tempfile.mkdtemp(prefix="rnnlab-bench-live-")
@@ -122,14 +122,17 @@ def run(emit: Callable[..., None]) -> None:
             warm.close()
             with PeakMemory([os.getpid(), server.pid]) as memory:
                 for watchers in ROUNDS:
-                    owner = uuid.uuid4().hex
+                    key = identity.new_browser_key()
                     job = training.submit_training(config, imdb, name=f"{watchers} watching",
-                                                   owner=owner)
+                                                   owner=identity.owner_id(key))
                     contexts = [browser.new_context(viewport={"width": 1400, "height": 1000})
                                 for _ in range(watchers)]
+                    for context in contexts:  # the owner's browser, as its cookie says
+                        context.add_cookies([{"name": identity.COOKIE, "value": key,
+                                              "url": url}])
                     tabs = [context.new_page() for context in contexts]
                     for tab in tabs:
-                        tab.goto(f"{url}/train?u={owner}&train_job_id={job.id}")
+                        tab.goto(f"{url}/train?train_job_id={job.id}")
                     for tab in tabs:
                         tab.get_by_text("Reviews per second").first.wait_for(timeout=300_000)
                     while not any(isinstance(e, Batch) for e in job.events()):

@@ -112,9 +112,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_url(imdb_path: Path) -> Iterator[str]:
-    """`streamlit run app.py` on a free port, with the session's home and dataset."""
+def serve_app() -> tuple[subprocess.Popen, str]:
+    """`streamlit run app.py` on a free port, with this session's home and dataset; the
+    process and its URL once it answers."""
     port = _free_port()
     log = tempfile.NamedTemporaryFile(prefix="streamlit-", suffix=".log", delete=False)
     process = subprocess.Popen(
@@ -130,13 +130,19 @@ def app_url(imdb_path: Path) -> Iterator[str]:
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
                 if response.status == 200:
-                    break
+                    return process, url
         except OSError:
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
             pytest.fail(f"streamlit did not start; log:\n{Path(log.name).read_text()[-3000:]}")
         time.sleep(0.3)
+
+
+@pytest.fixture(scope="session")
+def app_url(imdb_path: Path) -> Iterator[str]:
+    """The app served for the whole session's browser tests."""
+    process, url = serve_app()
     yield url
     process.terminate()
     try:

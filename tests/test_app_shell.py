@@ -1,5 +1,8 @@
 """The app shell: navigation, home page and the dataset sidebar, through Streamlit's AppTest."""
 
+import json
+import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -90,3 +93,72 @@ def test_browser_settings_survive_a_visit_to_another_page(page, app_url, imdb_pa
     archs = page.locator("[data-testid='stMultiSelect']").first
     assert archs.get_by_role("button", name="Remove LSTM").count() == 1
     assert archs.get_by_role("button", name="Remove GRU").count() == 0
+
+
+def _wait_for_ray_record(pid: int, timeout_s: float = 180) -> dict:
+    """The record of the local Ray that app `pid` started, once it lists processes."""
+    from core import settings
+    from core.jobs import local_ray
+
+    path = settings.app_home() / local_ray.RECORDS / f"{pid}.json"
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if path.exists():
+            record = json.loads(path.read_text())
+            if record.get("processes"):
+                return record
+        assert time.monotonic() < deadline, "the app never started its local Ray"
+        time.sleep(0.2)
+
+
+def _wait_until_ended(session_dir: str, timeout_s: float = 60) -> None:
+    from core.jobs import local_ray
+
+    deadline = time.monotonic() + timeout_s
+    while local_ray.session_processes(session_dir):
+        assert time.monotonic() < deadline, (
+            f"left running: {local_ray.session_processes(session_dir)}")
+        time.sleep(0.2)
+
+
+@pytest.mark.browser
+def test_browser_the_local_ray_ends_with_the_app_even_a_killed_one(browser, imdb_path):
+    """A server ended with SIGTERM takes its Ray along, agents included; after a SIGKILL,
+    the next server's start ends what was left."""
+    from conftest import serve_app
+    from core.jobs import local_ray
+
+    def open_train_page(url: str) -> None:  # its first look at the jobs starts Ray
+        context = browser.new_context()
+        try:
+            tab = context.new_page()
+            tab.goto(f"{url}/train")
+            tab.get_by_text("Start training").first.wait_for(timeout=180_000)
+        finally:
+            context.close()
+
+    stopped, url = serve_app()
+    open_train_page(url)
+    record = _wait_for_ray_record(stopped.pid)
+    assert local_ray.session_processes(record["session_dir"])
+    stopped.send_signal(signal.SIGTERM)
+    stopped.wait(60)
+    _wait_until_ended(record["session_dir"])
+
+    killed, url = serve_app()
+    open_train_page(url)
+    record = _wait_for_ray_record(killed.pid)
+    agents = [pid for pid in map(int, record["processes"])
+              if "Agent" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")]
+    assert agents  # the dashboard and runtime-env agents, which outlived a killed app
+    killed.kill()
+    killed.wait(60)
+    restarted, url = serve_app()
+    try:
+        open_train_page(url)
+        _wait_for_ray_record(restarted.pid)  # after the leftovers were ended
+        _wait_until_ended(record["session_dir"])
+        assert not any(Path(f"/proc/{pid}").exists() for pid in agents)
+    finally:
+        restarted.send_signal(signal.SIGTERM)
+        restarted.wait(60)

@@ -19,6 +19,8 @@ from core.events import Batch, Epoch, ModelStart, Note, Plan, Row
 from core.jobs import DONE, JobContext
 from core.runs import RunStore
 
+pytestmark = pytest.mark.slow  # trains models or runs jobs on Ray
+
 TINY = ModelConfig(vocab_size=400, seq_len=32, embed_dim=8, units=8, epochs=1, batch_size=32,
                    train_size=240, val_share=0.25, seed=7)
 

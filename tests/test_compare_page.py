@@ -35,6 +35,7 @@ def compare_page() -> AppTest:
     return at.run()
 
 
+@pytest.mark.slow
 def test_page_trains_two_models_and_shows_the_table_charts_and_csv(small_imdb_copy):
     at = compare_page()
     assert not at.exception

@@ -28,6 +28,8 @@ from core.jobs import (
     engine,
 )
 
+pytestmark = pytest.mark.slow  # trains models or runs jobs on Ray
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -100,6 +100,7 @@ def test_training_windows_shift_targets_by_one() -> None:
     assert (x.ravel() == stream[:20]).all() and (y.ravel() == stream[1:21]).all()
 
 
+@pytest.mark.slow
 def test_job_publishes_live_curves_and_saves_a_language_model_run(trained) -> None:
     store, job = trained
     kinds = {e.KIND for e in job.events()}
@@ -126,6 +127,7 @@ def test_job_publishes_live_curves_and_saves_a_language_model_run(trained) -> No
     assert info.metrics["lm_tokens"] == info.metrics["ngram_tokens"] > 0
 
 
+@pytest.mark.slow
 def test_the_saved_model_takes_raw_strings_and_any_batch(trained) -> None:
     """The file holds the tokenizer too: text in, the next word's scores out, for a batch
     of any lengths the same as for each text alone through the id network."""
@@ -148,6 +150,7 @@ def test_the_saved_model_takes_raw_strings_and_any_batch(trained) -> None:
     assert tokens[lm.BOS_ID:] == model.vocabulary[lm.BOS_ID:]
 
 
+@pytest.mark.slow
 def test_a_run_saved_as_an_id_network_still_loads(trained, tmp_path) -> None:
     """Runs saved before the model took strings hold the id network; they load wrapped."""
     store, job = trained
@@ -162,6 +165,7 @@ def test_a_run_saved_as_an_id_network_still_loads(trained, tmp_path) -> None:
                                    atol=1e-5)
 
 
+@pytest.mark.slow
 def test_lm_learns_a_deterministic_pattern(cycle_model: lm.LanguageModel) -> None:
     assert cycle_model.suggest("three four", k=3)[0].word == "five"
     assert cycle_model.suggest("eight nine ten", k=3)[0].word == "."
@@ -171,6 +175,7 @@ def test_lm_learns_a_deterministic_pattern(cycle_model: lm.LanguageModel) -> Non
     assert cycle_model.metrics["lm_perplexity"] < 1.5
 
 
+@pytest.mark.slow
 def test_a_large_vocabulary_trains_by_sampled_softmax_and_still_learns() -> None:
     """Above 4 x SAMPLED_WORDS the trainer scores a sample per step; the full-softmax
     network it trains must still predict the pattern, and the file must reload exactly."""
@@ -193,6 +198,7 @@ def test_a_large_vocabulary_trains_by_sampled_softmax_and_still_learns() -> None
     assert network.count_params() < 5_000 * 16 * 2  # the output layer has no matrix of its own
 
 
+@pytest.mark.slow
 def test_suggestions_are_a_ranked_probability_list(cycle_model: lm.LanguageModel) -> None:
     suggestions = cycle_model.suggest("five six", k=5)
     assert len(suggestions) == 5
@@ -203,6 +209,7 @@ def test_suggestions_are_a_ranked_probability_list(cycle_model: lm.LanguageModel
     assert cycle_model.next_distribution("five").sum() == pytest.approx(1.0)
 
 
+@pytest.mark.slow
 def test_generation_is_reproducible_with_a_seed(cycle_model: lm.LanguageModel) -> None:
     a = cycle_model.generate("two", n_words=15, temperature=2.0, top_k=10, seed=7)
     b = cycle_model.generate("two", n_words=15, temperature=2.0, top_k=10, seed=7)
@@ -212,6 +219,7 @@ def test_generation_is_reproducible_with_a_seed(cycle_model: lm.LanguageModel) -
     assert len(seeds) > 1  # at temperature 2 the seed matters
 
 
+@pytest.mark.slow
 def test_bad_prefixes_still_give_suggestions(cycle_model: lm.LanguageModel) -> None:
     window = cycle_model.config.window
     starters = cycle_model.suggest("", k=3)
@@ -224,6 +232,7 @@ def test_bad_prefixes_still_give_suggestions(cycle_model: lm.LanguageModel) -> N
     assert cycle_model.suggest(long_prefix, k=1)[0].word == "three"
 
 
+@pytest.mark.slow
 def test_too_little_text_fails_with_a_clear_message(tmp_path) -> None:
     store = RunStore(tmp_path)
     with pytest.raises(JobFailed, match="at least"):
@@ -238,6 +247,7 @@ def test_too_little_text_fails_with_a_clear_message(tmp_path) -> None:
         lm.user_training_data("only a few words")
 
 
+@pytest.mark.slow
 def test_the_text_check_sees_what_training_will_get(tmp_path) -> None:
     # 2,200 words: enough in all, but not once a tenth is held out and a piece validates.
     borderline = " ".join(f"w{i % 50}" for i in range(2_200))
@@ -289,6 +299,7 @@ def test_absurd_settings_are_reported_per_field() -> None:
     assert lm.LMConfig.from_dict({**lm.LMConfig().to_dict(), "unknown": 1}) == lm.LMConfig()
 
 
+@pytest.mark.slow
 def test_stop_is_honoured_and_the_run_saved_as_stopped(tmp_path) -> None:
     store = RunStore(tmp_path)
     slow = lm.LMConfig(**{**TINY.to_dict(), "epochs": 50, "batch_size": 2})
@@ -306,6 +317,7 @@ def test_stop_is_honoured_and_the_run_saved_as_stopped(tmp_path) -> None:
     assert not epochs[-1]["complete"]
 
 
+@pytest.mark.slow
 def test_stop_before_training_saves_nothing(tmp_path) -> None:
     store = RunStore(tmp_path)
     job = JobContext("stopped early")

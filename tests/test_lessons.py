@@ -104,7 +104,9 @@ def test_browser_a_shared_link_opens_the_same_view_for_someone_else(browser, app
     box.fill("The acting was wooden, but I loved the ending.")
     box.press("Control+Enter")
     wait_for_app(page)
-    page.get_by_text("🔗 Share this view").click()
+    # The panel sits under every verdict and explanation, drawn last: under a full suite's
+    # load that can take longer than a click's usual wait.
+    page.get_by_text("🔗 Share this view").click(timeout=120_000)
     page.get_by_text("Fold the settings away").click()
     wait_for_app(page)
     code = page.locator("[data-testid='stCode'] code").last

@@ -16,6 +16,8 @@ from core.models import build_model, network_of
 from core.runs import RunStore
 from core.text import make_vectorizer
 
+pytestmark = pytest.mark.slow  # trains models or runs jobs on Ray
+
 
 def test_the_configs_sizes_are_the_shipped_language_models():
     saved = json.loads((ASSETS_DIR / SHIPPED_LM / "config.json").read_text())

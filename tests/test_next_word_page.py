@@ -113,6 +113,7 @@ def test_completion_is_reproducible_and_quality_is_shown() -> None:
     assert "\n" not in quote and quote.startswith("> i loved it\\. \\# the end \\- really")
 
 
+@pytest.mark.slow
 def test_training_on_pasted_text_checks_it_then_trains_in_the_background() -> None:
     at = next_word_page()
     at.radio(key="nw_source").set_value("Paste text").run()
@@ -155,6 +156,7 @@ def test_text_that_training_would_reject_is_rejected_before_queueing() -> None:
     assert at.button(key="nw_train").disabled
 
 
+@pytest.mark.slow
 def test_a_missing_dataset_offers_a_download_that_works(tmp_path, monkeypatch) -> None:
     from core import settings
 
@@ -175,6 +177,7 @@ def test_a_missing_dataset_offers_a_download_that_works(tmp_path, monkeypatch) -
     assert any("download failed" in e.value for e in at.error)
 
 
+@pytest.mark.slow
 def test_a_queued_training_job_can_be_cancelled(tmp_path) -> None:
     with holding(tmp_path):
         at = next_word_page()

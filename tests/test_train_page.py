@@ -73,6 +73,7 @@ def test_absurd_settings_get_messages_on_their_fields_and_nothing_starts(imdb):
     assert engine().jobs(at.session_state["owner"]) == []
 
 
+@pytest.mark.slow
 def test_trains_a_tiny_model_then_shows_results_and_the_run_list(imdb, tiny_model):
     other = save_run(tiny_model, "an older run")
     at = train_page()
@@ -107,6 +108,7 @@ def test_trains_a_tiny_model_then_shows_results_and_the_run_list(imdb, tiny_mode
     RunStore().delete(other)
 
 
+@pytest.mark.slow
 def test_starting_from_the_language_model_needs_an_lstm_then_trains_from_it(imdb):
     at = train_page()
     set_numbers(at, TINY)
@@ -201,6 +203,7 @@ def test_results_of_a_run_with_malformed_curves_and_evaluation(imdb, tiny_model)
         RunStore().delete(run_id)
 
 
+@pytest.mark.slow
 def test_cancel_takes_a_queued_job_out_of_the_queue(imdb, tmp_path):
     with holding(tmp_path):
         at = train_page()
@@ -229,6 +232,7 @@ def train_page_at(query: dict[str, str], browser_key: str | None = None) -> AppT
     return at.run()
 
 
+@pytest.mark.slow
 def test_a_reload_finds_the_job_and_its_stop_and_no_one_else_can(imdb):
     at = train_page()
     set_numbers(at, {**TINY, "train_epochs": 100, "train_train_size": 800})

@@ -14,6 +14,8 @@ from core.events import Epoch
 from core.jobs import DONE, FAILED, STOPPED, JobContext, engine
 from core.runs import RunStore, run_evaluation
 
+pytestmark = pytest.mark.slow  # trains models or runs jobs on Ray
+
 
 def tiny(**changes) -> ModelConfig:
     values = dict(vocab_size=400, seq_len=32, embed_dim=8, units=8, batch_size=32, epochs=2,

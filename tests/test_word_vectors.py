@@ -92,6 +92,7 @@ def test_a_second_vocabulary_reuses_the_counts_and_gets_the_vectors_of_its_own_c
     np.testing.assert_allclose(match.matrix[learnt], direct[learnt], atol=1e-4)
 
 
+@pytest.mark.slow
 def test_a_run_can_start_from_vectors_learnt_from_the_reviews(imdb, tmp_path):
     small = dataclasses.replace(
         imdb, train=imdb.train.sample(300, random_state=2).reset_index(drop=True),

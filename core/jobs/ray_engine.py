@@ -10,6 +10,7 @@ by whichever node runs them.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import secrets
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from core import settings
+from core.jobs import local_ray
 from core.jobs.files import _finish, _read_json, _touch, _write_json, jobs_dir
 from core.jobs.job import Job
 from core.jobs.spec import (
@@ -55,6 +57,7 @@ class JobEngine:
         self._folders: dict[str, Path] = {}
         self._puts: dict[int, tuple[Any, Any]] = {}  # id(input) -> (input, its ObjectRef)
         self._ray_ready = threading.Event()
+        self._session_dir = ""  # the local Ray's, when the app started one
         self._ray_error: BaseException | None = None
         # Ray's cluster-state calls (`ray.nodes()`) hang when made from another thread
         # than the one that called `ray.init`, so both happen on this one thread.
@@ -77,8 +80,14 @@ class JobEngine:
                                    "excludes": [".venv", ".git", "tests/artifacts"]}
                 else:
                     runtime_env = {"env_vars": {"PYTHONPATH": str(ROOT)}}
-                ray.init(address=address, include_dashboard=False, log_to_driver=False,
-                         logging_level="ERROR", runtime_env=runtime_env)
+                    local_ray.end_leftovers()
+                started = ray.init(address=address, include_dashboard=False,
+                                   log_to_driver=False, logging_level="ERROR",
+                                   runtime_env=runtime_env)
+                if not address:  # a Ray of our own: it ends with the app
+                    self._session_dir = str(started.address_info.get("session_dir") or "")
+                    local_ray.remember(self._session_dir)
+                    atexit.register(local_ray.shut_down, self._session_dir)
         except BaseException as exc:  # reported to whoever submits next
             self._ray_error = exc
         self._ray_ready.set()
@@ -136,6 +145,8 @@ class JobEngine:
             self._folders[folder.name] = folder
             self._alive.folders.append(folder)
         _touch(folder / "alive")
+        if self._session_dir:  # its agents may have started since the last look
+            local_ray.remember(self._session_dir)
         return Job(folder)
 
     def resume(self, job: Job, **inputs: Any) -> Job:
