@@ -16,6 +16,7 @@ def reviews(imdb):
             test["text"].tolist(), test["label"].astype(int).tolist())
 
 
+@pytest.mark.slow
 def test_tfidf_logreg_learns_and_reports_every_figure(reviews):
     train_x, train_y, test_x, test_y = reviews
     result = baselines.tfidf_logreg_baseline(train_x, train_y, test_x, test_y,
@@ -30,6 +31,7 @@ def test_tfidf_logreg_learns_and_reports_every_figure(reviews):
     assert m["test_size"] == len(test_x) and m["train_size"] == len(train_x)
 
 
+@pytest.mark.slow
 def test_results_are_cached_by_their_inputs_and_a_damaged_cache_is_recomputed(reviews):
     train_x, train_y, test_x, test_y = reviews
     first = baselines.tfidf_logreg_baseline(train_x, train_y, test_x, test_y, max_features=500)
@@ -47,6 +49,7 @@ def test_results_are_cached_by_their_inputs_and_a_damaged_cache_is_recomputed(re
     assert recomputed.metrics["test_accuracy"] == first.metrics["test_accuracy"]
 
 
+@pytest.mark.slow
 def test_vader_matches_the_classify_rule_and_has_no_loss(reviews):
     _, _, test_x, test_y = reviews
     result = baselines.vader_baseline(test_x, test_y, use_cache=False)
@@ -73,6 +76,7 @@ def test_odd_texts_work_and_bad_inputs_get_clear_errors():
         baselines.tfidf_logreg_baseline(texts, labels[:3], texts, labels)
 
 
+@pytest.mark.slow
 def test_nblr_learns_on_a_small_set_and_reports_every_figure(reviews):
     train_x, train_y, test_x, test_y = reviews
     result = baselines.nblr_baseline(train_x, train_y, test_x, test_y, use_cache=False)

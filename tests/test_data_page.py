@@ -131,6 +131,7 @@ def test_browser_tokenizer_shows_ids(page, app_url, screenshot, imdb):
     assert charts_cut_at_the_edge(page) == []  # the long titles were cut here at 390 px
 
 
+@pytest.mark.slow
 def test_download_button_reports_failure_offline(tmp_path, monkeypatch, imdb_path):
     from core import settings
     from core.jobs import engine

@@ -35,6 +35,7 @@ def test_gradient_vanishes_faster_through_simple_rnn_than_lstm():
     assert ratios["simple_rnn"] < ratios["lstm"] < 1.0
 
 
+@pytest.mark.slow
 def test_long_range_experiment_publishes_each_run_and_honours_stop():
     settings = gradients.LongRangeSettings(lengths=[4, 2], archs=["simple_rnn", "gru"],
                                            train_size=64, epochs=1, test_size=32)
@@ -88,6 +89,7 @@ def test_settings_reject_absurd_values():
     assert "seq_len" in gradients.ReviewGradientSettings(seq_len=5).validate()
 
 
+@pytest.mark.slow
 def test_training_without_clipping_blows_up_and_with_clipping_does_not():
     results = gradients.run_exploding(gradients.ExplodingSettings())
     unclipped, clipped = results
@@ -120,6 +122,7 @@ def test_the_shared_nan_guard_explains_the_blow_up_and_advises():
     assert "infinite at epoch 3" in clipped and "clipnorm is 1; try 0.5" in clipped
 
 
+@pytest.mark.slow
 def test_gradients_on_real_reviews(imdb):
     settings = gradients.ReviewGradientSettings(seq_len=40, units=8, embed_dim=8,
                                                 vocab_size=1000, train_size=100,

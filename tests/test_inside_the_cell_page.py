@@ -52,6 +52,7 @@ def save_small_model(arch: str) -> str:
                             name=f"tiny {arch}", vocabulary=vectorizer.get_vocabulary())
 
 
+@pytest.mark.slow
 def test_page_explains_and_runs_the_long_range_experiment(isolated_home):
     at = cell_page()
     assert not at.exception
@@ -103,6 +104,7 @@ def test_memory_on_your_own_sentence_scores_each_word(isolated_home):
     assert any("no words" in w.value for w in at.warning)
 
 
+@pytest.mark.slow
 def test_exploding_demo_shows_the_nan_guard_and_the_clipped_run(isolated_home):
     at = cell_page()
     at.number_input(key="ex_steps").set_value(20)

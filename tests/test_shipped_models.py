@@ -132,6 +132,7 @@ def test_every_example_hint_says_what_the_shipped_models_do(shipped_models):
             assert verdicts[name] != label, (example.title, name, verdicts)
 
 
+@pytest.mark.slow
 def test_the_stored_calibration_is_measured_on_held_back_reviews_from_real_predictions(imdb):
     """calibration.json beside each network: recomputed from the model's own predictions on
     the training reviews its run held back (never the test reviews), it agrees."""
