@@ -346,7 +346,9 @@ def _panel(key: str, job_id: str, draw: Draw | None, endings: dict[str, str | No
     if state == FAILED:
         job_error(job)
     elif state == INTERRUPTED:
-        st.warning(escape_markdown(job.error or "Interrupted."), icon="⚡")
+        how = (" Resume continues from its last finished epoch." if resume is not None
+               and job.resumable else " Start it again to continue.")
+        st.warning(escape_markdown(job.error or "Interrupted.") + how, icon="⚡")
     elif endings.get(state) and state == DONE:
         st.success(endings[state], icon="✅")
     elif endings.get(state):

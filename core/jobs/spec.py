@@ -21,8 +21,7 @@ KEEP_FINISHED_S = 7 * 24 * 3600.0
 BACKUP_DIR = "backup"  # where a training job backs up each finished epoch (to resume)
 INTERRUPTED_MESSAGE = (
     "Interrupted: the app or the worker running this job stopped before it finished "
-    "(a restart, or the machine ran out of memory). Runs it had saved are kept; start it "
-    "again to continue."
+    "(a restart, or the machine ran out of memory). Runs it had saved are kept."
 )
 WORKER_DIED_MESSAGE = (
     "The worker process running this job died (it was killed, or ran out of memory). "
