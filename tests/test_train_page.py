@@ -273,18 +273,23 @@ def test_missing_dataset_explains_how_to_get_it(tmp_path, monkeypatch, imdb_path
     assert at.error and any("Download" in b.label for b in at.button)
 
 
-@pytest.mark.browser
-def test_browser_trains_a_tiny_model_and_draws_its_curve(page, app_url, screenshot, imdb):
-    page.goto(f"{app_url}/train")
-    wait_for_app(page, 120_000)
+def start_tiny_training(tab, app_url: str, name: str, epochs: int, reviews: int) -> None:
+    """Open the Train page, type a tiny model's settings and press Start training."""
+    tab.goto(f"{app_url}/train")
+    wait_for_app(tab, 120_000)
     for label, value in (("Vocabulary size", 300), ("Sequence length", 24),
                          ("Embedding size", 8), ("Units", 8), ("Batch size", 32),
-                         ("Epochs", 2), ("Training reviews", 400)):
-        box = page.get_by_label(label, exact=True)
+                         ("Epochs", epochs), ("Training reviews", reviews)):
+        box = tab.get_by_label(label, exact=True)
         box.fill(str(value))
         box.press("Tab")
-    page.get_by_label("Run name (optional)").fill("browser run")
-    page.get_by_role("button", name="Start training").click()
+    tab.get_by_label("Run name (optional)").fill(name)
+    tab.get_by_role("button", name="Start training").click()
+
+
+@pytest.mark.browser
+def test_browser_trains_a_tiny_model_and_draws_its_curve(page, app_url, screenshot, imdb):
+    start_tiny_training(page, app_url, "browser run", epochs=2, reviews=400)
     page.get_by_text("Reviews per second").wait_for(timeout=300_000)
     # Start is at the foot of the form: the page brings the live panel into view.
     expect(page.get_by_text("Reviews per second")).to_be_in_viewport()
@@ -312,16 +317,7 @@ def test_browser_a_copied_link_gives_a_stranger_neither_the_job_nor_the_run(brow
     try:
         tab = owner_context.new_page()
         tab.set_default_timeout(30_000)
-        tab.goto(f"{app_url}/train")
-        wait_for_app(tab, 120_000)
-        for label, value in (("Vocabulary size", 300), ("Sequence length", 24),
-                             ("Embedding size", 8), ("Units", 8), ("Batch size", 32),
-                             ("Epochs", 50), ("Training reviews", 800)):
-            box = tab.get_by_label(label, exact=True)
-            box.fill(str(value))
-            box.press("Tab")
-        tab.get_by_label("Run name (optional)").fill("owner's own run")
-        tab.get_by_role("button", name="Start training").click()
+        start_tiny_training(tab, app_url, "owner's own run", epochs=50, reviews=800)
         stop = tab.get_by_role("button", name="⏹ Stop")
         stop.wait_for(timeout=300_000)
         tab.get_by_text("Reviews per second").wait_for(timeout=300_000)
